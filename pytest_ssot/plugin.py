@@ -1,0 +1,1 @@
+"""pytest-ssot hooks (placeholder while the core lands in this session)."""

@@ -1,0 +1,45 @@
+"""The one exception that means "the SSOT check found fragmentation".
+
+Only this exception counts as the expected failure of an *open* issue: anything
+else (an import that crashes, a bad config, a harness timeout) is a broken test and
+is reported as such under every status.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+
+class SSOTViolation(AssertionError):
+    """Raised by pytest-ssot's assertions when a check finds a violation.
+
+    ``findings`` keeps the structured evidence (one JSON-serialisable item per
+    finding) next to the human-readable message, so reports can show both.
+    """
+
+    def __init__(self, message: str, findings: Sequence[Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.findings: list[Any] = list(findings or [])
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def is_violation(exc: BaseException | None) -> bool:
+    """True if ``exc`` is an SSOTViolation, or a group made only of them."""
+    if exc is None:
+        return False
+    if isinstance(exc, SSOTViolation):
+        return True
+    leaves = getattr(exc, "exceptions", None)
+    if isinstance(exc, BaseException) and type(exc).__name__.endswith("ExceptionGroup") and leaves:
+        return all(is_violation(leaf) for leaf in leaves)
+    return False
+
+
+def violation_text(exc: BaseException) -> str:
+    """The message of a violation, or of every violation in a group."""
+    if isinstance(exc, SSOTViolation):
+        return exc.message
+    return "\n".join(violation_text(leaf) for leaf in getattr(exc, "exceptions", ()))
