@@ -1,1 +1,224 @@
-"""pytest-ssot hooks (placeholder while the core lands in this session)."""
+"""pytest hooks of pytest-ssot, and nothing else.
+
+This module is loaded on every pytest run where the package is installed, so it
+stays cheap: at module level it only registers options and markers. When the
+project is configured (``[tool.ssot]`` or any ``--ssot-*`` option) it registers an
+:class:`SSOTSession` that owns the per-test hooks; otherwise pytest runs exactly as
+without the plugin.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from _pytest.reports import TestReport
+    from _pytest.runner import CallInfo
+
+    from pytest_ssot.config import SSOTConfig, Target
+    from pytest_ssot.outcomes import IssueMark
+
+MARKERS = (
+    "unit: SSOT tier - introspection only, no services (pytest-ssot)",
+    "integration: SSOT tier - real local services started by fixtures (pytest-ssot)",
+    "staging: SSOT tier - runs against --ssot-staging-url (pytest-ssot)",
+    "ssot_issue(number, guard=False, title=None): the SSOT issue this test encodes; "
+    "its status (open/resolved) decides what a violation means (pytest-ssot)",
+)
+TIER_MARKERS = ("unit", "integration", "staging")
+SESSION_PLUGIN_NAME = "ssot-session"
+
+settings_key = pytest.StashKey["SSOTConfig"]()
+mark_key = pytest.StashKey["IssueMark"]()
+mark_error_key = pytest.StashKey[str]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("ssot", "single source of truth checks (pytest-ssot)")
+    group.addoption("--ssot-target", metavar="NAME",
+                    help="target from [tool.ssot.targets] to check (env SSOT_TARGET; default: tool.ssot.target)")
+    group.addoption("--ssot-issue", action="append", default=[], metavar="N=open|resolved",
+                    help="override an issue's status; repeatable (env SSOT_ISSUES='824=open,889=resolved')")
+    group.addoption("--ssot-tier", action="append", default=[], metavar="TIERS",
+                    help="run only these tiers: comma-separated unit,integration,staging (env SSOT_TIER)")
+    group.addoption("--ssot-staging-url", metavar="URL",
+                    help="ws:// or wss:// URL of the deployed service for the staging tier (env SSOT_STAGING_URL)")
+    group.addoption("--ssot-report", metavar="PATH",
+                    help="write the per-issue results as JSON to PATH (env SSOT_REPORT)")
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from pytest_ssot import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    for line in MARKERS:
+        config.addinivalue_line("markers", line)
+    from pytest_ssot import fixtures
+
+    config.pluginmanager.register(fixtures, "ssot-fixtures")
+    settings = _load_settings(config)
+    if settings is None:
+        return
+    config.stash[settings_key] = settings
+    config.pluginmanager.register(SSOTSession(config, settings), SESSION_PLUGIN_NAME)
+
+
+def _load_settings(config: pytest.Config) -> SSOTConfig | None:
+    from pytest_ssot.config import CliValues, load_config, pyproject_for
+
+    cli = CliValues(
+        target=config.getoption("ssot_target"),
+        issues=tuple(config.getoption("ssot_issue")),
+        tiers=tuple(config.getoption("ssot_tier")),
+        staging_url=config.getoption("ssot_staging_url"),
+        report=config.getoption("ssot_report"),
+    )
+    return load_config(pyproject_for(config.rootpath, config.inipath), cli, os.environ)
+
+
+def pytest_ssot_make_adapter(config: pytest.Config, target: Target) -> Any:
+    """Default adapter: the seeds' method names over the target's configuration."""
+    from pytest_ssot.adapter import TargetAdapter
+
+    return TargetAdapter(target)
+
+
+pytest_ssot_make_adapter = pytest.hookimpl(trylast=True)(pytest_ssot_make_adapter)
+
+
+class SSOTSession:
+    """The per-run part of the plugin, registered only when configured."""
+
+    def __init__(self, config: pytest.Config, settings: SSOTConfig) -> None:
+        from pytest_ssot.report import TestOutcomes
+
+        self.config = config
+        self.settings = settings
+        self.outcomes = TestOutcomes()
+        self.marks: dict[str, IssueMark] = {}
+        self.is_worker = hasattr(config, "workerinput")
+
+    # -- header and collection
+
+    def pytest_report_header(self, config: pytest.Config) -> str:
+        s = self.settings
+        target = s.target.name if s.target else "none"
+        statuses = " ".join(f"{n}={st}" for n, st in sorted(s.statuses.items())) or "none set"
+        tiers = ",".join(s.tiers) if s.tiers else "all"
+        staging = "configured" if s.staging_url else "not configured"
+        return f"ssot: target {target}; issues {statuses}; tiers {tiers}; staging {staging}"
+
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        from pytest_ssot.outcomes import parse_issue_marker
+
+        keep: list[pytest.Item] = []
+        deselected: list[pytest.Item] = []
+        for item in items:
+            tier = next((t for t in TIER_MARKERS if item.get_closest_marker(t)), None)
+            if self.settings.tiers is not None and tier not in self.settings.tiers:
+                deselected.append(item)
+                continue
+            keep.append(item)
+            marker = item.get_closest_marker("ssot_issue")
+            if marker is not None:
+                try:
+                    mark = parse_issue_marker(marker.args, marker.kwargs)
+                except ValueError as exc:
+                    item.stash[mark_error_key] = str(exc)
+                else:
+                    item.stash[mark_key] = self.marks[item.nodeid] = _with_tier(mark, tier)
+            if tier == "staging" and not self.settings.staging_url:
+                item.add_marker(pytest.mark.skip(
+                    reason="staging tier: no staging URL; pass --ssot-staging-url URL or set SSOT_STAGING_URL"
+                ))
+        if deselected:
+            config.hook.pytest_deselected(items=deselected)
+            items[:] = keep
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        error = item.stash.get(mark_error_key, None)
+        if error is not None:
+            pytest.fail(f"{item.nodeid}: {error}", pytrace=False)
+
+    # -- outcomes
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: CallInfo[None]
+    ) -> Generator[None, TestReport, TestReport]:
+        report = yield
+        mark = item.stash.get(mark_key, None)
+        if mark is None:
+            return report
+        from pytest_ssot.outcomes import apply_fail_first
+        from pytest_ssot.violation import is_violation, violation_text
+
+        violation = None
+        if call.when == "call" and call.excinfo is not None and is_violation(call.excinfo.value):
+            violation = violation_text(call.excinfo.value)
+            report.ssot_violation = violation  # type: ignore[attr-defined]
+        if not self.config.option.runxfail:
+            effect = apply_fail_first(report, mark, self.settings.status_of(mark.number), violation)
+            if effect is not None:
+                report.ssot_effect = effect  # type: ignore[attr-defined]
+        return report
+
+    def pytest_runtest_logreport(self, report: TestReport) -> None:
+        if getattr(report, "node", None) is not None:
+            return  # forwarded from an xdist worker: its records arrive in workeroutput
+        mark = self.marks.get(report.nodeid)
+        if mark is not None:
+            self.outcomes.add(report, mark)
+
+    # -- xdist hand-off and the end of the run
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: object | None) -> None:
+        output = getattr(node, "workeroutput", None) or {}
+        self.outcomes.extend(output.get("ssot_records", []))
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.is_worker:
+            self.config.workeroutput["ssot_records"] = self.outcomes.records  # type: ignore[attr-defined]
+            return
+        path = self.settings.report_path
+        if path is not None:
+            from pytest_ssot.report import write_report
+
+            write_report(path, self.document())
+
+    def document(self) -> dict[str, Any]:
+        from pytest_ssot.report import build_report
+
+        target = self.settings.target.name if self.settings.target else None
+        return build_report(target, self.settings.statuses, self.outcomes.records)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.is_worker:
+            return
+        from pytest_ssot.report import table_lines
+
+        document = self.document()
+        if not document["issues"]:
+            return
+        target = f"target {document['target']}" if document["target"] else "no target"
+        terminalreporter.write_sep("=", f"SSOT issues ({target})")
+        for line in table_lines(document):
+            terminalreporter.write_line(line)
+        if self.settings.report_path is not None:
+            terminalreporter.write_line(f"ssot report written to {self.settings.report_path}")
+
+
+def _with_tier(mark: IssueMark, tier: str | None) -> IssueMark:
+    from dataclasses import replace
+
+    return replace(mark, tier=tier)

@@ -1,0 +1,114 @@
+"""The one place where suites call into a target's code at run time.
+
+Suites never import a target's modules by name: they ask the adapter, which reads
+the names from the target configuration. Codebases whose factory needs more than a
+user context replace the adapter through the ``pytest_ssot_make_adapter`` hook or by
+overriding the ``ssot_adapter`` fixture.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import inspect
+import sys
+from typing import Any
+
+from pytest_ssot.config import Target
+from pytest_ssot.locate import split_reference
+
+
+class TargetSetupError(RuntimeError):
+    """The target configuration lacks something a test needs, or it does not load.
+
+    Deliberately not an SSOTViolation: a broken setup must never pass for a
+    confirmed violation of an open issue.
+    """
+
+
+class TargetAdapter:
+    """Calls into a target through the seeds' vocabulary, configured by ``Target``."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+
+    # -- loading
+
+    def ensure_importable(self) -> None:
+        """Put the target's import root first on ``sys.path`` (once)."""
+        root = str(self.target.root)
+        if root not in sys.path:
+            sys.path.insert(0, root)
+
+    def resolve(self, reference: str) -> Any:
+        """Import ``module:attr.path`` from the target and return the object."""
+        module_name, attr_path = split_reference(reference)
+        self.ensure_importable()
+        try:
+            obj: Any = importlib.import_module(module_name)
+        except Exception as exc:
+            raise TargetSetupError(
+                f"target {self.target.name!r}: importing {module_name!r} failed "
+                f"({type(exc).__name__}: {exc})"
+            ) from exc
+        for part in attr_path.split("."):
+            try:
+                obj = getattr(obj, part)
+            except AttributeError:
+                raise TargetSetupError(
+                    f"target {self.target.name!r}: {reference!r} does not resolve ({part!r} missing)"
+                ) from None
+        return obj
+
+    def _required(self, key: str) -> Any:
+        value = getattr(self.target, key)
+        if not value:
+            raise TargetSetupError(
+                f"target {self.target.name!r} has no {key!r}; add {key} = \"module:attr\" "
+                f"to [tool.ssot.targets.{self.target.name}]"
+            )
+        return value
+
+    @property
+    def manager_classes(self) -> tuple[type, ...]:
+        """The canonical manager class(es) named by the target."""
+        return tuple(self.resolve(ref) for ref in self._required("manager"))
+
+    @property
+    def factory(self) -> Any:
+        return self.resolve(self._required("factory"))
+
+    # -- the seeds' calls
+
+    def make_user_context(self, user_id: str | None) -> Any:
+        """A user context for ``user_id``; None stands for "no user context"."""
+        if user_id is None:
+            return None
+        return self.resolve(self._required("user_context"))(user_id)
+
+    async def get_manager(self, user_context: Any) -> Any:
+        """The factory's manager for ``user_context``, awaiting an async factory."""
+        result = self.factory(user_context)
+        if inspect.isawaitable(result):
+            result = await result
+        return result
+
+    def get_manager_blocking(self, user_context: Any) -> Any:
+        """Same as :meth:`get_manager`, for sync tests (no event loop running)."""
+        result = self.factory(user_context)
+        if inspect.isawaitable(result):
+            return asyncio.run(_await(result))
+        return result
+
+    def user_id_of(self, manager: Any) -> Any:
+        """Read the user id of a manager along the target's ``user_id_attr`` path."""
+        value = manager
+        for part in self.target.user_id_attr.split("."):
+            value = getattr(value, part, None)
+            if value is None:
+                return None
+        return value
+
+
+async def _await(awaitable: Any) -> Any:
+    return await awaitable

@@ -1,0 +1,620 @@
+"""Read and validate ``[tool.ssot]``, merged with options and environment.
+
+Every mistake becomes one line naming the key, the value, where it came from and
+the fix, and all mistakes of one file are reported together in a single
+:class:`ConfigError` (a ``pytest.UsageError``: exit code 4), so a user fixes their
+configuration in one round instead of one error per run.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import shutil
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_ssot.locate import check_reference, is_dotted_name
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+STATUSES = ("open", "resolved")
+TIERS = ("unit", "integration", "staging")
+DEFAULT_EVENTS = (
+    "agent_started",
+    "agent_thinking",
+    "tool_executing",
+    "tool_completed",
+    "agent_completed",
+)
+
+
+class ConfigError(pytest.UsageError):
+    """One or more configuration mistakes; each line is one mistake and its fix."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+# --------------------------------------------------------------------------- schema
+
+
+@dataclass(frozen=True)
+class Key:
+    """One configuration key: its type check, default and documentation."""
+
+    name: str
+    kind: str
+    default: Any
+    doc: str
+    choices: tuple[str, ...] = ()
+
+
+THRESHOLD_KEYS: dict[str, Key] = {
+    k.name: k
+    for k in (
+        Key("max_redundant_implementations", "int", 3,
+            "most redundant manager implementations tolerated (#824: 9 found, 3 acceptable)"),
+        Key("max_import_paths", "int", 11,
+            "most distinct import paths to the manager (#960: fewer than 12)"),
+        Key("golden_path_seconds", "number", 2.0,
+            "time limit from message sent to agent_completed (#1036: under 2 s)"),
+        Key("concurrent_users", "int_list", [8, 10],
+            "user counts for the concurrency checks (#960: 8, #1036: 10)"),
+        Key("factory_timeout_seconds", "number", 10.0,
+            "time limit for importing and calling the factory before it counts as a hang (#824)"),
+    )
+}
+
+TARGET_KEYS: dict[str, Key] = {
+    k.name: k
+    for k in (
+        Key("root", "dir", None, "import root of the target, relative to pyproject.toml; also the static-scan root"),
+        Key("package", "module", None, "dotted package that is scanned, e.g. 'app.websocket_core'"),
+        Key("manager", "ref_list", [], "canonical manager class(es) as 'module:Class'"),
+        Key("factory", "ref", None, "canonical factory as 'module:function' (sync or async)"),
+        Key("user_context", "ref", None, "callable taking a user id and returning a user context"),
+        Key("deprecated_modules", "module_list", [], "modules that must no longer import"),
+        Key("allowed_factory_modules", "module_list", [], "'*factory*' modules that are legitimate"),
+        Key("app", "ref", None, "async server entry point the integration tier starts"),
+        Key("events", "str_list", list(DEFAULT_EVENTS), "the critical events, in order"),
+        Key("python", "python", None, "interpreter for subprocess probes (default: the one running pytest)"),
+        Key("class_pattern", "regex", r"(?i)^(?=.*websocket)(?=.*manager)",
+            "regex a class name must match to count as a manager implementation"),
+        Key("function_name", "identifier", "get_websocket_manager", "name of the factory function to find duplicates of"),
+        Key("direct_instantiation", "choice", "forbidden",
+            "policy for calling the manager class directly", ("forbidden", "allowed")),
+        Key("null_user_context", "choice", "reuse",
+            "what the factory does for a null user context", ("reuse", "error")),
+        Key("user_id_attr", "attr_path", "user_context.user_id", "attribute path from a manager to its user id"),
+        Key("staging_token", "ref", None, "'module:function' returning a token for a user id (staging tier)"),
+        Key("thresholds", "table", {}, "overrides of the seeds' numbers (see THRESHOLD_KEYS)"),
+        Key("issues", "table", {}, "issue number -> 'open' | 'resolved'"),
+    )
+}
+
+ROOT_KEYS: dict[str, Key] = {
+    k.name: k
+    for k in (
+        Key("target", "str", None, "default target name (overridden by --ssot-target / SSOT_TARGET)"),
+        Key("targets", "table", {}, "the named targets"),
+        Key("tiers", "tier_list", None, "default tiers to run (overridden by --ssot-tier / SSOT_TIER)"),
+        Key("staging_url", "str", None, "staging URL (overridden by --ssot-staging-url / SSOT_STAGING_URL)"),
+        Key("report", "str", None, "JSON report path (overridden by --ssot-report / SSOT_REPORT)"),
+    )
+}
+
+REQUIRED_TARGET_KEYS = ("root", "package")
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    max_redundant_implementations: int = 3
+    max_import_paths: int = 11
+    golden_path_seconds: float = 2.0
+    concurrent_users: tuple[int, ...] = (8, 10)
+    factory_timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class Target:
+    """One codebase under scrutiny and the names of its SSOT pieces."""
+
+    name: str
+    root: Path
+    package: str
+    manager: tuple[str, ...] = ()
+    factory: str | None = None
+    user_context: str | None = None
+    deprecated_modules: tuple[str, ...] = ()
+    allowed_factory_modules: tuple[str, ...] = ()
+    app: str | None = None
+    events: tuple[str, ...] = DEFAULT_EVENTS
+    python: str = sys.executable
+    class_pattern: str = TARGET_KEYS["class_pattern"].default
+    function_name: str = "get_websocket_manager"
+    direct_instantiation: str = "forbidden"
+    null_user_context: str = "reuse"
+    user_id_attr: str = "user_context.user_id"
+    staging_token: str | None = None
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    issues: Mapping[int, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SSOTConfig:
+    """Everything the plugin needs, after precedence (CLI > environment > file)."""
+
+    pyproject: Path | None
+    target: Target | None
+    statuses: Mapping[int, str]
+    tiers: tuple[str, ...] | None
+    staging_url: str | None
+    report_path: Path | None
+    known_targets: tuple[str, ...] = ()
+
+    def status_of(self, issue: int) -> str | None:
+        return self.statuses.get(issue)
+
+
+@dataclass(frozen=True)
+class CliValues:
+    """The ``--ssot-*`` options as given (None / empty when absent)."""
+
+    target: str | None = None
+    issues: Sequence[str] = ()
+    tiers: Sequence[str] = ()
+    staging_url: str | None = None
+    report: str | None = None
+
+    def any_given(self) -> bool:
+        return bool(self.target or self.issues or self.tiers or self.staging_url or self.report)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def read_ssot_table(pyproject: Path) -> dict[str, Any] | None:
+    """The ``[tool.ssot]`` table, or None when the file has none.
+
+    A bytes search first: most pyproject files have no such section, and the
+    plugin must cost nothing there.
+    """
+    try:
+        raw = pyproject.read_bytes()
+    except OSError:
+        return None
+    if b"ssot" not in raw:
+        return None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{pyproject}: not valid TOML ({exc}); fix the syntax of the file"]) from None
+    section = data.get("tool", {}).get("ssot") if isinstance(data.get("tool"), dict) else None
+    if section is None:
+        return None
+    if not isinstance(section, dict):
+        raise ConfigError([f"{pyproject}: 'tool.ssot' must be a table; fix: write it as [tool.ssot]"])
+    return section
+
+
+def load_config(
+    pyproject: Path | None,
+    cli: CliValues,
+    environ: Mapping[str, str] = os.environ,
+) -> SSOTConfig | None:
+    """Build the effective configuration, or None when pytest-ssot is not in use.
+
+    Not in use means: no ``[tool.ssot]`` section and no ``--ssot-*`` option.
+    Environment variables alone never switch the plugin on, so a stray
+    ``SSOT_STAGING_URL`` on a CI machine leaves unrelated projects untouched.
+    """
+    section = read_ssot_table(pyproject) if pyproject is not None else None
+    if section is None and not cli.any_given():
+        return None
+    return _Validator(pyproject, section or {}, cli, environ).build()
+
+
+class _Validator:
+    """Collects every problem instead of stopping at the first."""
+
+    def __init__(
+        self,
+        pyproject: Path | None,
+        section: Mapping[str, Any],
+        cli: CliValues,
+        environ: Mapping[str, str],
+    ) -> None:
+        self.pyproject = pyproject
+        self.base = pyproject.parent if pyproject is not None else Path.cwd()
+        self.section = section
+        self.cli = cli
+        self.environ = environ
+        self.problems: list[str] = []
+
+    # -- reporting
+
+    def _where(self, table: str) -> str:
+        name = self.pyproject.name if self.pyproject is not None else "pyproject.toml"
+        return f"{name} [{table}]"
+
+    def problem(self, where: str, key: str, value: Any, what: str, fix: str) -> None:
+        shown = "" if value is _MISSING else f" = {_short(value)}"
+        self.problems.append(f"{where}: {key}{shown}: {what}; fix: {fix}")
+
+    def _unknown_keys(self, table: str, data: Mapping[str, Any], known: Mapping[str, Key]) -> None:
+        for key in data:
+            if key not in known:
+                near = difflib.get_close_matches(key, list(known), n=1)
+                hint = f"did you mean {near[0]!r}?" if near else f"known keys: {', '.join(sorted(known))}"
+                self.problem(self._where(table), key, data[key], f"unknown key ({hint})",
+                             "rename or remove it")
+
+    # -- top level
+
+    def build(self) -> SSOTConfig:
+        self._unknown_keys("tool.ssot", self.section, ROOT_KEYS)
+        targets_raw = self.section.get("targets", {})
+        if not isinstance(targets_raw, dict):
+            self.problem(self._where("tool.ssot"), "targets", targets_raw, "must be a table of targets",
+                         "write each target as [tool.ssot.targets.NAME]")
+            targets_raw = {}
+        known = tuple(sorted(targets_raw))
+
+        target_name, target_origin = self._pick(
+            self.cli.target, "SSOT_TARGET", "target", "--ssot-target"
+        )
+        target: Target | None = None
+        for name, table in targets_raw.items():
+            selected = name == target_name
+            candidate = self._target(name, table, resolve=selected)
+            if selected:
+                target = candidate
+        if target_name is not None and target_name not in targets_raw:
+            listing = ", ".join(known) if known else "none are configured"
+            self.problems.append(
+                f"{target_origin}: target {target_name!r} is unknown (known targets: {listing}); "
+                f"fix: pick a known one or add [tool.ssot.targets.{target_name}] to pyproject.toml"
+            )
+
+        statuses = dict(target.issues) if target is not None else {}
+        statuses.update(self._env_issues())
+        statuses.update(self._cli_issues())
+        tiers = self._tiers()
+        staging_url = self._staging_url()
+        report, _ = self._pick(self.cli.report, "SSOT_REPORT", "report", "--ssot-report")
+
+        if self.problems:
+            raise ConfigError(self.problems)
+        return SSOTConfig(
+            pyproject=self.pyproject,
+            target=target,
+            statuses=statuses,
+            tiers=tiers,
+            staging_url=staging_url,
+            report_path=Path(report) if report else None,
+            known_targets=known,
+        )
+
+    def _pick(self, cli_value: str | None, env: str, key: str, option: str) -> tuple[str | None, str]:
+        """A value by precedence, and a description of where it came from."""
+        if cli_value:
+            return cli_value, f"{option} (command line)"
+        if self.environ.get(env):
+            return self.environ[env], f"{env} (environment)"
+        value = self.section.get(key)
+        if value is None:
+            return None, ""
+        if not isinstance(value, str) or not value:
+            self.problem(self._where("tool.ssot"), key, value, "must be a non-empty string",
+                         f'write it as {key} = "..."')
+            return None, ""
+        return value, f"{self._where('tool.ssot')} {key}"
+
+    def _parse_issue_assignments(self, items: Sequence[str], origin: str) -> dict[int, str]:
+        statuses: dict[int, str] = {}
+        for item in items:
+            number, sep, status = item.partition("=")
+            number = number.strip().lstrip("#")
+            status = status.strip()
+            if not sep or not number.isdigit():
+                self.problems.append(
+                    f"{origin}: {item!r} is not N=STATUS; fix: write e.g. 824=open or 824=resolved"
+                )
+            elif status not in STATUSES:
+                self.problems.append(
+                    f"{origin}: issue {number} status {status!r} is unknown; "
+                    f"fix: use one of {', '.join(STATUSES)}"
+                )
+            else:
+                statuses[int(number)] = status
+        return statuses
+
+    def _cli_issues(self) -> dict[int, str]:
+        return self._parse_issue_assignments(self.cli.issues, "--ssot-issue (command line)")
+
+    def _env_issues(self) -> dict[int, str]:
+        raw = self.environ.get("SSOT_ISSUES", "")
+        items = [part for part in re.split(r"[,\s]+", raw) if part]
+        return self._parse_issue_assignments(items, "SSOT_ISSUES (environment)")
+
+    def _tiers(self) -> tuple[str, ...] | None:
+        if self.cli.tiers:
+            raw: Any = ",".join(self.cli.tiers)
+            origin = "--ssot-tier (command line)"
+        elif self.environ.get("SSOT_TIER"):
+            raw, origin = self.environ["SSOT_TIER"], "SSOT_TIER (environment)"
+        elif self.section.get("tiers") is not None:
+            raw, origin = self.section["tiers"], f"{self._where('tool.ssot')} tiers"
+        else:
+            return None
+        names = raw.split(",") if isinstance(raw, str) else raw
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            self.problems.append(f"{origin}: {_short(raw)} must be a list of tier names; "
+                                 f"fix: use some of {', '.join(TIERS)}")
+            return None
+        tiers = tuple(n.strip() for n in names if n.strip())
+        bad = [t for t in tiers if t not in TIERS]
+        if bad or not tiers:
+            self.problems.append(
+                f"{origin}: tier {', '.join(map(repr, bad)) or 'list is empty'} unknown; "
+                f"fix: use a comma-separated subset of {','.join(TIERS)}"
+            )
+            return None
+        return tiers
+
+    def _staging_url(self) -> str | None:
+        url, origin = self._pick(self.cli.staging_url, "SSOT_STAGING_URL", "staging_url", "--ssot-staging-url")
+        if url is None:
+            return None
+        if not re.match(r"^wss?://[^/\s]+", url):
+            self.problems.append(
+                f"{origin}: {_short(url)} is not a WebSocket URL; "
+                f"fix: give ws://HOST:PORT/PATH or wss://HOST/PATH"
+            )
+            return None
+        return url
+
+    # -- one target
+
+    def _target(self, name: str, table: Any, *, resolve: bool) -> Target | None:
+        where = self._where(f"tool.ssot.targets.{name}")
+        if not isinstance(table, dict):
+            self.problem(self._where("tool.ssot.targets"), name, table, "must be a table",
+                         f"write it as [tool.ssot.targets.{name}]")
+            return None
+        self._unknown_keys(f"tool.ssot.targets.{name}", table, TARGET_KEYS)
+        for key in REQUIRED_TARGET_KEYS:
+            if key not in table:
+                self.problem(where, key, _MISSING, "is required", f'add {key} = "..." to the target')
+        values: dict[str, Any] = {}
+        for key, spec in TARGET_KEYS.items():
+            if key in table and key not in ("thresholds", "issues"):
+                checked = self._check(where, spec, table[key])
+                if checked is not _INVALID:
+                    values[key] = checked
+        values["thresholds"] = self._thresholds(name, table.get("thresholds", {}))
+        values["issues"] = self._issue_table(name, table.get("issues", {}))
+        if resolve and "root" in values:
+            self._resolve_references(where, values)
+        if any(key not in values for key in REQUIRED_TARGET_KEYS):
+            return None
+        return Target(name=name, **values)
+
+    def _check(self, where: str, spec: Key, value: Any) -> Any:
+        checker = _CHECKS[spec.kind]
+        result = checker(self, value, spec)
+        if isinstance(result, _Bad):
+            self.problem(where, spec.name, value, result.what, result.fix)
+            return _INVALID
+        return result
+
+    def _thresholds(self, name: str, raw: Any) -> Thresholds:
+        table = f"tool.ssot.targets.{name}.thresholds"
+        if not isinstance(raw, dict):
+            self.problem(self._where(f"tool.ssot.targets.{name}"), "thresholds", raw, "must be a table",
+                         f"write it as [{table}]")
+            return Thresholds()
+        self._unknown_keys(table, raw, THRESHOLD_KEYS)
+        values = {}
+        for key, spec in THRESHOLD_KEYS.items():
+            if key in raw:
+                checked = self._check(self._where(table), spec, raw[key])
+                if checked is not _INVALID:
+                    values[key] = tuple(checked) if isinstance(checked, list) else checked
+        return Thresholds(**values)
+
+    def _issue_table(self, name: str, raw: Any) -> dict[int, str]:
+        table = f"tool.ssot.targets.{name}.issues"
+        if not isinstance(raw, dict):
+            self.problem(self._where(f"tool.ssot.targets.{name}"), "issues", raw, "must be a table",
+                         f"write it as [{table}] with lines like 824 = \"open\"")
+            return {}
+        statuses: dict[int, str] = {}
+        for number, status in raw.items():
+            if not str(number).lstrip("#").isdigit():
+                self.problem(self._where(table), str(number), status, "is not an issue number",
+                             'use the number alone, e.g. 824 = "open"')
+            elif status not in STATUSES:
+                self.problem(self._where(table), str(number), status, "unknown status",
+                             f"use one of {', '.join(map(repr, STATUSES))}")
+            else:
+                statuses[int(str(number).lstrip("#"))] = status
+        return statuses
+
+    def _resolve_references(self, where: str, values: dict[str, Any]) -> None:
+        """Check that every module:attr of the selected target can be found."""
+        search = [str(values["root"])]
+        for key in ("manager", "factory", "user_context", "app", "staging_token"):
+            refs = values.get(key)
+            for ref in ([refs] if isinstance(refs, str) else refs or []):
+                why = check_reference(ref, search)
+                if why is not None:
+                    self.problem(where, key, ref, f"does not resolve: {why}",
+                                 f"point it at an importable module:attribute under root {values['root']}")
+
+
+# --------------------------------------------------------------------------- type checks
+
+_MISSING = object()
+_INVALID = object()
+
+
+@dataclass(frozen=True)
+class _Bad:
+    what: str
+    fix: str
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _check_str(v: _Validator, value: Any, spec: Key) -> Any:
+    if isinstance(value, str) and value:
+        return value
+    return _Bad(f"must be a non-empty string, not {type(value).__name__}", f'write it as {spec.name} = "..."')
+
+
+def _check_dir(v: _Validator, value: Any, spec: Key) -> Any:
+    if not isinstance(value, str) or not value:
+        return _check_str(v, value, spec)
+    path = (v.base / value).resolve()
+    if not path.is_dir():
+        return _Bad(f"folder {path} does not exist", "give the target's import root, relative to pyproject.toml")
+    return path
+
+
+def _check_module(v: _Validator, value: Any, spec: Key) -> Any:
+    if isinstance(value, str) and is_dotted_name(value):
+        return value
+    return _Bad("is not a dotted module name", f'write it as {spec.name} = "package.module"')
+
+
+def _check_ref(v: _Validator, value: Any, spec: Key) -> Any:
+    if isinstance(value, str) and ":" in value:
+        module, _, attr = value.partition(":")
+        if is_dotted_name(module) and is_dotted_name(attr):
+            return value
+    return _Bad("is not a 'module:attribute' reference", f'write it as {spec.name} = "package.module:Name"')
+
+
+def _check_ref_list(v: _Validator, value: Any, spec: Key) -> Any:
+    items = [value] if isinstance(value, str) else value
+    if isinstance(items, list) and items and all(not isinstance(_check_ref(v, i, spec), _Bad) for i in items):
+        return tuple(items)
+    return _Bad("must be 'module:Class' or a list of them", f'write it as {spec.name} = "package.module:Class"')
+
+
+def _check_module_list(v: _Validator, value: Any, spec: Key) -> Any:
+    if isinstance(value, list) and all(isinstance(i, str) and is_dotted_name(i) for i in value):
+        return tuple(value)
+    return _Bad("must be a list of dotted module names", f'write it as {spec.name} = ["package.module"]')
+
+
+def _check_str_list(v: _Validator, value: Any, spec: Key) -> Any:
+    if isinstance(value, list) and value and all(isinstance(i, str) and i for i in value):
+        return tuple(value)
+    return _Bad("must be a non-empty list of strings", f'write it as {spec.name} = ["a", "b"]')
+
+
+def _check_int(v: _Validator, value: Any, spec: Key) -> Any:
+    if type(value) is int and value >= 0:
+        return value
+    return _Bad(f"must be a whole number >= 0, not {type(value).__name__}", f"write it as {spec.name} = {spec.default}")
+
+
+def _check_number(v: _Validator, value: Any, spec: Key) -> Any:
+    if type(value) in (int, float) and value > 0:
+        return float(value)
+    return _Bad("must be a positive number", f"write it as {spec.name} = {spec.default}")
+
+
+def _check_int_list(v: _Validator, value: Any, spec: Key) -> Any:
+    if isinstance(value, list) and value and all(type(i) is int and i > 0 for i in value):
+        return value
+    return _Bad("must be a non-empty list of positive whole numbers", f"write it as {spec.name} = {spec.default}")
+
+
+def _check_choice(v: _Validator, value: Any, spec: Key) -> Any:
+    if value in spec.choices:
+        return value
+    return _Bad("is not an allowed value", f"use one of {', '.join(map(repr, spec.choices))}")
+
+
+def _check_regex(v: _Validator, value: Any, spec: Key) -> Any:
+    if not isinstance(value, str):
+        return _check_str(v, value, spec)
+    try:
+        re.compile(value)
+    except re.error as exc:
+        return _Bad(f"is not a valid regular expression ({exc})", "fix the pattern (Python re syntax)")
+    return value
+
+
+def _check_identifier(v: _Validator, value: Any, spec: Key) -> Any:
+    if isinstance(value, str) and value.isidentifier():
+        return value
+    return _Bad("is not a Python identifier", f'write it as {spec.name} = "function_name"')
+
+
+def _check_attr_path(v: _Validator, value: Any, spec: Key) -> Any:
+    if isinstance(value, str) and is_dotted_name(value):
+        return value
+    return _Bad("is not a dotted attribute path", f'write it as {spec.name} = "user_context.user_id"')
+
+
+def _check_python(v: _Validator, value: Any, spec: Key) -> Any:
+    if not isinstance(value, str) or not value:
+        return _check_str(v, value, spec)
+    candidate = (v.base / value) if ("/" in value or os.sep in value) else None
+    if candidate is not None:
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+        return _Bad(f"interpreter {candidate} does not exist or is not executable",
+                    "give the path of the target's python (e.g. .venv/bin/python)")
+    found = shutil.which(value)
+    if found:
+        return found
+    return _Bad(f"interpreter {value!r} is not on PATH", "give a path or a command found on PATH")
+
+
+_CHECKS: dict[str, Callable[[_Validator, Any, Key], Any]] = {
+    "str": _check_str,
+    "dir": _check_dir,
+    "module": _check_module,
+    "ref": _check_ref,
+    "ref_list": _check_ref_list,
+    "module_list": _check_module_list,
+    "str_list": _check_str_list,
+    "int": _check_int,
+    "number": _check_number,
+    "int_list": _check_int_list,
+    "choice": _check_choice,
+    "regex": _check_regex,
+    "identifier": _check_identifier,
+    "attr_path": _check_attr_path,
+    "python": _check_python,
+}
+
+
+def pyproject_for(rootpath: Path, inipath: Path | None) -> Path | None:
+    """The pyproject.toml that holds ``[tool.ssot]``: the inifile if it is one, else the rootdir's."""
+    if inipath is not None and inipath.name == "pyproject.toml":
+        return inipath
+    candidate = rootpath / "pyproject.toml"
+    return candidate if candidate.is_file() else None

@@ -1,0 +1,189 @@
+"""Per-issue results: collected per test, judged per issue, printed and written.
+
+A record is plain JSON data from the start, so the same objects travel from
+xdist workers to the controller, into ``--ssot-report`` files, and back in when
+``ssot report merge`` combines the files of several CI jobs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from _pytest.reports import TestReport
+
+from pytest_ssot.catalog import title_for
+from pytest_ssot.outcomes import CONFIRMED, LOOKS_FIXED, IssueMark
+
+SCHEMA_VERSION = 1
+
+VERDICT_LABELS = {
+    "confirmed": "open as expected",
+    "looks_fixed": "looks fixed",
+    "regressed": "regressed",
+    "holds": "holds",
+    "failing": "failing",
+    "passing": "passing",
+    "inconclusive": "inconclusive (no check ran)",
+}
+
+TIMING_KEYS = frozenset({"duration", "generated_at"})
+
+
+class TestOutcomes:
+    """Folds the setup/call/teardown reports of each test into one record."""
+
+    __test__ = False  # not a test class, despite the name
+
+    def __init__(self) -> None:
+        self._pending: dict[str, dict[str, Any]] = {}
+        self.records: list[dict[str, Any]] = []
+
+    def add(self, report: TestReport, mark: IssueMark) -> None:
+        record = self._pending.setdefault(
+            report.nodeid,
+            {
+                "nodeid": report.nodeid,
+                "issue": mark.number,
+                "title": mark.title,
+                "tier": mark.tier,
+                "guard": mark.guard,
+                "outcome": "passed",
+                "violation": None,
+                "effect": None,
+                "duration": 0.0,
+            },
+        )
+        record["duration"] += report.duration
+        violation = getattr(report, "ssot_violation", None)
+        if violation is not None:
+            record["violation"] = violation
+        effect = getattr(report, "ssot_effect", None)
+        if effect is not None:
+            record["effect"] = effect
+        outcome = _phase_outcome(report)
+        if outcome is not None and _RANK[outcome] > _RANK[record["outcome"]]:
+            record["outcome"] = outcome
+        if report.when == "teardown":
+            self.records.append(self._pending.pop(report.nodeid))
+
+    def extend(self, records: Iterable[Mapping[str, Any]]) -> None:
+        self.records.extend(dict(r) for r in records)
+
+
+# a later phase can only make a test's outcome worse, never better
+_RANK = {"passed": 0, "skipped": 1, "xfailed": 1, "failed": 2, "error": 3}
+
+
+def _phase_outcome(report: TestReport) -> str | None:
+    if report.when == "call":
+        if report.skipped:
+            return "xfailed" if hasattr(report, "wasxfail") else "skipped"
+        return "failed" if report.failed else "passed"
+    if report.failed:
+        return "error"
+    if report.skipped:
+        return "xfailed" if hasattr(report, "wasxfail") else "skipped"
+    return None
+
+
+def verdict(status: str | None, tests: list[Mapping[str, Any]]) -> str:
+    """One word for an issue, from its status and its tests' records."""
+    broken = any(t["outcome"] in ("failed", "error") for t in tests)
+    if status == "resolved":
+        return "regressed" if broken else "holds"
+    if status is None:
+        return "failing" if broken else "passing"
+    checks = [t for t in tests if not t["guard"]]
+    if any(t["effect"] == CONFIRMED for t in checks):
+        return "confirmed"
+    if any(t["effect"] == LOOKS_FIXED for t in checks):
+        return "looks_fixed"
+    return "inconclusive"
+
+
+def build_report(
+    target: str | None,
+    statuses: Mapping[int, str],
+    records: Iterable[Mapping[str, Any]],
+) -> dict[str, Any]:
+    """The JSON document of ``--ssot-report``; tests sorted so xdist order does not show."""
+    by_issue: dict[int, list[dict[str, Any]]] = {}
+    for record in records:
+        by_issue.setdefault(int(record["issue"]), []).append(dict(record))
+    issues: dict[str, Any] = {}
+    for number in sorted(by_issue):
+        tests = sorted(by_issue[number], key=lambda t: t["nodeid"])
+        status = statuses.get(number)
+        titles = [t["title"] for t in tests if t.get("title")]
+        issues[str(number)] = {
+            "title": titles[0] if titles else title_for(number),
+            "status": status,
+            "verdict": verdict(status, tests),
+            "counts": _counts(tests),
+            "tests": [{k: v for k, v in t.items() if k not in ("issue", "title")} for t in tests],
+        }
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "target": target,
+        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "statuses": {str(n): s for n, s in sorted(statuses.items())},
+        "issues": issues,
+    }
+
+
+def _counts(tests: list[Mapping[str, Any]]) -> dict[str, int]:
+    counts = {"tests": len(tests), "violations_confirmed": 0, "failed": 0}
+    for t in tests:
+        counts["violations_confirmed"] += t["effect"] == CONFIRMED
+        counts["failed"] += t["outcome"] in ("failed", "error")
+    return counts
+
+
+def without_timings(value: Any) -> Any:
+    """A copy of a report with every timing field removed, for comparisons."""
+    if isinstance(value, dict):
+        return {k: without_timings(v) for k, v in value.items() if k not in TIMING_KEYS}
+    if isinstance(value, list):
+        return [without_timings(v) for v in value]
+    return value
+
+
+def write_report(path: Path, document: Mapping[str, Any]) -> None:
+    """Write atomically, so a CI job never uploads half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".ssot-report-", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(document, handle, indent=2, sort_keys=False)
+        handle.write("\n")
+    os.replace(tmp, path)
+
+
+def table_lines(document: Mapping[str, Any]) -> list[str]:
+    """The per-issue table the terminal summary ends with."""
+    header = ("issue", "title", "status", "tests", "failed", "violations", "verdict")
+    rows = [header]
+    for number, issue in document["issues"].items():
+        counts = issue["counts"]
+        rows.append(
+            (
+                f"#{number}",
+                _clip(issue["title"], 48),
+                issue["status"] or "-",
+                str(counts["tests"]),
+                str(counts["failed"]),
+                str(counts["violations_confirmed"]),
+                VERDICT_LABELS[issue["verdict"]],
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
