@@ -1,0 +1,348 @@
+"""Import probes in a fresh interpreter, so the test process never sees the import.
+
+"Is the deprecated module gone?" cannot be asked in-process: an import leaves the
+module (and everything it pulled in) in ``sys.modules``, a circular import leaves
+half-initialised modules behind, and a hang would hang the test run. Each probe
+runs a child interpreter (the target's, if given) with the target's import root
+first on ``sys.path``, no bytecode written, and a time limit after which the
+whole child process group is killed.
+
+Also here, because it is the other "does this module exist?" question and must
+not import either: :func:`find_submodules` lists a package's submodules from the
+file system by name pattern, with an allow-list.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import pkgutil
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+IMPORTED = "imported"
+MODULE_NOT_FOUND = "module_not_found"
+OTHER_ERROR = "other_error"
+CIRCULAR_IMPORT = "circular_import"
+TIMEOUT = "timeout"
+OUTCOMES = (IMPORTED, MODULE_NOT_FOUND, OTHER_ERROR, CIRCULAR_IMPORT, TIMEOUT)
+
+DEFAULT_TIMEOUT = 10.0
+_MARKER = "\n@@pytest-ssot-result@@"
+_PACKAGE_DIR = str(Path(__file__).resolve().parent)
+
+
+class ProbeSetupError(ValueError):
+    """The probe could not be set up (no such interpreter, no such root).
+
+    Deliberately not an SSOTViolation: a broken setup must never read as a
+    confirmed violation.
+    """
+
+
+class ChildError(RuntimeError):
+    """A child interpreter died without reporting a result."""
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """How ``import module`` went in a fresh interpreter."""
+
+    module: str
+    outcome: str  # one of OUTCOMES
+    error_type: str | None = None
+    message: str | None = None
+    missing: str | None = None  # ModuleNotFoundError.name, when one was raised
+    seconds: float = 0.0
+    timeout: float = DEFAULT_TIMEOUT
+    python: str = ""
+    detail: str = ""  # traceback tail or stderr tail, for the report
+
+    def describe(self) -> str:
+        if self.outcome == IMPORTED:
+            return f"{self.module}: imported ({self.seconds:.2f}s)"
+        if self.outcome == TIMEOUT:
+            return f"{self.module}: import did not finish within the {self.timeout:g}s limit (child killed)"
+        return f"{self.module}: {self.outcome} ({self.error_type}: {self.message})"
+
+
+# -- child processes ------------------------------------------------------
+
+
+def resolve_python(python: str | os.PathLike[str] | None) -> str:
+    """The interpreter to run; a missing one is a ProbeSetupError, in one line."""
+    if python is None:
+        return sys.executable
+    candidate = str(python)
+    found = shutil.which(candidate) if os.sep not in candidate else candidate
+    if not found or not os.path.isfile(found) or not os.access(found, os.X_OK):
+        raise ProbeSetupError(f"python interpreter not found or not executable: {candidate!r}")
+    return found
+
+
+def _check_root(root: str | os.PathLike[str]) -> str:
+    path = os.path.realpath(root)
+    if not os.path.isdir(path):
+        raise ProbeSetupError(f"import root is not a directory: {str(root)!r}")
+    return path
+
+
+@dataclass(frozen=True)
+class ChildRun:
+    payload: Any  # the JSON the child reported, None if it reported nothing
+    stdout: str
+    stderr: str
+    returncode: int | None
+    seconds: float
+    timed_out: bool
+
+
+def run_child(
+    code: str, args: Sequence[str], *, python: str | None, cwd: str, timeout: float
+) -> ChildRun:
+    """Run ``python -c code args`` isolated; kill its process group on timeout.
+
+    ``-E`` ignores PYTHONPATH/PYTHONHOME surprises, ``-B`` writes no bytecode into
+    the target tree; the child puts the root on ``sys.path`` itself.
+    """
+    exe = resolve_python(python)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    started = time.perf_counter()
+    try:
+        proc = subprocess.Popen(
+            [exe, "-E", "-B", "-c", code, *args],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # its own process group, killed as a whole
+        )
+    except OSError as exc:
+        raise ProbeSetupError(f"cannot start {exe!r}: {exc}") from None
+    timed_out = False
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        _kill_group(proc)
+        out, err = proc.communicate()
+    seconds = time.perf_counter() - started
+    stdout = out.decode("utf-8", "replace")
+    payload = None
+    at = stdout.rfind(_MARKER)
+    if at >= 0:
+        try:
+            payload = json.loads(stdout[at + len(_MARKER) :].strip().splitlines()[0])
+        except (ValueError, IndexError):
+            payload = None
+    return ChildRun(payload, stdout, err.decode("utf-8", "replace"), proc.returncode, seconds, timed_out)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError, AttributeError):
+        proc.kill()
+
+
+# The child half of every probe. Stdlib only: it runs on the target's Python.
+_CHILD_PRELUDE = f"""
+import sys, json, os, importlib, traceback
+MARKER = {_MARKER!r}
+def report(obj):
+    sys.stdout.flush()
+    sys.stdout.write(MARKER + json.dumps(obj) + "\\n")
+    sys.stdout.flush()
+    os._exit(0)  # threads the target started must not keep the child alive
+def put_root_first(root):
+    sys.path[:] = [root] + [p for p in sys.path if p not in ("", root, os.getcwd())]
+def classify(module, exc):
+    text = str(exc)
+    name = getattr(exc, "name", None) if isinstance(exc, ModuleNotFoundError) else None
+    if name is not None and (module == name or module.startswith(name + ".")):
+        outcome = "module_not_found"
+    elif isinstance(exc, (ImportError, AttributeError)) and (
+        "partially initialized module" in text or "circular import" in text
+    ):
+        outcome = "circular_import"
+    else:
+        outcome = "other_error"
+    tail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)[-12:])
+    return dict(outcome=outcome, error_type=type(exc).__name__, message=text, missing=name, detail=tail)
+def load_pytest_ssot(package_dir):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "pytest_ssot", os.path.join(package_dir, "__init__.py"),
+        submodule_search_locations=[package_dir])
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["pytest_ssot"] = mod
+    spec.loader.exec_module(mod)
+"""
+
+_IMPORT_CHILD = (
+    _CHILD_PRELUDE
+    + """
+root, module = sys.argv[1], sys.argv[2]
+put_root_first(root)
+try:
+    importlib.import_module(module)
+except BaseException as exc:
+    report(classify(module, exc))
+report(dict(outcome="imported"))
+"""
+)
+
+
+def probe_import(
+    module: str,
+    root: str | os.PathLike[str],
+    *,
+    python: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> ProbeResult:
+    """Import ``module`` in a fresh interpreter with ``root`` first on sys.path."""
+    root_path = _check_root(root)
+    run = run_child(_IMPORT_CHILD, [root_path, module], python=python, cwd=root_path, timeout=timeout)
+    version = interpreter_version(python)
+    if run.timed_out:
+        return ProbeResult(module, TIMEOUT, "TimeoutError", f"no result within {timeout:g}s",
+                           seconds=run.seconds, timeout=timeout, python=version, detail=run.stderr[-2000:])
+    if run.payload is None:
+        return ProbeResult(module, OTHER_ERROR, "ChildExited",
+                           f"child exited with code {run.returncode} without a result",
+                           seconds=run.seconds, timeout=timeout, python=version, detail=run.stderr[-2000:])
+    return ProbeResult(module=module, seconds=run.seconds, timeout=timeout, python=version, **run.payload)
+
+
+_VERSIONS: dict[str, str] = {}
+
+
+def interpreter_version(python: str | None) -> str:
+    """``X.Y.Z`` of an interpreter (cached; the running one costs nothing)."""
+    exe = resolve_python(python)
+    if exe == sys.executable:
+        return sys.version.split()[0]
+    if exe not in _VERSIONS:
+        out = subprocess.run([exe, "-E", "-c", "import sys; print(sys.version.split()[0])"],
+                             capture_output=True, text=True, timeout=30)
+        _VERSIONS[exe] = out.stdout.strip() or "?"
+    return _VERSIONS[exe]
+
+
+# -- import paths in a child ------------------------------------------------
+
+_PATHS_CHILD = (
+    _CHILD_PRELUDE
+    + """
+root, package_dir, paths = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+put_root_first(root)
+errors = {}
+for path in paths:
+    module = path.partition(":")[0]
+    try:
+        importlib.import_module(module)
+    except BaseException as exc:
+        errors[path] = "%s: %s" % (type(exc).__name__, exc)
+load_pytest_ssot(package_dir)
+from pytest_ssot.introspect import resolve_import_paths
+out = []
+for r in resolve_import_paths(paths).resolutions:
+    out.append(dict(path=r.path, object_id=r.object_id, definition=r.definition,
+                    error=errors.get(r.path, r.error)))
+report(out)
+"""
+)
+
+
+def probe_import_paths(
+    paths: Sequence[str],
+    root: str | os.PathLike[str],
+    *,
+    python: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Any:
+    """Import every ``module:Name`` in one fresh interpreter and say where each leads.
+
+    Returns an :class:`~pytest_ssot.introspect.ImportPathReport` whose
+    ``object_id`` values are ids in the child (comparable with each other).
+    """
+    from pytest_ssot.introspect import ImportPathReport, PathResolution
+
+    root_path = _check_root(root)
+    run = run_child(_PATHS_CHILD, [root_path, _PACKAGE_DIR, json.dumps(list(paths))],
+                    python=python, cwd=root_path, timeout=timeout)
+    if run.payload is None:
+        why = "timed out" if run.timed_out else f"exited with code {run.returncode}"
+        raise ChildError(f"import-path probe {why}: {run.stderr[-1000:]}")
+    return ImportPathReport(tuple(PathResolution(**r) for r in run.payload))
+
+
+# -- parsing with another interpreter --------------------------------------
+
+_PARSE_CHILD = (
+    _CHILD_PRELUDE
+    + """
+import ast
+out = {}
+for path in json.loads(sys.argv[1]):
+    try:
+        with open(path, "rb") as f:
+            ast.parse(f.read(), path)
+        out[path] = True
+    except Exception:
+        out[path] = False
+report(dict(version=sys.version.split()[0], parsed=out))
+"""
+)
+
+
+def parses_with(python: str, files: Sequence[str], timeout: float = 60.0) -> dict[str, str]:
+    """file -> "parses with Python X.Y.Z (exe)" for files ``python`` can parse."""
+    run = run_child(_PARSE_CHILD, [json.dumps(list(files))], python=python, cwd=os.getcwd(), timeout=timeout)
+    if not run.payload:
+        return {}
+    version = run.payload["version"]
+    return {f: f"Python {version} ({python}) parses it" for f, ok in run.payload["parsed"].items() if ok}
+
+
+# -- submodules by file name -------------------------------------------------
+
+
+def find_submodules(
+    root: str | os.PathLike[str],
+    package: str,
+    pattern: str = "*factory*",
+    *,
+    allow: Sequence[str] = (),
+    recursive: bool = False,
+) -> list[str]:
+    """Submodules of ``package`` whose name matches ``pattern`` (fnmatch, case-insensitive).
+
+    Read from the file system (``pkgutil.iter_modules`` over the package's
+    directory): nothing is imported. ``allow`` holds short or dotted names that
+    are permitted. Returns dotted names, sorted.
+    """
+    base = Path(_check_root(root), *package.split("."))
+    if not base.is_dir():
+        raise ProbeSetupError(f"package {package!r} is not a directory under {str(root)!r}")
+    allowed = set(allow)
+    found = []
+    todo = [(base, package)]
+    while todo:
+        directory, prefix = todo.pop()
+        for info in pkgutil.iter_modules([str(directory)]):
+            dotted = f"{prefix}.{info.name}"
+            if fnmatch.fnmatch(info.name.lower(), pattern.lower()) and not ({info.name, dotted} & allowed):
+                found.append(dotted)
+            if recursive and info.ispkg:
+                todo.append((directory / info.name, dotted))
+    return sorted(found)

@@ -1,0 +1,1 @@
+from .unified import *  # noqa: F401,F403

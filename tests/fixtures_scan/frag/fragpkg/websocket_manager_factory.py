@@ -1,0 +1,5 @@
+"""Deprecated: still importable."""
+
+
+class WebSocketManagerFactory:
+    pass

@@ -1,0 +1,5 @@
+from probepkg.circ_b import B
+
+
+class A:
+    pass

@@ -1,0 +1,5 @@
+from probepkg.circ_a import A
+
+
+class B:
+    pass
