@@ -1,0 +1,196 @@
+"""The fail-first table of DESIGN.md, cell by cell, through real pytest runs."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+VIOLATING = """
+import pytest
+from pytest_ssot import SSOTViolation
+
+@pytest.mark.ssot_issue(824)
+def test_check():
+    raise SSOTViolation("SSOT VIOLATION: 3 get_websocket_manager functions found in a.b, c.d, e.f")
+"""
+
+CLEAN = """
+import pytest
+
+@pytest.mark.ssot_issue(824)
+def test_check():
+    assert 1 + 1 == 2
+"""
+
+
+def run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
+    pytester.makepyfile(test_mod=source)
+    return pytester.runpytest("-p", "ssot", "-rA", *args)
+
+
+@pytest.mark.parametrize(
+    "status, source, outcome, text",
+    [
+        ("open", VIOLATING, {"xfailed": 1}, "SSOT issue 824 open, violation confirmed: SSOT VIOLATION: 3 get_websocket_manager"),
+        ("open", CLEAN, {"failed": 1}, "[XPASS(strict)] issue 824 looks fixed: mark it resolved"),
+        ("resolved", VIOLATING, {"failed": 1}, "regression of SSOT issue 824"),
+        ("resolved", CLEAN, {"passed": 1}, None),
+        (None, VIOLATING, {"failed": 1}, "SSOTViolation: SSOT VIOLATION: 3 get_websocket_manager"),
+        (None, CLEAN, {"passed": 1}, None),
+    ],
+    ids=["open-violation", "open-clean", "resolved-violation", "resolved-clean", "unset-violation", "unset-clean"],
+)
+def test_each_cell_of_the_table(pytester, status, source, outcome, text):
+    args = [f"--ssot-issue=824={status}"] if status else ["--ssot-issue=1=open"]
+    result = run(pytester, source, *args)
+    result.assert_outcomes(**outcome)
+    if text is not None:
+        assert text in result.stdout.str()
+    if status == "resolved" and "failed" in outcome:
+        # the short summary line starts with the regression, not the exception type
+        result.stdout.fnmatch_lines(["FAILED test_mod.py::test_check - regression of SSOT issue 824*"])
+
+
+@pytest.mark.parametrize("status", ["open", "resolved"])
+def test_a_passing_guard_passes_under_every_status(pytester, status):
+    result = run(pytester, "import pytest\n@pytest.mark.ssot_issue(824, guard=True)\ndef test_g(): pass\n",
+                 f"--ssot-issue=824={status}")
+    result.assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize("status", ["open", "resolved"])
+def test_a_violating_guard_fails_and_is_never_xfail(pytester, status):
+    source = VIOLATING.replace("ssot_issue(824)", "ssot_issue(824, guard=True)")
+    result = run(pytester, source, f"--ssot-issue=824={status}")
+    result.assert_outcomes(failed=1)
+    assert "regression of" not in result.stdout.str()
+
+
+BROKEN_TESTS = {
+    "assertion": "def test_check():\n    assert 1 == 2\n",
+    "runtime": "def test_check():\n    raise RuntimeError('server crashed')\n",
+    "import": "def test_check():\n    import module_that_does_not_exist_anywhere\n",
+    "timeout": "def test_check():\n    raise TimeoutError('harness timed out')\n",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BROKEN_TESTS))
+def test_an_error_that_is_not_a_violation_is_never_xfail(pytester, kind):
+    source = "import pytest\n@pytest.mark.ssot_issue(824)\n" + BROKEN_TESTS[kind]
+    result = run(pytester, source, "--ssot-issue=824=open")
+    result.assert_outcomes(failed=1)
+    assert "XFAIL" not in result.stdout.str()
+
+
+def test_a_fixture_error_is_an_error_not_xfail(pytester):
+    source = """
+import pytest
+from pytest_ssot import SSOTViolation
+
+@pytest.fixture
+def broken():
+    raise SSOTViolation("raised during setup is not the check's verdict")
+
+@pytest.mark.ssot_issue(824)
+def test_check(broken):
+    pass
+"""
+    result = run(pytester, source, "--ssot-issue=824=open")
+    result.assert_outcomes(errors=1)
+
+
+def test_a_module_that_fails_to_import_is_a_collection_error(pytester):
+    source = "import module_that_does_not_exist_anywhere\nimport pytest\n@pytest.mark.ssot_issue(824)\ndef test_check(): pass\n"
+    result = run(pytester, source, "--ssot-issue=824=open")
+    result.assert_outcomes(errors=1)
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+
+
+def test_an_exception_group_of_violations_counts_as_a_violation(pytester):
+    source = """
+import sys, pytest
+from pytest_ssot import SSOTViolation
+if sys.version_info < (3, 11):
+    from exceptiongroup import ExceptionGroup
+
+@pytest.mark.ssot_issue(889)
+def test_all_violations():
+    raise ExceptionGroup("users", [SSOTViolation("user a: two managers"), SSOTViolation("user b: two managers")])
+
+@pytest.mark.ssot_issue(889)
+def test_mixed_group():
+    raise ExceptionGroup("users", [SSOTViolation("user a: two managers"), RuntimeError("crash")])
+"""
+    result = run(pytester, source, "--ssot-issue=889=open")
+    result.assert_outcomes(xfailed=1, failed=1)
+    result.stdout.fnmatch_lines(["XFAIL test_mod.py::test_all_violations - *user a: two managers*"])
+
+
+def test_runxfail_reports_results_as_if_unmarked(pytester):
+    pytester.makepyfile(test_v=VIOLATING, test_c=CLEAN)
+    result = pytester.runpytest("-p", "ssot", "--ssot-issue=824=open", "--runxfail")
+    result.assert_outcomes(failed=1, passed=1)
+
+
+def test_pytests_own_xfail_marker_is_left_alone(pytester):
+    source = """
+import pytest
+from pytest_ssot import SSOTViolation
+
+@pytest.mark.xfail(reason="known flaky", strict=False)
+@pytest.mark.ssot_issue(824)
+def test_check():
+    raise SSOTViolation("x")
+"""
+    result = run(pytester, source, "--ssot-issue=824=resolved")
+    result.assert_outcomes(xfailed=1)
+    result.stdout.fnmatch_lines(["XFAIL test_mod.py::test_check - known flaky"])
+
+
+def test_a_skip_inside_an_open_issue_test_stays_a_skip(pytester):
+    source = "import pytest\n@pytest.mark.ssot_issue(824)\ndef test_check():\n    pytest.skip('needs redis')\n"
+    result = run(pytester, source, "--ssot-issue=824=open")
+    result.assert_outcomes(skipped=1)
+
+
+@pytest.mark.parametrize("mode", ["strict", "auto"])
+def test_async_tests_under_pytest_asyncio(pytester, mode):
+    marker = "@pytest.mark.asyncio\n" if mode == "strict" else ""
+    source = f"""
+import asyncio, pytest
+from pytest_ssot import SSOTViolation
+
+{marker}@pytest.mark.ssot_issue(824)
+async def test_violation():
+    await asyncio.sleep(0)
+    raise SSOTViolation("async violation")
+
+{marker}@pytest.mark.ssot_issue(824)
+async def test_clean():
+    await asyncio.sleep(0)
+"""
+    result = run(pytester, source, "--ssot-issue=824=open", f"--asyncio-mode={mode}")
+    result.assert_outcomes(xfailed=1, failed=1)
+    result.stdout.fnmatch_lines(["*async violation*", "*issue 824 looks fixed*"])
+
+
+@pytest.mark.parametrize(
+    "marker, message",
+    [
+        ("ssot_issue()", "takes one issue number"),
+        ("ssot_issue('eight')", "must be an integer"),
+        ("ssot_issue(824, guard='yes')", "guard= must be True or False"),
+        ("ssot_issue(824, severity=1)", "takes one issue number"),
+    ],
+)
+def test_a_misused_marker_errors_with_its_test_named(pytester, marker, message):
+    result = run(pytester, f"import pytest\n@pytest.mark.{marker}\ndef test_check(): pass\n", "--ssot-issue=824=open")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([f"*test_mod.py::test_check: *{message}*"])
+
+
+def test_unmarked_tests_are_untouched_when_configured(pytester):
+    result = run(pytester, "def test_plain(): assert False\n", "--ssot-issue=824=open")
+    result.assert_outcomes(failed=1)
+    assert "SSOT issues" not in result.stdout.str()
