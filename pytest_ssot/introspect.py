@@ -39,6 +39,7 @@ from pytest_ssot.findings import (
     in_package,
     sort_definitions,
 )
+from pytest_ssot.static import definition_lines
 
 # Descriptors read straight off the C types: calling them runs no user code.
 _MODULE_DICT = ModuleType.__dict__["__dict__"]
@@ -328,8 +329,6 @@ def _class_definition(cand: _Candidate, module_files: Mapping[str, Any]) -> Defi
 
 def _class_line(file: str, qualname: str) -> int | None:
     """Line of a class definition (first decorator included), from its source."""
-    from pytest_ssot.static import definition_lines  # local: only needed on a hit
-
     return definition_lines(file).get(qualname)
 
 

@@ -537,6 +537,9 @@ class StaticScanner:
         declared = mod.summary.get("all") if mod and mod.summary else None
         return list(declared) if declared is not None else [n for n in table if not n.startswith("_")]
 
+    def _exists(self, module: str) -> bool:
+        return module in self.modules or module_file(self.root, module) is not None
+
     def resolve(self, module: str, name: str, depth: int = 0) -> tuple[str, str, str] | None:
         """("def", module, qualname) or ("module", module, "") for ``module.name``."""
         if depth > 50:
@@ -544,7 +547,7 @@ class StaticScanner:
         binding = self.table(module).get(name)
         if binding is None:
             sub = f"{module}.{name}" if module else name
-            return ("module", sub, "") if self.module(sub) is not None else None
+            return ("module", sub, "") if self._exists(sub) else None
         kind = binding[0]
         if kind == "def":
             return ("def", module, binding[2])
@@ -553,7 +556,7 @@ class StaticScanner:
         if kind == "from":
             mod = self.modules[module]
             source = resolve_relative(module, mod.file.is_package, binding[2], binding[4])
-            if self.module(source) is None:
+            if not self._exists(source):
                 return None
             return self.resolve(source, binding[3], depth + 1)
         if kind == "alias":
@@ -645,7 +648,7 @@ class StaticScanner:
         """(module, qualname) of every matched definition -> its paths in scope."""
         paths: dict[tuple[str, str], set[str]] = {}
         bound_names: dict[tuple[str, str], set[str]] = {}
-        in_scope = [m for m in list(self.modules) if in_package(m, self.package)]
+        in_scope = [m for m, mod in list(self.modules.items()) if in_package(m, self.package) and mod.summary]
         for modname in in_scope:
             for name in list(self.table(modname)):
                 target = self.resolve(modname, name)

@@ -1,0 +1,156 @@
+"""The ``ssot`` console script.
+
+``ssot scan`` prints what the runtime or static scan finds in a package tree, as
+a table or as JSON. Findings are data, not errors: it exits 0 whenever the scan
+ran, and 2 (with one line on stderr) when the arguments are wrong. Subcommands
+are argparse sub-parsers registered in :data:`COMMANDS`, so ``ssot report`` can
+be added beside ``scan`` without touching it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from typing import Callable, NoReturn, Sequence
+
+from pytest_ssot.findings import DEFAULT_CLASS_PATTERN, DEFAULT_FUNCTIONS, ScanResult
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad arguments: printed as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+# name -> (configure the sub-parser, run it)
+COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {}
+
+
+def command(name: str, help: str) -> Callable[[Callable[[argparse.Namespace], int]], Callable[[argparse.Namespace], int]]:
+    """Register ``ssot NAME``: decorate its runner; its options come from ``configure_NAME``."""
+
+    def register(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+        configure = globals()[f"configure_{name}"]
+        configure.help = help  # type: ignore[attr-defined]
+        COMMANDS[name] = (configure, run)
+        return run
+
+    return register
+
+
+def configure_scan(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--root", required=True, help="import root of the target (also the static-scan root)")
+    parser.add_argument("--package", required=True, help="dotted package to scan, e.g. chatapp.websocket_core")
+    parser.add_argument("--class-pattern", default=DEFAULT_CLASS_PATTERN,
+                        help="regex for class names (default: contains 'websocket' and 'manager')")
+    parser.add_argument("--function", dest="functions", action="append", metavar="NAME",
+                        help=f"function name to look for, repeatable (default: {', '.join(DEFAULT_FUNCTIONS)})")
+    parser.add_argument("--importers-of", action="append", default=[], metavar="MODULE",
+                        help="(static) list every import of MODULE across the root, repeatable")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--static", dest="mode", action="store_const", const="static",
+                      help="scan the source with ast, import nothing (default)")
+    mode.add_argument("--runtime", dest="mode", action="store_const", const="runtime",
+                      help="import the package and all submodules in a child interpreter and scan there")
+    parser.add_argument("--python", help="(runtime) the target's interpreter (default: this one)")
+    parser.add_argument("--timeout", type=float, default=120.0, help="(runtime) seconds before the child is killed")
+    parser.add_argument("--no-cache", action="store_true", help="(static) do not use <root>/.ssot-cache")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+@command("scan", help="list distinct classes/functions, aliases and shims in a package")
+def run_scan(args: argparse.Namespace) -> int:
+    from pytest_ssot.probes import ProbeSetupError, resolve_python
+    from pytest_ssot.scan import scan_runtime, scan_static
+
+    root = os.path.abspath(args.root)
+    if not os.path.isdir(root):
+        raise UsageError(f"ssot scan: --root is not a directory: {args.root}")
+    if not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", args.package):
+        raise UsageError(f"ssot scan: --package is not a dotted module name: {args.package!r}")
+    base = os.path.join(root, *args.package.split("."))
+    if not (os.path.isdir(base) or os.path.isfile(base + ".py")):
+        raise UsageError(f"ssot scan: package {args.package!r} not found under {args.root}")
+    try:
+        pattern = re.compile(args.class_pattern)
+    except re.error as exc:
+        raise UsageError(f"ssot scan: --class-pattern is not a valid regex: {exc}") from None
+    functions = args.functions or list(DEFAULT_FUNCTIONS)
+    try:
+        if args.python:
+            resolve_python(args.python)
+        if args.mode == "runtime":
+            result = scan_runtime(root, args.package, pattern, functions, python=args.python, timeout=args.timeout)
+        else:
+            cache = None if args.no_cache else os.path.join(root, ".ssot-cache")
+            result = scan_static(root, args.package, pattern, functions, importers_of=args.importers_of,
+                                 cache_dir=cache, python=args.python)
+    except ProbeSetupError as exc:
+        raise UsageError(f"ssot scan: {exc}") from None
+    print(json.dumps(result.to_json(), indent=2) if args.json else render_table(result))
+    return EXIT_OK
+
+
+def render_table(result: ScanResult) -> str:
+    """The human view: one row per distinct object, then errors and counts."""
+    rows = [("kind", "name", "defined at", "paths")]
+    for d in result.classes + result.functions:
+        where = f"{d.module}.{d.qualname}" + (f"  ({_short(d.file)}:{d.line})" if d.file else "")
+        kind = d.kind + (f" -> {d.wraps}" if d.wraps else "")
+        rows.append((kind, d.name, where, ", ".join(d.paths)))
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = [f"ssot scan ({result.mode}) of {result.package}"]
+    lines += ["  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths)) + "  " + row[3] for row in rows]
+    if len(rows) == 1:
+        lines.append("(nothing matched)")
+    for e in result.import_errors:
+        lines.append(f"import error: {e.module}: {e.error_type}: {e.message}")
+    for p in result.parse_errors:
+        lines.append(f"parse error: {p.file}:{p.line}: {p.message}" + (f" [needs {p.needs}]" if p.needs else ""))
+    for s in result.importers:
+        lines.append(f"imports {s.imported}: {_short(s.file)}:{s.line}: {s.statement}")
+    lines.append(
+        f"{len(result.classes)} classes, {len(result.functions)} functions; "
+        f"{result.files_scanned} files scanned, {result.files_parsed} parsed, {result.seconds:.3f}s"
+    )
+    return "\n".join(lines)
+
+
+def _short(path: str | None) -> str:
+    if not path:
+        return "?"
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="ssot", description="pytest-ssot command line")
+    subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name, (configure, _run) in COMMANDS.items():
+        sub = subparsers.add_parser(name, help=getattr(configure, "help", None), prog=f"ssot {name}")
+        configure(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command][1](args)
+    except UsageError as exc:
+        print(str(exc).splitlines()[0], file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
