@@ -194,7 +194,8 @@ class SSOTSession:
         if path is not None:
             from pytest_ssot.report import write_report
 
-            write_report(path, self.document())
+            # relative to where pytest was invoked, like --junitxml, even if a test chdir'ed
+            write_report(self.config.invocation_params.dir / path, self.document())
 
     def document(self) -> dict[str, Any]:
         from pytest_ssot.report import build_report
