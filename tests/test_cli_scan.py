@@ -1,0 +1,124 @@
+"""``ssot scan``: table and JSON, static and runtime, exit codes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pytest_ssot.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures_scan"
+EXAMPLES = Path(__file__).parent.parent / "examples"
+SCHEMA = {"mode", "classes", "functions", "import_errors", "files_scanned", "parse_errors", "seconds"}
+ENTRY = {"name", "module", "file", "line", "paths"}
+
+
+def run_json(capsys, *args: str) -> dict:
+    assert main(["scan", *args, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.fixture
+def frag_copy(tmp_path) -> Path:
+    shutil.copytree(FIXTURES / "frag", tmp_path / "frag")
+    return tmp_path / "frag"
+
+
+@pytest.mark.parametrize("mode", ["--static", "--runtime"])
+def test_json_schema(capsys, frag_copy, mode):
+    data = run_json(capsys, "--root", str(frag_copy), "--package", "fragpkg", mode)
+    assert SCHEMA <= set(data) and data["mode"] == mode[2:]
+    assert all(ENTRY <= set(c) for c in data["classes"] + data["functions"])
+    assert {f["kind"] for f in data["functions"]} == {"implementation", "shim", "alias"}
+    manager = next(c for c in data["classes"] if c["module"] == "fragpkg.manager" and c["name"] == "WebSocketManager")
+    assert "fragpkg.compat.LegacyWS" in manager["paths"]
+
+
+def test_static_and_runtime_json_agree(capsys, frag_copy):
+    static = run_json(capsys, "--root", str(frag_copy), "--package", "fragpkg", "--static")
+    runtime = run_json(capsys, "--root", str(frag_copy), "--package", "fragpkg", "--runtime")
+
+    def strip(entries):
+        return sorted((e["module"], e["qualname"], e.get("kind"), e["line"], tuple(e["paths"])) for e in entries)
+
+    assert strip(static["classes"]) == strip(runtime["classes"])
+    assert strip(static["functions"]) == strip(runtime["functions"])
+
+
+def test_static_caches_under_root_unless_no_cache(capsys, frag_copy):
+    run_json(capsys, "--root", str(frag_copy), "--package", "fragpkg", "--no-cache")
+    assert not (frag_copy / ".ssot-cache").exists()
+    first = run_json(capsys, "--root", str(frag_copy), "--package", "fragpkg")
+    assert (frag_copy / ".ssot-cache").is_dir() and first["files_parsed"] > 0
+    second = run_json(capsys, "--root", str(frag_copy), "--package", "fragpkg")
+    assert second["files_parsed"] == 0 and second["classes"] == first["classes"]
+
+
+def test_custom_pattern_and_functions(capsys):
+    data = run_json(capsys, "--root", str(FIXTURES / "frag"), "--package", "fragpkg", "--no-cache",
+                    "--class-pattern", "^Helper$", "--function", "cached_thing", "--function", "build")
+    assert [c["name"] for c in data["classes"]] == ["Helper"]
+    assert sorted(f["name"] for f in data["functions"]) == ["build", "cached_thing"]
+
+
+def test_table_output_and_import_errors(capsys):
+    assert main(["scan", "--root", str(FIXTURES / "bad"), "--package", "badpkg", "--runtime"]) == 0
+    out = capsys.readouterr().out
+    assert "import error: badpkg.broken_import: ModuleNotFoundError" in out
+    assert "class" in out and "badpkg.good.WebSocketManager" in out
+    assert main(["scan", "--root", str(FIXTURES / "bad"), "--package", "badpkg", "--no-cache"]) == 0
+    out = capsys.readouterr().out
+    assert "parse error:" in out and "newsyntax.py:4" in out
+
+
+def test_importers_option(capsys):
+    data = run_json(capsys, "--root", str(FIXTURES / "frag"), "--package", "fragpkg", "--no-cache",
+                    "--importers-of", "fragpkg.websocket_manager_factory")
+    assert [i["line"] for i in data["importers"]] == [1, 5]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--root", "/nonexistent", "--package", "x"], "--root is not a directory"),
+        (["--root", str(FIXTURES / "frag")], "required: --package"),
+        (["--root", str(FIXTURES / "frag"), "--package", "no.such"], "not found under"),
+        (["--root", str(FIXTURES / "frag"), "--package", "bad name"], "not a dotted module name"),
+        (["--root", str(FIXTURES / "frag"), "--package", "fragpkg", "--class-pattern", "("], "not a valid regex"),
+        (["--root", str(FIXTURES / "frag"), "--package", "fragpkg", "--runtime", "--python", "/no/py"],
+         "python interpreter not found"),
+        (["--root", str(FIXTURES / "frag"), "--package", "fragpkg", "--static", "--runtime"], "not allowed with"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(capsys, args, message):
+    assert main(["scan", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_console_script_runs_without_pytest_loaded(tmp_path):
+    code = (
+        "import sys; from pytest_ssot.cli import main; rc = main(sys.argv[1:]);"
+        "assert 'pytest' not in sys.modules and '_pytest' not in sys.modules, 'pytest imported'; sys.exit(rc)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, "scan", "--root", str(FIXTURES / "clean"),
+                           "--package", "cleanpkg", "--no-cache", "--json"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["functions"][0]["kind"] == "implementation"
+
+
+@pytest.mark.parametrize("state", ["fragmented", "consolidated"])
+@pytest.mark.parametrize("mode", ["--static", "--runtime"])
+def test_reference_backend(capsys, state, mode):
+    root = EXAMPLES / state
+    if not (root / "chatapp" / "websocket_core").is_dir():
+        pytest.skip(f"examples/{state} has not landed yet")
+    data = run_json(capsys, "--root", str(root), "--package", "chatapp.websocket_core", mode, "--no-cache")
+    assert data["classes"], "the backend defines at least one manager class"
+    if state == "consolidated":
+        assert len({(c["module"], c["qualname"]) for c in data["classes"] if c["name"] == "WebSocketManager"}) == 1
