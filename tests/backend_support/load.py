@@ -51,6 +51,7 @@ class LoadResult:
     users: list[UserRun]
     complete: bool  # every expected event arrived somewhere before the deadline
     seconds: float  # first message sent to last event received
+    connect_seconds: float = 0.0  # all users connecting at once
 
     @property
     def events_received(self) -> int:
@@ -82,8 +83,10 @@ async def run_users(url: str, count: int, *, prefix: str = "load-user", timeout:
     readers: list[asyncio.Task[None]] = []
     done, counter = asyncio.Event(), [0]
     complete, started = False, time.perf_counter()
+    connect_seconds = 0.0
     try:
         conns = list(await asyncio.wait_for(asyncio.gather(*(connect(url, r.user_id) for r in runs)), timeout))
+        connect_seconds = time.perf_counter() - started
         thread_ids = await asyncio.wait_for(asyncio.gather(*(create_thread(ws) for ws in conns)), timeout)
         for run, thread_id in zip(runs, thread_ids):
             run.thread_id = thread_id
@@ -107,4 +110,4 @@ async def run_users(url: str, count: int, *, prefix: str = "load-user", timeout:
             task.cancel()
         await asyncio.gather(*readers, return_exceptions=True)
         await asyncio.gather(*(ws.close() for ws in conns), return_exceptions=True)
-    return LoadResult(runs, complete, seconds)
+    return LoadResult(runs, complete, seconds, connect_seconds)

@@ -57,7 +57,8 @@ def server_env(state: str, extra: Mapping[str, str] | None = None) -> dict[str, 
     return env
 
 
-def _first_line(proc: subprocess.Popen[bytes], timeout: float) -> str:
+def read_first_line(proc: subprocess.Popen[bytes], timeout: float) -> str:
+    """The first line a server process prints (its URL), waiting at most ``timeout`` seconds."""
     assert proc.stdout is not None
     fd, buffer = proc.stdout.fileno(), b""
     deadline = time.monotonic() + timeout
@@ -84,7 +85,7 @@ def start_server(
         cwd=state_root(state), env=server_env(state, env), stdout=subprocess.PIPE, stderr=log,
     )
     try:
-        url = _first_line(proc, timeout)
+        url = read_first_line(proc, timeout)
     except BaseException:
         ServerProcess(state, "", proc, log).stop()
         raise

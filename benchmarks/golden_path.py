@@ -1,0 +1,164 @@
+"""Golden-path latency of the reference backend beside a raw ``websockets`` baseline.
+
+For 1, 10, 100 and 500 concurrent users (all connected first, then each sends one
+message at once), prints the p50 and p99 time from ``message`` sent to
+``agent_completed`` received, and events/s, for:
+
+* chatapp: ``python -m chatapp serve`` (consolidated state by default): token auth,
+  per-user manager, SQLite persistence, the deterministic agent;
+* baseline: a bare ``websockets`` server in its own process that answers each
+  message with 5 fixed frames (no auth check, no agent, no storage),
+
+measured in the same run, and the ratio chatapp / baseline. Both servers use a
+listen backlog of 1024. Loopback only; nothing is written to the repository.
+
+    .venv/bin/python benchmarks/golden_path.py [--users 1 10 100 500] [--samples 200] [--state consolidated]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+
+from backend_support import EVENTS  # noqa: E402
+from backend_support.load import LoadResult, run_users  # noqa: E402
+from backend_support.process import ServerProcess, read_first_line, start_server  # noqa: E402
+
+BACKLOG = 1024
+
+
+# --------------------------------------------------------------------------- baseline server
+
+
+def _user_of(token: str) -> str:
+    """The ``sub`` of a chatapp token, unverified (the baseline only needs a name)."""
+    payload = token.partition(".")[0]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["sub"]
+
+
+async def _baseline(host: str, port: int) -> None:
+    from websockets.asyncio.server import serve
+
+    async def handler(ws: Any) -> None:
+        user_id = _user_of(ws.request.headers.get("Authorization", "Bearer x.y").split()[-1])
+        thread = json.dumps({"type": "thread_created", "thread_id": "baseline-thread"})
+        frames = [json.dumps({"type": event, "user_id": user_id, "thread_id": "baseline-thread",
+                              "run_id": "baseline-run", "ts": 0.0, "data": {}}) for event in EVENTS]
+        async for raw in ws:
+            if json.loads(raw).get("type") == "create_thread":
+                await ws.send(thread)
+            else:
+                for frame in frames:
+                    await ws.send(frame)
+
+    async with serve(handler, host, port, backlog=BACKLOG) as server:
+        print(f"ws://{host}:{server.sockets[0].getsockname()[1]}", flush=True)
+        await asyncio.Event().wait()
+
+
+def start_baseline() -> ServerProcess:
+    import tempfile
+
+    log = tempfile.NamedTemporaryFile(prefix="baseline-", suffix=".log", delete=False)
+    proc = subprocess.Popen([sys.executable, __file__, "--baseline-server"], stdout=subprocess.PIPE, stderr=log)
+    return ServerProcess("baseline", read_first_line(proc, 20), proc, log)
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
+
+
+async def measure(url: str, users: int, samples: int, timeout: float) -> dict[str, Any]:
+    """Rounds of ``users`` concurrent users until at least ``samples`` latencies (max 100 rounds)."""
+    latencies: list[float] = []
+    events = lost = 0
+    seconds = connect_max = 0.0
+    for round_no in range(min(100, max(1, math.ceil(samples / users)))):
+        result: LoadResult = await run_users(url, users, prefix=f"bench-{users}-{round_no}", timeout=timeout)
+        latencies += [run.latency for run in result.users if run.latency is not None]
+        lost += sum(1 for run in result.users if run.latency is None)
+        events += result.events_received
+        seconds += result.seconds
+        connect_max = max(connect_max, result.connect_seconds)
+    return {
+        "p50_ms": 1000 * statistics.median(latencies) if latencies else float("nan"),
+        "p99_ms": 1000 * _percentile(latencies, 0.99) if latencies else float("nan"),
+        "events_per_s": events / seconds if seconds else 0.0,
+        "samples": len(latencies), "lost": lost, "connect_s": connect_max,
+    }
+
+
+async def run(users_list: Sequence[int], samples: int, state: str, timeout: float) -> list[dict[str, Any]]:
+    chatapp, baseline = start_server(state), start_baseline()
+    rows = []
+    try:
+        for users in users_list:
+            app = await measure(chatapp.url, users, samples, timeout)
+            raw = await measure(baseline.url, users, samples, timeout)
+            rows.append({"users": users, "chatapp": app, "baseline": raw})
+            print(_row(rows[-1]), flush=True)
+    finally:
+        chatapp.stop()
+        baseline.stop()
+    return rows
+
+
+def _row(row: dict[str, Any]) -> str:
+    a, b = row["chatapp"], row["baseline"]
+    return (f"{row['users']:>5} | {a['p50_ms']:8.2f} {a['p99_ms']:8.2f} {a['events_per_s']:9.0f} | "
+            f"{b['p50_ms']:8.2f} {b['p99_ms']:8.2f} {b['events_per_s']:9.0f} | "
+            f"{a['p50_ms'] / b['p50_ms']:5.2f}x {a['p99_ms'] / b['p99_ms']:5.2f}x "
+            f"{b['events_per_s'] / a['events_per_s'] if a['events_per_s'] else float('nan'):5.2f}x | "
+            f"{a['samples']:>5} {a['lost']:>4} {max(a['connect_s'], b['connect_s']):6.2f}")
+
+
+HEADER = ("users |  chatapp: p50 ms   p99 ms  events/s |  baseline: p50   p99 ms  events/s | "
+          "ratio: p50   p99 ev/s | samples lost connect_s")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, nargs="+", default=[1, 10, 100, 500])
+    parser.add_argument("--samples", type=int, default=200, help="latencies per user count, at least")
+    parser.add_argument("--state", choices=["consolidated", "fragmented"], default="consolidated")
+    parser.add_argument("--timeout", type=float, default=60.0, help="deadline of each round, seconds")
+    parser.add_argument("--json", help="also write the rows to this file")
+    parser.add_argument("--baseline-server", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.baseline_server:
+        try:
+            asyncio.run(_baseline("127.0.0.1", 0))
+        except KeyboardInterrupt:
+            pass
+        return 0
+    print(f"golden path, {args.state} chatapp vs raw websockets (5 fixed frames/message); python "
+          f"{sys.version.split()[0]}, {os.cpu_count()} cpus; ratios: latency chatapp/baseline, "
+          f"events/s baseline/chatapp")
+    print(HEADER)
+    started = time.perf_counter()
+    rows = asyncio.run(run(args.users, args.samples, args.state, args.timeout))
+    print(f"({time.perf_counter() - started:.1f} s)")
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
