@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from backend_support import EVENTS, STATES, state_root
 from backend_support.client import connect_as, create_thread, refusal, request, run_message
@@ -74,8 +76,10 @@ def test_token_command_prints_a_token_the_server_accepts(state: str) -> None:
         ({"token": mint("late-user", ttl=-5)}, "token expired"),
         ({"token": mint("mallory", secret="some-other-secret"), "via": "query"}, "invalid token signature"),
         ({"token": "", "via": "query"}, "missing token"),
+        ({"token": "%C3%A9.%C3%A9", "via": "query"}, "malformed token"),
     ],
-    ids=["no-token", "malformed", "bad-signature", "expired", "bad-signature-in-query", "empty-query-token"],
+    ids=["no-token", "malformed", "bad-signature", "expired", "bad-signature-in-query", "empty-query-token",
+         "non-ascii-query-token"],
 )
 async def test_refused_with_1008_and_a_reason_before_any_event(url: str, credentials: dict[str, Any], reason: str) -> None:
     code, got_reason, frames = await refusal(url, **credentials)
@@ -88,6 +92,25 @@ async def test_valid_token_in_header_or_query_is_accepted(url: str, via: str) ->
     ws = await connect_as(url, f"auth-{via}", via=via)
     async with ws:
         assert (await create_thread(ws))
+
+
+@given(st.text(max_size=200) | st.from_regex(r"[A-Za-z0-9_\-]{0,40}\.[A-Za-z0-9_\-]{0,60}", fullmatch=True))
+def test_any_token_string_is_accepted_or_refused_with_a_reason(token: str) -> None:
+    auth = auth_module()
+    try:
+        auth.verify_token(token, secret=TEST_SECRET)
+    except auth.TokenError as refused:
+        assert refused.reason in {"missing token", "malformed token", "invalid token signature", "token expired"}
+
+
+def test_token_round_trip_and_tampering() -> None:
+    auth = auth_module()
+    token = mint("round-trip-user")
+    assert auth.verify_token(token, secret=TEST_SECRET) == "round-trip-user"
+    payload, _, signature = token.partition(".")
+    forged = auth.mint_token("someone-else", secret=TEST_SECRET).partition(".")[0]
+    with pytest.raises(auth.TokenError, match="invalid token signature"):
+        auth.verify_token(f"{forged}.{signature}", secret=TEST_SECRET)
 
 
 # --------------------------------------------------------------------------- golden path
@@ -176,9 +199,11 @@ async def test_malformed_frame_gets_an_error_and_the_connection_stays_usable(url
 
 @pytest.mark.asyncio
 async def test_oversized_frame_closes_with_1009_and_others_are_still_served(url: str) -> None:
+    # the bystander connects last: in the fragmented state the last connection is the
+    # shared "current connection" (#1036), and this test is about 1009, not about that
+    offender = await connect_as(url, "offender")
     async with await connect_as(url, "bystander") as bystander:
         thread_id = await create_thread(bystander)
-        offender = await connect_as(url, "offender")
         await offender.send("x" * (64 * 1024 + 1))
         code, _, _ = await _closed(offender)
         assert code == 1009
@@ -253,14 +278,16 @@ async def test_a_second_connection_of_demo_user_001(state: str) -> None:
     """#889 seen from outside: fragmented makes a second manager and says so; consolidated does not."""
     server = start_server(state)
     try:
-        first = await connect_as(server.url, "demo-user-001")
-        async with first:
+        async with await connect_as(server.url, "demo-user-001") as first:
             async with await connect_as(server.url, "demo-user-001") as second:
-                thread_ids = [await create_thread(ws) for ws in (first, second)]
+                assert [await create_thread(ws) for ws in (first, second)]
                 async with await connect_as(server.url, ADMIN_USER) as admin:
                     diagnostics = await request(admin, {"type": "diagnostics"})
-            # the user is still served (a user's events go to all of its open connections)
-            assert [f["type"] for f in await run_message(first, thread_ids[0], "hello")] == list(EVENTS)
+        # still served afterwards, on a connection opened last (in the fragmented state
+        # the last connection is the shared "current connection", #1036)
+        async with await connect_as(server.url, "demo-user-001") as again:
+            thread_id = await create_thread(again)
+            assert [f["type"] for f in await run_message(again, thread_id, "hello")] == list(EVENTS)
         logs = server.logs()
     finally:
         server.stop()
@@ -295,8 +322,11 @@ def test_listen_backlog_is_1024(servers: dict[str, ServerProcess], state: str) -
 @pytest.fixture
 def chatapp_in_process(state: str) -> Iterator[Any]:
     """Import ``chatapp.server`` of ``state`` in this process; purge it and restore sys.path after."""
+    def purge() -> None:
+        for name in [n for n in sys.modules if n.split(".")[0] == "chatapp"]:
+            del sys.modules[name]
+
     saved_path = list(sys.path)
-    purge = lambda: [sys.modules.pop(name) for name in list(sys.modules) if name.split(".")[0] == "chatapp"]  # noqa: E731
     purge()
     sys.path.insert(0, str(state_root(state)))
     try:

@@ -66,10 +66,10 @@ def verify_token(token: str | None, *, secret: str | None = None, now: float | N
     if not token:
         raise TokenError("missing token")
     payload_b64, dot, signature = token.partition(".")
-    if not dot or not payload_b64 or not signature:
+    if not dot or not payload_b64 or not signature or not token.isascii():
         raise TokenError("malformed token")
     expected = _sign(payload_b64, secret or default_secret())
-    if not hmac.compare_digest(expected.encode("ascii"), signature.encode("ascii", "replace")):
+    if not hmac.compare_digest(expected.encode("ascii"), signature.encode("ascii")):
         raise TokenError("invalid token signature")
     try:
         claims = json.loads(_unb64(payload_b64))
