@@ -12,6 +12,7 @@ import pytest
 
 if TYPE_CHECKING:
     from pytest_ssot.config import SSOTConfig, Target
+    from pytest_ssot.findings import ScanResult
 
 
 @pytest.fixture(scope="session")
@@ -45,3 +46,70 @@ def ssot_target(ssot_config: SSOTConfig) -> Target:
 def ssot_adapter(pytestconfig: pytest.Config, ssot_target: Target) -> Any:
     """How suites call into the target; override this fixture or the hook to adapt it."""
     return pytestconfig.hook.pytest_ssot_make_adapter(config=pytestconfig, target=ssot_target)
+
+
+@pytest.fixture(scope="session")
+def ssot_runtime_scan(ssot_target: Target) -> ScanResult:
+    """The target's package scanned at run time, every submodule imported first.
+
+    Runs once per session (per xdist worker) in a child on the target's python,
+    so this process's ``sys.modules`` stays clean.
+    """
+    from pytest_ssot.scan import scan_runtime
+
+    return scan_runtime(
+        ssot_target.root,
+        ssot_target.package,
+        ssot_target.class_pattern,
+        [ssot_target.function_name],
+        python=ssot_target.python,
+    )
+
+
+@pytest.fixture(scope="session")
+def ssot_static_scan(pytestconfig: pytest.Config, ssot_target: Target) -> ScanResult:
+    """The target's whole source tree scanned with ``ast``, importing nothing.
+
+    Per-file results are cached in pytest's cache dir, so a re-run parses only
+    the files that changed.
+    """
+    from pytest_ssot.static import scan_static
+
+    cache_plugin = getattr(pytestconfig, "cache", None)  # absent under -p no:cacheprovider
+    cache = cache_plugin.mkdir("ssot-static") if cache_plugin is not None else None
+    return scan_static(
+        ssot_target.root,
+        ssot_target.package,
+        ssot_target.class_pattern,
+        [ssot_target.function_name],
+        importers_of=ssot_target.deprecated_modules,
+        cache_dir=cache,
+        python=ssot_target.python,
+    )
+
+
+# --------------------------------------------------------------------------- instances / contracts
+
+
+@pytest.fixture
+def ssot_instances(ssot_adapter: Any, ssot_target: Target) -> Any:
+    """An :class:`~pytest_ssot.instances.InstanceTracker` over the target's manager classes.
+
+    Active for the whole test; every patch is undone at teardown, also when the
+    test fails. The target's factory (if configured) is passed as ``factories``,
+    so ``assert_no_factory_bypass()`` works.
+    """
+    from pytest_ssot.instances import InstanceTracker
+
+    factories = (ssot_adapter.factory,) if ssot_target.factory else ()
+    with InstanceTracker(ssot_adapter.manager_classes, user_id_attr=ssot_target.user_id_attr,
+                         factories=factories) as tracker:
+        yield tracker
+
+
+@pytest.fixture
+def ssot_factory_contract(ssot_adapter: Any) -> Any:
+    """A :class:`~pytest_ssot.contracts.FactoryContract` for the target's factory."""
+    from pytest_ssot.contracts import FactoryContract
+
+    return FactoryContract.from_adapter(ssot_adapter)

@@ -52,9 +52,14 @@ def find_module(name: str, search_path: Sequence[str]) -> ModuleLocation | None:
     for depth in range(len(parts)):
         if locations is None:  # parent is a plain module: it cannot have submodules
             return None
-        spec = importlib.machinery.PathFinder.find_spec(".".join(parts[: depth + 1]), locations)
-        if spec is None:
+        found = importlib.machinery.PathFinder.find_spec(".".join(parts[: depth + 1]), locations)
+        if found is None:
+            if spec is not None and _extends_own_path(spec.origin):
+                # the parent package edits __path__ at import time (pkgutil-style
+                # extension): only importing could tell, so do not reject
+                return ModuleLocation(name, None, False)
             return None
+        spec = found
         locations = (
             list(spec.submodule_search_locations)
             if spec.submodule_search_locations is not None
@@ -63,6 +68,15 @@ def find_module(name: str, search_path: Sequence[str]) -> ModuleLocation | None:
     assert spec is not None
     origin = spec.origin if spec.has_location else None
     return ModuleLocation(name, origin, spec.submodule_search_locations is not None)
+
+
+def _extends_own_path(init_file: str | None) -> bool:
+    if not init_file or not init_file.endswith("__init__.py"):
+        return False
+    try:
+        return "__path__" in Path(init_file).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
 
 
 def top_level_names(source: str) -> tuple[set[str], bool]:

@@ -173,7 +173,7 @@ def table_lines(document: Mapping[str, Any]) -> list[str]:
         rows.append(
             (
                 f"#{number}",
-                _clip(issue["title"], 48),
+                _clip(issue["title"], 60),
                 issue["status"] or "-",
                 str(counts["tests"]),
                 str(counts["failed"]),

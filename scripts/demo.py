@@ -21,7 +21,7 @@ def run_target(target: str, extra: list[str]) -> tuple[int, dict]:
     report = ROOT / "artifacts" / f"{target}.json"
     report.unlink(missing_ok=True)
     command = [sys.executable, "-m", "pytest", "-p", "ssot", "suites", f"--ssot-target={target}",
-               f"--ssot-report={report}", "-p", "no:cacheprovider", "-q", "-rfE", *extra]
+               f"--ssot-report={report}", "-rxfE", *extra]
     print(f"\n$ {' '.join(command[2:])}", flush=True)
     code = subprocess.call(command, cwd=ROOT)
     document = json.loads(report.read_text()) if report.exists() else {"issues": {}}

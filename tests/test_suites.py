@@ -1,0 +1,95 @@
+"""The bundled suites against both demo targets, checked test by test.
+
+Fail-first tests must XFAIL on demo-fragmented (every issue open) with a
+violation message, and PASS on demo-consolidated (every issue resolved); guards
+PASS on both. The two mismatch runs prove the statuses matter: fragmented marked
+resolved fails every fail-first test as a regression, consolidated marked open
+fails every fail-first test as "looks fixed".
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@lru_cache(maxsize=None)
+def run_suites(target: str, *extra: str) -> tuple[int, dict]:
+    import tempfile
+
+    report = Path(tempfile.mkdtemp(prefix="ssot-suites-")) / "report.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "ssot", "suites", f"--ssot-target={target}",
+         f"--ssot-report={report}", "-q", "-p", "no:cacheprovider", *extra],
+        cwd=REPO, capture_output=True, text=True, timeout=900,
+    )
+    assert report.exists(), done.stdout[-3000:] + done.stderr[-3000:]
+    return done.returncode, json.loads(report.read_text())
+
+
+def records_of(document: dict) -> list[dict]:
+    tests = [t for issue in document["issues"].values() for t in issue["tests"]]
+    assert tests, "the suites collected no test"
+    return tests
+
+
+def test_fragmented_every_check_xfails_with_a_violation_and_guards_pass():
+    code, document = run_suites("demo-fragmented")
+    assert code == 0
+    for test in records_of(document):
+        if test["guard"]:
+            assert test["outcome"] == "passed", test
+        else:
+            assert (test["outcome"], test["effect"]) == ("xfailed", "confirmed"), test
+            assert test["violation"], test
+    assert {i["verdict"] for i in document["issues"].values()} == {"confirmed"}
+
+
+def test_consolidated_everything_passes():
+    code, document = run_suites("demo-consolidated")
+    assert code == 0
+    for test in records_of(document):
+        assert test["outcome"] == "passed", test
+    assert {i["verdict"] for i in document["issues"].values()} == {"holds"}
+
+
+def test_fragmented_marked_resolved_fails_every_check_as_a_regression():
+    _, open_document = run_suites("demo-fragmented")
+    issues = sorted(open_document["issues"])
+    code, document = run_suites("demo-fragmented", *(f"--ssot-issue={n}=resolved" for n in issues))
+    assert code == pytest.ExitCode.TESTS_FAILED
+    for test in records_of(document):
+        if test["guard"]:
+            assert test["outcome"] == "passed", test
+        else:
+            assert (test["outcome"], test["effect"]) == ("failed", "regression"), test
+
+
+def test_consolidated_marked_open_fails_every_check_as_looks_fixed():
+    _, resolved_document = run_suites("demo-consolidated")
+    issues = sorted(resolved_document["issues"])
+    code, document = run_suites("demo-consolidated", *(f"--ssot-issue={n}=open" for n in issues))
+    assert code == pytest.ExitCode.TESTS_FAILED
+    for test in records_of(document):
+        if test["guard"]:
+            assert test["outcome"] == "passed", test
+        else:
+            assert (test["outcome"], test["effect"]) == ("failed", "looks_fixed"), test
+    assert {i["verdict"] for i in document["issues"].values()} == {"looks_fixed"}
+
+
+def test_violation_messages_name_the_concrete_findings():
+    _, document = run_suites("demo-fragmented")
+    by_name = {t["nodeid"].rsplit("::", 1)[1]: t["violation"] for t in records_of(document) if t["violation"]}
+    functions = by_name["test_single_authoritative_get_websocket_manager"]
+    assert "Multiple different get_websocket_manager functions found" in functions
+    assert functions.count("chatapp.websocket_core") >= 3
+    implementations = by_name["test_redundant_implementations_within_threshold"]
+    assert "Too many redundant WebSocket manager implementations found: 9 (max acceptable: 3)" in implementations
