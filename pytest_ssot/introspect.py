@@ -20,10 +20,12 @@ for ``scan_runtime`` (see :mod:`pytest_ssot.runtime`).
 from __future__ import annotations
 
 import functools
+import operator
 import os
 import sys
 import time
 from dataclasses import dataclass, field
+from itertools import chain, compress, repeat
 from types import BuiltinFunctionType, FunctionType, ModuleType
 from typing import Any, Iterable, Mapping, Pattern, Sequence
 
@@ -39,7 +41,7 @@ from pytest_ssot.findings import (
     in_package,
     sort_definitions,
 )
-from pytest_ssot.static import definition_lines
+from pytest_ssot.static import definition_lines, required_literals
 
 # Descriptors read straight off the C types: calling them runs no user code.
 _MODULE_DICT = ModuleType.__dict__["__dict__"]
@@ -52,9 +54,14 @@ _LRU_WRAPPER: type = type(functools.lru_cache(None)(lambda: None))
 _PARTIAL: type = functools.partial
 _METHOD_WRAPPERS: tuple[type, ...] = (staticmethod, classmethod)
 _MAX_WRAP_DEPTH = 64
+# C-level predicates for the bulk pass: none of them can run user code
+_IS_METACLASS = functools.partial(type.__subclasscheck__, type)  # type(x) is a metaclass: x is a class
+_CO_NAME = operator.attrgetter("__code__.co_name")  # only ever applied to exact FunctionType
+_VALUES = operator.methodcaller("values")  # only ever applied to a class's mappingproxy
+_NOT = operator.not_
 
 
-def module_dict(module: object) -> dict[str, Any] | None:
+def module_dict(module: object, copy: bool = True) -> dict[str, Any] | None:
     """A copy of a module's namespace, or None if ``module`` is not a real module.
 
     Goes through the C-level ``__dict__`` descriptor of ``ModuleType``, so a
@@ -69,7 +76,7 @@ def module_dict(module: object) -> dict[str, Any] | None:
         return None
     if type(namespace) is not dict:
         return None
-    return dict.copy(namespace)
+    return dict.copy(namespace) if copy else namespace
 
 
 def snapshot_modules(modules: Mapping[str, object] | None = None) -> list[tuple[str, object]]:
@@ -166,6 +173,9 @@ class _Walker:
         # id(outer class) -> [(relative qualname, id(nested candidate))]
         self.nested_under: dict[int, list[tuple[str, int]]] = {}
         self._match_cache: dict[str, bool] = {}
+        self._seen_classes: set[int] = set()
+        literals = required_literals(pattern)
+        self.words = tuple(w.decode() for w in literals) if literals else None
 
     def class_name_matches(self, name: str) -> bool:
         hit = self._match_cache.get(name)
@@ -174,7 +184,81 @@ class _Walker:
         return hit
 
     # -- pass 1: find candidates ---------------------------------------
-    def visit_module(self, modname: str, namespace: dict[str, Any]) -> None:
+    def visit_modules(self, namespaces: list[tuple[str, dict[str, Any]]]) -> None:
+        """Find candidates in every module.
+
+        The common case (nothing matches) is decided with C-level bulk
+        operations over all modules at once (``map(type, ...)``, ``compress``,
+        set and substring tests) that run no user code; then each module that
+        may hold a match is walked one value at a time.
+        """
+        dicts = [ns for _name, ns in namespaces]
+        if not self._may_hit(list(chain.from_iterable(dicts)), list(chain.from_iterable(map(_VALUES, dicts)))):
+            return
+        for modname, namespace in namespaces:
+            self._seen_classes.clear()
+            if self._may_hit(list(namespace), list(namespace.values())):
+                self._visit_module_slow(modname, dict.copy(namespace))
+
+    def _may_hit(self, keys: list[Any], values: list[Any]) -> bool:
+        """Could these bindings hold a candidate? (never a false "no")"""
+        functions = self.functions
+        if not functions.isdisjoint(keys):
+            return True
+        types = list(map(type, values))
+        fmask = list(map(operator.is_, types, repeat(FunctionType)))
+        if not functions.isdisjoint(map(_CO_NAME, compress(values, fmask))):
+            return True
+        cmask = list(map(issubclass, types, repeat(type)))  # exact `type` as 2nd arg: no user hook
+        if True not in cmask:
+            return False
+        classes = list(compress(values, cmask))
+        if self._names_may_match(chain(compress(keys, cmask), map(_TYPE_NAME.__get__, classes))):
+            return True
+        return self.nested and self._nested_may_match(classes)
+
+    def _names_may_match(self, names: Iterable[Any]) -> bool:
+        """Could any of ``names`` match the class pattern? (never a false "no")
+
+        With literals the pattern requires, one lowercased join and a few
+        ``find`` calls decide; otherwise the (cached) regex runs per name.
+        """
+        names = list(names)
+        if self.words is not None:
+            try:
+                joined = "\0".join(names).lower()
+            except TypeError:  # a non-str key somewhere
+                joined = None
+            if joined is not None:
+                first, rest = self.words[0], self.words[1:]
+                at = joined.find(first)
+                while at >= 0:
+                    end = joined.find("\0", at)
+                    end = len(joined) if end < 0 else end
+                    name = joined[joined.rfind("\0", 0, at) + 1 : end]
+                    if all(word in name for word in rest):
+                        return True
+                    at = joined.find(first, end)
+                return False
+        return any(type(n) is str and self.class_name_matches(n) for n in names)
+
+    def _nested_may_match(self, classes: list[Any]) -> bool:
+        """Could a class nested (at any depth) in ``classes`` be a candidate?"""
+        for _depth in range(20):
+            fresh = list(compress(classes, map(_NOT, map(self._seen_classes.__contains__, map(id, classes)))))
+            if not fresh:
+                return False
+            self._seen_classes.update(map(id, fresh))
+            dicts = list(filter(None, map(_TYPE_DICT.__get__, fresh)))  # None for odd C types
+            if not self.functions.isdisjoint(chain.from_iterable(dicts)):
+                return True
+            inner_values = list(chain.from_iterable(map(_VALUES, dicts)))
+            classes = list(compress(inner_values, map(_IS_METACLASS, map(type, inner_values))))
+            if classes and self._names_may_match(map(_TYPE_NAME.__get__, classes)):
+                return True
+        return True  # absurdly deep: let the exact walk decide
+
+    def _visit_module_slow(self, modname: str, namespace: dict[str, Any]) -> None:
         functions = self.functions
         for key, value in namespace.items():
             t = type(value)
@@ -268,14 +352,14 @@ def scan_modules(
     for modname, module in snapshot_modules(modules):
         if type(modname) is not str or not in_package(modname, prefix):
             continue
-        namespace = module_dict(module)
+        namespace = module_dict(module, copy=False)  # read in C-level passes; copied before a Python loop
         if namespace is None:
             continue
         namespaces.append((modname, namespace))
-        walker.visit_module(modname, namespace)
+    walker.visit_modules(namespaces)
     if walker.found:
         for modname, namespace in namespaces:
-            walker.collect_paths(modname, namespace)
+            walker.collect_paths(modname, dict.copy(namespace))
     files = {name: ns.get("__file__") for name, ns in namespaces}
     module_files = _module_files(modules, files)
     classes, funcs = [], []

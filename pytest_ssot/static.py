@@ -299,7 +299,7 @@ class SummaryCache:
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".static-", suffix=".tmp")
         try:
             with os.fdopen(fd, "w") as handle:
-                json.dump(self.entries, handle, separators=(",", ":"))
+                handle.write(json.dumps(self.entries, separators=(",", ":")))  # dumps: the C encoder
             os.replace(tmp, self.path)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -334,17 +334,21 @@ class _Query:
     importer_words: tuple[bytes, ...]
     search_classes: bool = True
     extra_words: set[bytes] = field(default_factory=set)
+    # last components of modules that hold a match: a star import of one of them
+    # re-exports it (known only once something matched, so it costs nothing before)
+    star_words: set[bytes] = field(default_factory=set)
 
     def fingerprint(self) -> str:
         text = repr(
             (self.pattern.pattern, self.pattern.flags, self.search_classes, sorted(self.functions), self.class_words,
-             self.importer_words, sorted(self.extra_words), SUMMARY_VERSION)
+             self.importer_words, sorted(self.extra_words), sorted(self.star_words), SUMMARY_VERSION)
         )
         return hashlib.sha1(text.encode()).hexdigest()[:16]
 
     def relevant(self, data: bytes) -> bool:
-        if b"import *" in data:
-            return True
+        if self.star_words and b"import *" in data:
+            if _RELATIVE_STAR.search(data) or any(word in data for word in self.star_words):
+                return True
         for word in self.functions_b:
             if word in data:
                 return True
@@ -367,6 +371,7 @@ class _Query:
 
 
 _IDENT = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+_RELATIVE_STAR = re.compile(rb"from\s+\.+\s+import\s+\*")
 
 
 def required_literals(pattern: Pattern[str]) -> tuple[bytes, ...] | None:
@@ -589,9 +594,11 @@ class StaticScanner:
         # or re-exports an alias, contains one of these names
         while True:
             words = self._names_of(defs) - self.query.extra_words
-            if not words:
+            star_words = self._modules_of(defs) - self.query.star_words
+            if not words and not star_words:
                 break
             self.query.extra_words |= words
+            self.query.star_words |= star_words
             reparsed = False
             for sf in scope:
                 data = self._unread.get(sf.path, b"")
@@ -610,9 +617,9 @@ class StaticScanner:
         for path in self._unread:
             stamp = self._stamp(path)
             if stamp:
-                entry = self.cache.get(path, stamp) or {}
-                skips = [s for s in entry.get("skip", []) if s != final][-7:] + [final]
-                self.cache.put(path, stamp, skip=skips)
+                skips = (self.cache.get(path, stamp) or {}).get("skip", [])
+                if final not in skips:
+                    self.cache.put(path, stamp, skip=skips[-7:] + [final])
         importers = self._importers(scope) if self.importers_of else []
         self.cache.save()
         self._needs_check()
@@ -637,6 +644,11 @@ class StaticScanner:
             names.add(qualname.split(".")[0].encode())
             names.update(p[len(self._scope_module(p)) + 1 :].split(".")[0].encode() for p in paths)
         return names
+
+    def _modules_of(self, defs: dict[tuple[str, str], set[str]]) -> set[bytes]:
+        modules = {module for module, _q in defs}
+        modules.update(self._scope_module(p) for paths in defs.values() for p in paths)
+        return {m.rsplit(".", 1)[-1].encode() for m in modules if m}
 
     def _scope_module(self, path: str) -> str:
         module = path

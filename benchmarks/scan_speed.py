@@ -1,0 +1,217 @@
+"""How fast the scans are, against the floors that matter. Prints ratios; asserts nothing.
+
+Static scan, on the running interpreter's stdlib ``Lib/`` (and any larger trees
+given as arguments), in one run:
+
+* read floor  - read every file's bytes;
+* parse floor - read every file and ``ast.parse`` it;
+* grimp cold  - ``grimp.build_graph`` of every top-level package of the tree
+  (grimp is installed only for this: ``pip install --target DIR grimp`` and pass
+  ``--grimp-path DIR``, or have it importable);
+* ssot cold   - ``scan_static`` with an empty cache dir;
+* ssot warm   - the same again, cache filled.
+
+Goals: cold <= 0.10x the parse floor and no slower than grimp cold; warm <= 0.02x.
+
+Runtime walk, in a child that imports a heavy environment (1,000+ modules):
+``scan_modules("")`` against a bare ``vars()`` walk over ``sys.modules``
+(goal <= 2x), with warnings as errors and a check that nothing was imported.
+
+    python benchmarks/scan_speed.py [--grimp-path DIR] [TREE ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO))
+
+from pytest_ssot.static import iter_source_files, scan_static  # noqa: E402
+
+HEAVY = REPO / "tests" / "fixtures_scan" / "heavy_env.py"
+
+
+def timed(fn, repeat: int = 1) -> tuple[float, object]:
+    best, value = float("inf"), None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        value = fn()
+        best = min(best, time.perf_counter() - started)
+    return best, value
+
+
+def read_floor(files: list[str]) -> int:
+    return sum(len(Path(f).read_bytes()) for f in files)
+
+
+def parse_floor(files: list[str]) -> int:
+    ok = 0
+    for f in files:
+        try:
+            ast.parse(Path(f).read_bytes(), f)
+            ok += 1
+        except (SyntaxError, ValueError):
+            pass
+    return ok
+
+
+def top_level_packages(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir()
+                  if (p / "__init__.py").is_file() and p.name.isidentifier() and p.name != "site-packages")
+
+
+def grimp_cold(root: Path, grimp_path: str | None) -> tuple[float | None, str]:
+    """Time grimp.build_graph over the tree's packages in a child (its own sys.path)."""
+    code = r"""
+import sys, time, json
+sys.path.insert(0, sys.argv[1])
+if sys.argv[2]:
+    sys.path.insert(0, sys.argv[2])
+import grimp
+packages = json.loads(sys.argv[3])
+dropped = []
+for p in list(packages):  # untimed: drop packages grimp cannot build (bad encodings in test data...)
+    try:
+        grimp.build_graph(p, cache_dir=None)
+    except Exception:
+        packages.remove(p)
+        dropped.append(p)
+started = time.perf_counter()
+graph = grimp.build_graph(*packages, cache_dir=None)
+print(json.dumps(dict(seconds=time.perf_counter() - started, modules=len(graph.modules), dropped=dropped)))
+"""
+    packages = top_level_packages(root)
+    proc = subprocess.run([sys.executable, "-B", "-c", code, str(root), grimp_path or "", json.dumps(packages)],
+                          capture_output=True, text=True, cwd=tempfile.gettempdir())
+    if proc.returncode or not proc.stdout.strip():
+        return None, (proc.stderr.strip().splitlines() or ["grimp not available"])[-1]
+    data = json.loads(proc.stdout.strip().splitlines()[-1])
+    note = f"{data['modules']} modules of {len(packages) - len(data['dropped'])} packages"
+    if data["dropped"]:
+        note += f", dropped {data['dropped']}"
+    return data["seconds"], note
+
+
+def bench_tree(root: Path, grimp_path: str | None) -> None:
+    files = [f.path for f in iter_source_files(root)]
+    print(f"\n== static scan of {root} ({len(files)} files)")
+    t_read, nbytes = timed(lambda: read_floor(files))
+    t_parse, _ = timed(lambda: parse_floor(files))
+    t_grimp, grimp_note = grimp_cold(root, grimp_path)
+    with tempfile.TemporaryDirectory() as cache:
+        t_cold, cold = timed(lambda: scan_static(root, None, cache_dir=cache))
+        t_warm, warm = timed(lambda: scan_static(root, None, cache_dir=cache), repeat=3)
+    t_nocache, _ = timed(lambda: scan_static(root, None, cache_dir=None))
+    print(f"read floor   {t_read:8.3f}s  ({nbytes / 1e6:.1f} MB)")
+    print(f"parse floor  {t_parse:8.3f}s  (parse/read = {t_parse / t_read:.0f}x)")
+    if t_grimp is None:
+        print(f"grimp cold   unavailable ({grimp_note})")
+    else:
+        print(f"grimp cold   {t_grimp:8.3f}s  ({grimp_note})")
+    print(f"ssot cold    {t_cold:8.3f}s  = {t_cold / t_parse:.3f}x parse floor"
+          + (f", {t_cold / t_grimp:.2f}x grimp cold" if t_grimp else "")
+          + f"  (goal <= 0.10x{', <= 1x grimp' if t_grimp else ''}; parsed {cold.files_parsed} files)")
+    print(f"ssot no-cache{t_nocache:8.3f}s  = {t_nocache / t_parse:.3f}x parse floor")
+    print(f"ssot warm    {t_warm:8.3f}s  = {t_warm / t_parse:.4f}x parse floor  (goal <= 0.02x; parsed {warm.files_parsed})")
+
+
+_RUNTIME_CHILD = r"""
+import sys, time, warnings, runpy, json, statistics
+sys.path.insert(0, sys.argv[1])
+heavy = runpy.run_path(sys.argv[2])
+heavy["import_everything"]()
+from pytest_ssot.introspect import scan_modules
+
+def bare():
+    n = 0
+    for name, module in list(sys.modules.items()):
+        try:
+            for key, value in vars(module).items():
+                type(value)
+                n += 1
+        except TypeError:
+            pass
+    return n
+
+def bare_nested():
+    # the same walk, also into the namespace of every class defined in the module
+    n = 0
+    for name, module in list(sys.modules.items()):
+        try:
+            for key, value in vars(module).items():
+                if type(value) is type and value.__module__ == name:
+                    for k2, v2 in vars(value).items():
+                        type(v2)
+                        n += 1
+                n += 1
+        except TypeError:
+            pass
+    return n
+
+def best(fn, k=15):
+    times = []
+    for _ in range(k):
+        t = time.perf_counter(); fn(); times.append(time.perf_counter() - t)
+    return min(times)
+
+before = set(sys.modules)
+with warnings.catch_warnings():
+    warnings.simplefilter("error")
+    t_bare = best(bare)
+    t_bare_nested = best(bare_nested)
+    t_flat = best(lambda: scan_modules("", nested=False))
+    t_scan = best(lambda: scan_modules(""))
+    t_broad = best(lambda: scan_modules("", r"(?i)(manager|config|error)$", ["main", "dumps", "get"]))
+    result = scan_modules("")
+print(json.dumps(dict(modules=result.modules_scanned, bare=t_bare, bare_nested=t_bare_nested, flat=t_flat,
+                      scan=t_scan, broad=t_broad,
+                      new=sorted(set(sys.modules) - before))))
+"""
+
+
+def bench_runtime() -> None:
+    proc = subprocess.run([sys.executable, "-B", "-c", _RUNTIME_CHILD, str(REPO), str(HEAVY)],
+                          capture_output=True, text=True)
+    if proc.returncode:
+        print("runtime walk failed:", proc.stderr[-2000:])
+        return
+    data = json.loads(proc.stdout.strip().splitlines()[-1])
+    print(f"\n== runtime walk over {data['modules']} modules")
+    print(f"bare vars() walk  {data['bare'] * 1e3:8.2f} ms")
+    print(f"bare walk + class namespaces {data['bare_nested'] * 1e3:8.2f} ms")
+    print(f"scan_modules('', nested=False) {data['flat'] * 1e3:8.2f} ms  = {data['flat'] / data['bare']:.2f}x bare"
+          "  (goal <= 2x)")
+    print(f"scan_modules('') (nested)      {data['scan'] * 1e3:8.2f} ms  = {data['scan'] / data['bare']:.2f}x bare, "
+          f"{data['scan'] / data['bare_nested']:.2f}x bare walk + class namespaces")
+    print(f"  broad pattern, many hits     {data['broad'] * 1e3:8.2f} ms  = {data['broad'] / data['bare']:.2f}x bare")
+    print(f"imports triggered by the scan: {len(data['new'])}; warnings: none (they were errors)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("trees", nargs="*", type=Path, help="more source trees to time")
+    parser.add_argument("--grimp-path", help="directory grimp was installed into (pip install --target)")
+    parser.add_argument("--skip-runtime", action="store_true")
+    args = parser.parse_args()
+    print(f"Python {sys.version.split()[0]} on {os.cpu_count()} CPUs")
+    for root in [Path(sysconfig.get_paths()["stdlib"]), *args.trees]:
+        bench_tree(root.resolve(), args.grimp_path)
+    if not args.skip_runtime:
+        bench_runtime()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
