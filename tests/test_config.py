@@ -230,3 +230,16 @@ def test_the_adapter_can_be_swapped_through_the_hook(pytester):
     )
     result = pytester.runpytest_subprocess("-p", "ssot")
     result.assert_outcomes(passed=2)
+
+
+def test_a_package_that_extends_its_own_path_is_not_rejected(tmp_path):
+    toml = GOOD_TARGET.replace('factory = "app.core.manager:get_manager"', 'factory = "app.shared_mod:get_manager"')
+    project = make_project(tmp_path, toml)
+    (tmp_path / "src" / "app" / "__init__.py").write_text(
+        "import os\n__path__.append(os.path.join(os.path.dirname(__file__), '..', 'elsewhere'))\n"
+    )
+    settings = load_config(project, CliValues(), {})
+    assert settings.target.factory == "app.shared_mod:get_manager"
+    (tmp_path / "src" / "app" / "__init__.py").write_text("")
+    problems = problems_of(tmp_path, toml)
+    assert len(problems) == 1 and "module 'app.shared_mod' is not found" in problems[0]
