@@ -1,0 +1,475 @@
+"""Live-instance tracking per user: who created which manager, and for whom.
+
+#889's staging logs said "Multiple manager instances for user demo-user-001 -
+potential duplication". A registry only sees the managers that were registered;
+a manager built by a legacy factory, by direct instantiation or by a subclass
+never reaches it. :class:`InstanceTracker` sees all of them, because it patches
+``__init__`` of the tracked classes themselves (and of their subclasses, existing
+or created while it is active), and it tells *where* each one was made.
+
+*Creation site* means the first stack frame, counted from the constructor call
+outwards, that is neither the tracker's own wrapper nor an ``__init__`` of a
+tracked class: the line that called ``WebSocketManager(...)`` (or the line of the
+factory that did), shown as ``file:line in function``. Two creation paths of one
+factory therefore show as two different lines.
+
+Only weak references are kept, so the tracker never keeps an instance alive.
+Instances of classes with ``__slots__`` but no ``__weakref__`` cannot be weakly
+referenced: they are recorded by ``id`` only, flagged ``weakly_referenced=False``,
+and counted as live for as long as the tracker runs (their liveness is unknown).
+
+Patching is shared between trackers (one wrapper per class, installed by the
+first tracker that needs it and removed by the last), so trackers may nest or
+end in any order, and every class gets back exactly the ``__dict__`` entries it
+had: a class that had no ``__init__`` of its own has none again afterwards.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import sys
+import threading
+import weakref
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from types import CodeType, FrameType, TracebackType
+from typing import Any
+
+from pytest_ssot.violation import SSOTViolation
+
+__all__ = [
+    "InstanceTracker",
+    "TrackedInstance",
+    "TrackingError",
+    "read_attr_path",
+    "user_label",
+]
+
+_MISSING = object()  # "the class had no such entry in its own __dict__"
+_UNHOOKED = object()  # "no late-subclass hook was installed on this class"
+
+
+class TrackingError(TypeError):
+    """A class cannot be tracked (e.g. a built-in type whose ``__init__`` cannot be set).
+
+    Not an SSOTViolation: a tracker that could not be installed found nothing.
+    """
+
+
+def read_attr_path(obj: Any, path: str) -> Any:
+    """Follow a dotted attribute path; None when any step is missing, None, or raises.
+
+    Properties that raise are treated as "no value" so that a half-built or
+    misbehaving instance cannot break the tracker.
+    """
+    value = obj
+    for part in path.split("."):
+        try:
+            value = getattr(value, part, None)
+        except Exception:
+            return None
+        if value is None:
+            return None
+    return value
+
+
+def user_label(user_id: Any) -> str:
+    """How a user id appears in messages; None is "no user context"."""
+    return "None (no user context)" if user_id is None else str(user_id)
+
+
+@dataclass(frozen=True)
+class TrackedInstance:
+    """One instance seen by a tracker: no strong reference to it is kept."""
+
+    ref: Callable[[], Any] | None
+    object_id: int
+    class_name: str
+    site: str
+    user_id: Any
+    via: str | None = None
+    weakly_referenced: bool = True
+    callers: tuple[str, ...] = ()  # the next frames out from ``site``, innermost first
+
+    @property
+    def alive(self) -> bool:
+        return self.ref is None or self.ref() is not None
+
+    def current_user_id(self, user_id_attr: str) -> Any:
+        """The user id now (it may have been set after ``__init__``), else as recorded."""
+        obj = self.ref() if self.ref is not None else None
+        return self.user_id if obj is None else read_attr_path(obj, user_id_attr)
+
+    def describe(self) -> str:
+        via = f" via {self.via}" if self.via else ""
+        callers = f" (called from {' <- '.join(self.callers)})" if self.callers else ""
+        note = "" if self.weakly_referenced else " (no __weakref__ slot: tracked by id, liveness unknown)"
+        return f"{self.class_name} id=0x{self.object_id:x} created at {self.site}{callers}{via}{note}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"user_id": None if self.user_id is None else str(self.user_id), "class": self.class_name,
+                "site": self.site, "callers": list(self.callers), "id": self.object_id, "via": self.via,
+                "weakly_referenced": self.weakly_referenced}
+
+
+# --------------------------------------------------------------------------- shared patching
+
+_lock = threading.RLock()
+_active: list[InstanceTracker] = []
+_patches: dict[type, _Patch] = {}
+_constructing: set[int] = set()  # ids of instances inside an outer wrapped __init__
+_skip_codes: set[CodeType] = set()  # frames that are not a creation site
+
+
+@dataclass
+class _Patch:
+    """What a class had before it was patched, and how many trackers still need it."""
+
+    cls: type
+    own_init: Any  # the raw __dict__ entry, or _MISSING
+    own_init_subclass: Any = _UNHOOKED  # else the raw entry (or _MISSING) replaced by the hook
+    users: int = 0
+
+
+def _next_init(cls: type, obj: Any) -> Callable[..., None]:
+    """``super(cls, obj).__init__`` as ``type.__call__`` would have used it."""
+    mro = type(obj).__mro__
+    for klass in mro[mro.index(cls) + 1:]:
+        if "__init__" in klass.__dict__:
+            if klass is object:
+                # type.__call__ tolerated extra arguments for object.__init__; keep that
+                return lambda self, *a, **kw: object.__init__(self)
+            return lambda self, *a, **kw: super(cls, self).__init__(*a, **kw)
+    return lambda self, *a, **kw: None  # pragma: no cover - object is always last
+
+
+def _make_wrapper(cls: type, original: Any) -> Callable[..., None]:
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        init = original if original is not _MISSING else _next_init(cls, self)
+        key = id(self)
+        if key in _constructing:  # a super().__init__ inside an outer tracked __init__
+            init(self, *args, **kwargs)
+            return
+        _constructing.add(key)
+        try:
+            init(self, *args, **kwargs)
+        finally:
+            _constructing.discard(key)
+        _notify(self)
+
+    if original is not _MISSING and callable(original):
+        __init__ = functools.wraps(original)(__init__)
+    else:
+        __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    _skip_codes.add(__init__.__code__)
+    code = getattr(original, "__code__", None)
+    if code is not None:
+        _skip_codes.add(code)
+    return __init__
+
+
+def _is_wrapper(init: Any) -> bool:
+    return getattr(init, "__code__", None) is _WRAPPER_CODE
+
+
+def _install_init(cls: type) -> _Patch:
+    patch = _patches.get(cls)
+    if patch is None:
+        own = cls.__dict__.get("__init__", _MISSING)
+        try:
+            type.__setattr__(cls, "__init__", _make_wrapper(cls, own))
+        except (TypeError, AttributeError) as exc:
+            raise TrackingError(f"cannot track {cls.__module__}.{cls.__qualname__}: {exc}") from None
+        patch = _patches[cls] = _Patch(cls, own)
+    patch.users += 1
+    return patch
+
+
+_WRAPPER_CODE = _make_wrapper(object, _MISSING).__code__
+
+
+def _on_new_subclass(sub: type) -> None:
+    with _lock:
+        for tracker in _active:
+            if tracker._wants(sub) and not _is_wrapper(getattr(sub, "__init__", None)):
+                tracker._acquire(sub)
+
+
+CALLER_FRAMES = 2  # frames shown after the creation site: a helper's site alone says little
+
+
+def _where(frame: FrameType) -> str:
+    return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
+
+
+def _site_and_via(obj: Any, factory_codes: frozenset[CodeType]) -> tuple[str, tuple[str, ...], set[CodeType]]:
+    """The creation site (see the module docstring), its callers, and the factories on the stack."""
+    frame: FrameType | None = sys._getframe(2)  # the outermost tracked wrapper
+    while frame is not None and (
+        frame.f_code in _skip_codes
+        # an untracked __init__ (a mixin's) that ran super().__init__ for this very object
+        or (frame.f_code.co_name == "__init__" and frame.f_locals.get("self") is obj)
+    ):
+        frame = frame.f_back
+    if frame is None:
+        return "<unknown>", (), set()
+    callers: list[str] = []
+    outer = frame.f_back
+    while outer is not None and len(callers) < CALLER_FRAMES:
+        callers.append(_where(outer))
+        outer = outer.f_back
+    found: set[CodeType] = set()
+    walker: FrameType | None = frame if factory_codes else None
+    while walker is not None:
+        if walker.f_code in factory_codes:
+            found.add(walker.f_code)
+        walker = walker.f_back
+    return _where(frame), tuple(callers), found
+
+
+def _notify(obj: Any) -> None:
+    trackers = [t for t in _active if isinstance(obj, t.classes)]
+    if not trackers:
+        return
+    codes = frozenset().union(*(t._factory_codes for t in trackers))
+    site, callers, found = _site_and_via(obj, codes)
+    for tracker in trackers:
+        via = next((tracker._factory_names[c] for c in found if c in tracker._factory_names), None)
+        tracker._record(obj, site, callers, via)
+
+
+# --------------------------------------------------------------------------- the tracker
+
+
+class InstanceTracker:
+    """Record every instance of ``classes`` (and subclasses) created while active.
+
+    Use as a context manager, with or without pytest::
+
+        with InstanceTracker([WebSocketManager], user_id_attr="user_context.user_id") as tracker:
+            ...
+            tracker.assert_single_manager_per_user()
+
+    ``factories``: the canonical factory (or several); each instance then records
+    whether it was created inside a call to one of them (``via``), which is what
+    :meth:`assert_no_factory_bypass` checks.
+    """
+
+    def __init__(
+        self,
+        classes: Iterable[type],
+        *,
+        user_id_attr: str = "user_context.user_id",
+        factories: Iterable[Callable[..., Any]] = (),
+    ) -> None:
+        self.classes: tuple[type, ...] = tuple(classes)
+        if not self.classes or not all(isinstance(c, type) for c in self.classes):
+            raise TrackingError(f"InstanceTracker needs classes to track, got {self.classes!r}")
+        self.user_id_attr = user_id_attr
+        self.factories = tuple(factories)
+        self._factory_names = {code: _name_of(f) for f in self.factories if (code := _code_of(f)) is not None}
+        self._factory_codes = frozenset(self._factory_names)
+        self._records: list[TrackedInstance] = []
+        self._acquired: list[_Patch] = []
+        self._active = False
+
+    # -- activation
+
+    def __enter__(self) -> InstanceTracker:
+        self.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Patch the classes and every subclass that exists now."""
+        with _lock:
+            if self._active:
+                return
+            _active.append(self)
+            self._active = True
+            try:
+                tree = _class_tree(self.classes)
+                for cls in tree:  # roots, and subclasses with an __init__ of their own
+                    if cls in self.classes or "__init__" in cls.__dict__:
+                        self._acquire(cls)
+                for cls in tree:  # e.g. a mixin's __init__ first in the MRO
+                    if not _is_wrapper(getattr(cls, "__init__", None)):
+                        self._acquire(cls)
+            except BaseException:
+                self.stop()
+                raise
+
+    def stop(self) -> None:
+        """Undo this tracker's patches; the last tracker of a class restores it exactly."""
+        with _lock:
+            if not self._active:
+                return
+            self._active = False
+            _active.remove(self)
+            acquired, self._acquired = self._acquired, []
+            for patch in reversed(acquired):
+                patch.users -= 1
+                if patch.users == 0:
+                    del _patches[patch.cls]
+                    _restore(patch)
+
+    def _wants(self, cls: type) -> bool:
+        return issubclass(cls, self.classes)
+
+    def _acquire(self, cls: type) -> None:
+        patch = _install_init(cls)
+        self._acquired.append(patch)
+        if cls in self.classes:
+            _install_subclass_hook(patch)
+
+    def _record(self, obj: Any, site: str, callers: tuple[str, ...], via: str | None) -> None:
+        try:
+            ref: Callable[[], Any] | None = weakref.ref(obj)
+            weak = True
+        except TypeError:
+            ref, weak = None, False
+        cls = type(obj)
+        self._records.append(TrackedInstance(
+            ref=ref, object_id=id(obj), class_name=f"{cls.__module__}.{cls.__qualname__}", site=site,
+            user_id=read_attr_path(obj, self.user_id_attr), via=via, weakly_referenced=weak, callers=callers,
+        ))
+
+    # -- queries
+
+    @property
+    def records(self) -> list[TrackedInstance]:
+        """Every instance seen, dead or alive, in creation order."""
+        return list(self._records)
+
+    def live(self, *, collect: bool = True) -> list[TrackedInstance]:
+        """Instances still alive (after a ``gc.collect()`` unless ``collect=False``)."""
+        if collect:
+            gc.collect()
+        return [r for r in self._records if r.alive]
+
+    def by_user(self, *, collect: bool = True) -> dict[Any, list[TrackedInstance]]:
+        """Live instances grouped by the user id read from them now."""
+        groups: dict[Any, list[TrackedInstance]] = {}
+        for record in self.live(collect=collect):
+            groups.setdefault(_hashable(record.current_user_id(self.user_id_attr)), []).append(record)
+        return groups
+
+    def __iter__(self) -> Iterator[TrackedInstance]:
+        return iter(self.live())
+
+    def __len__(self) -> int:
+        return len(self.live())
+
+    # -- assertions
+
+    def assert_single_manager_per_user(self, user_ids: Iterable[Any] | None = None) -> None:
+        """At most one live instance per user id (None, "no user context", included).
+
+        Raises :class:`SSOTViolation` in #889's wording, one block per user, each
+        instance with its class, creation site and id.
+        """
+        groups = self.by_user()
+        wanted = None if user_ids is None else {_hashable(u) for u in user_ids}
+        blocks, findings = [], []
+        for user_id, records in groups.items():
+            if len(records) < 2 or (wanted is not None and user_id not in wanted):
+                continue
+            blocks.append(f"Multiple manager instances for user {user_label(user_id)} - potential duplication "
+                          f"({len(records)} live instances):\n"
+                          + "\n".join(f"  - {r.describe()}" for r in records))
+            findings.extend(r.to_json() for r in records)
+        if blocks:
+            raise SSOTViolation("\n".join(blocks), findings)
+
+    def assert_no_factory_bypass(self) -> None:
+        """Every live instance was created inside a call to one of ``factories``.
+
+        #960 "factory bypass detection": an instance built directly, or by a
+        legacy factory, never went through the canonical factory's checks.
+        """
+        if not self._factory_codes:
+            raise TrackingError("assert_no_factory_bypass needs InstanceTracker(..., factories=[factory])")
+        names = ", ".join(_name_of(f) for f in self.factories)
+        bypasses = [r for r in self.live() if r.via is None]
+        if bypasses:
+            raise SSOTViolation(
+                f"Factory bypass: {len(bypasses)} manager instance(s) created outside {names}:\n"
+                + "\n".join(f"  - user {user_label(r.current_user_id(self.user_id_attr))}: {r.describe()}"
+                            for r in bypasses),
+                [r.to_json() for r in bypasses],
+            )
+
+
+def _restore(patch: _Patch) -> None:
+    cls = patch.cls
+    if patch.own_init is _MISSING:
+        if "__init__" in cls.__dict__:
+            type.__delattr__(cls, "__init__")
+    else:
+        type.__setattr__(cls, "__init__", patch.own_init)
+    if patch.own_init_subclass is not _UNHOOKED:
+        if patch.own_init_subclass is _MISSING:
+            if "__init_subclass__" in cls.__dict__:
+                type.__delattr__(cls, "__init_subclass__")
+        else:
+            type.__setattr__(cls, "__init_subclass__", patch.own_init_subclass)
+
+
+
+def _install_subclass_hook(patch: _Patch) -> None:
+    """Install the late-subclass hook on a tracked root class (once per patch)."""
+    if patch.own_init_subclass is not _UNHOOKED:
+        return
+    cls = patch.cls
+    own = cls.__dict__.get("__init_subclass__", _MISSING)
+
+    def __init_subclass__(sub: type, **kwargs: Any) -> None:
+        if own is not _MISSING:
+            own.__get__(None, sub)(**kwargs)
+        else:
+            super(cls, sub).__init_subclass__(**kwargs)
+        _on_new_subclass(sub)
+
+    try:
+        type.__setattr__(cls, "__init_subclass__", classmethod(__init_subclass__))
+    except (TypeError, AttributeError):
+        return  # late subclasses with their own __init__ will be missed; the rest works
+    patch.own_init_subclass = own
+
+
+def _class_tree(roots: Iterable[type]) -> list[type]:
+    """The roots and every subclass existing now, parents first, each once."""
+    seen: dict[type, None] = {}
+    stack = list(roots)
+    while stack:
+        cls = stack.pop(0)
+        if cls in seen:
+            continue
+        seen[cls] = None
+        try:
+            stack.extend(type.__subclasses__(cls))
+        except TypeError:
+            pass
+    return list(seen)
+
+
+def _code_of(func: Any) -> CodeType | None:
+    func = getattr(func, "__func__", func)
+    func = getattr(func, "__wrapped__", func) if not hasattr(func, "__code__") else func
+    return getattr(func, "__code__", None)
+
+
+def _name_of(func: Any) -> str:
+    return f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', repr(func))}"
+
+
+def _hashable(value: Any) -> Any:
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value

@@ -1,0 +1,1 @@
+"""Manager kits for the instance / isolation / concurrency / state-machine tests."""
