@@ -165,6 +165,8 @@ class SSOTConfig:
     staging_url: str | None
     report_path: Path | None
     known_targets: tuple[str, ...] = ()
+    # a secret: kept out of repr, reports and logs
+    staging_token: str | None = field(default=None, repr=False)
 
     def status_of(self, issue: int) -> str | None:
         return self.statuses.get(issue)
@@ -179,9 +181,11 @@ class CliValues:
     tiers: Sequence[str] = ()
     staging_url: str | None = None
     report: str | None = None
+    staging_token: str | None = field(default=None, repr=False)
 
     def any_given(self) -> bool:
-        return bool(self.target or self.issues or self.tiers or self.staging_url or self.report)
+        return bool(self.target or self.issues or self.tiers or self.staging_url or self.report
+                    or self.staging_token)
 
 
 # --------------------------------------------------------------------------- loading
@@ -307,6 +311,7 @@ class _Validator:
             staging_url=staging_url,
             report_path=Path(report) if report else None,
             known_targets=known,
+            staging_token=self.cli.staging_token or self.environ.get("SSOT_STAGING_TOKEN") or None,
         )
 
     def _pick(self, cli_value: str | None, env: str, key: str, option: str) -> tuple[str | None, str]:

@@ -47,6 +47,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="run only these tiers: comma-separated unit,integration,staging (env SSOT_TIER)")
     group.addoption("--ssot-staging-url", metavar="URL",
                     help="ws:// or wss:// URL of the deployed service for the staging tier (env SSOT_STAGING_URL)")
+    group.addoption("--ssot-staging-token", metavar="TOKEN",
+                    help="bearer token for the staging tier (env SSOT_STAGING_TOKEN; default: the target's "
+                         "staging_token function); never printed or reported")
     group.addoption("--ssot-report", metavar="PATH",
                     help="write the per-issue results as JSON to PATH (env SSOT_REPORT)")
 
@@ -80,6 +83,7 @@ def _load_settings(config: pytest.Config) -> SSOTConfig | None:
         tiers=tuple(config.getoption("ssot_tier")),
         staging_url=config.getoption("ssot_staging_url"),
         report=config.getoption("ssot_report"),
+        staging_token=config.getoption("ssot_staging_token"),
     )
     return load_config(pyproject_for(config.rootpath, config.inipath), cli, os.environ)
 

@@ -243,3 +243,11 @@ def test_a_package_that_extends_its_own_path_is_not_rejected(tmp_path):
     (tmp_path / "src" / "app" / "__init__.py").write_text("")
     problems = problems_of(tmp_path, toml)
     assert len(problems) == 1 and "module 'app.shared_mod' is not found" in problems[0]
+
+
+def test_the_staging_token_never_shows_in_the_configuration_repr(tmp_path):
+    settings = load_config(make_project(tmp_path, GOOD_TARGET), CliValues(staging_token="s3cret-token"), {})
+    assert settings.staging_token == "s3cret-token"
+    assert "s3cret" not in repr(settings)
+    from_env = load_config(make_project(tmp_path, GOOD_TARGET), CliValues(), {"SSOT_STAGING_TOKEN": "from-env"})
+    assert from_env.staging_token == "from-env"
