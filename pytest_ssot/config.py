@@ -97,7 +97,8 @@ TARGET_KEYS: dict[str, Key] = {
         Key("null_user_context", "choice", "reuse",
             "what the factory does for a null user context", ("reuse", "error")),
         Key("user_id_attr", "attr_path", "user_context.user_id", "attribute path from a manager to its user id"),
-        Key("staging_token", "ref", None, "'module:function' returning a token for a user id (staging tier)"),
+        Key("token", "ref", None,
+            "'module:function' returning a bearer token for a user id (integration and staging tiers)"),
         Key("thresholds", "table", {}, "overrides of the seeds' numbers (see THRESHOLD_KEYS)"),
         Key("issues", "table", {}, "issue number -> 'open' | 'resolved'"),
     )
@@ -149,7 +150,7 @@ class Target:
     direct_instantiation: str = "forbidden"
     null_user_context: str = "reuse"
     user_id_attr: str = "user_context.user_id"
-    staging_token: str | None = None
+    token: str | None = None
     thresholds: Thresholds = field(default_factory=Thresholds)
     issues: Mapping[int, str] = field(default_factory=dict)
 
@@ -463,7 +464,7 @@ class _Validator:
     def _resolve_references(self, where: str, values: dict[str, Any]) -> None:
         """Check that every module:attr of the selected target can be found."""
         search = [str(values["root"])]
-        for key in ("manager", "factory", "user_context", "app", "staging_token"):
+        for key in ("manager", "factory", "user_context", "app", "token"):
             refs = values.get(key)
             for ref in ([refs] if isinstance(refs, str) else refs or []):
                 why = check_reference(ref, search)

@@ -49,7 +49,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="ws:// or wss:// URL of the deployed service for the staging tier (env SSOT_STAGING_URL)")
     group.addoption("--ssot-staging-token", metavar="TOKEN",
                     help="bearer token for the staging tier (env SSOT_STAGING_TOKEN; default: the target's "
-                         "staging_token function); never printed or reported")
+                         "token function); never printed or reported")
     group.addoption("--ssot-report", metavar="PATH",
                     help="write the per-issue results as JSON to PATH (env SSOT_REPORT)")
 
