@@ -60,29 +60,24 @@ def test_consolidated_everything_passes():
     assert {i["verdict"] for i in document["issues"].values()} == {"holds"}
 
 
-def test_fragmented_marked_resolved_fails_every_check_as_a_regression():
-    _, open_document = run_suites("demo-fragmented")
-    issues = sorted(open_document["issues"])
-    code, document = run_suites("demo-fragmented", *(f"--ssot-issue={n}=resolved" for n in issues))
+@pytest.mark.parametrize(
+    "target, flipped_to, effect, verdict",
+    [
+        ("demo-fragmented", "resolved", "regression", "regressed"),
+        ("demo-consolidated", "open", "looks_fixed", "looks_fixed"),
+    ],
+)
+def test_a_status_that_contradicts_the_code_fails_every_check(target, flipped_to, effect, verdict):
+    _, as_configured = run_suites(target)
+    flips = tuple(f"--ssot-issue={n}={flipped_to}" for n in sorted(as_configured["issues"]))
+    code, document = run_suites(target, *flips)
     assert code == pytest.ExitCode.TESTS_FAILED
     for test in records_of(document):
         if test["guard"]:
             assert test["outcome"] == "passed", test
         else:
-            assert (test["outcome"], test["effect"]) == ("failed", "regression"), test
-
-
-def test_consolidated_marked_open_fails_every_check_as_looks_fixed():
-    _, resolved_document = run_suites("demo-consolidated")
-    issues = sorted(resolved_document["issues"])
-    code, document = run_suites("demo-consolidated", *(f"--ssot-issue={n}=open" for n in issues))
-    assert code == pytest.ExitCode.TESTS_FAILED
-    for test in records_of(document):
-        if test["guard"]:
-            assert test["outcome"] == "passed", test
-        else:
-            assert (test["outcome"], test["effect"]) == ("failed", "looks_fixed"), test
-    assert {i["verdict"] for i in document["issues"].values()} == {"looks_fixed"}
+            assert (test["outcome"], test["effect"]) == ("failed", effect), test
+    assert {i["verdict"] for i in document["issues"].values()} == {verdict}
 
 
 def test_violation_messages_name_the_concrete_findings():
