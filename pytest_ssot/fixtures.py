@@ -13,6 +13,7 @@ import pytest
 if TYPE_CHECKING:
     from pytest_ssot.config import SSOTConfig, Target
     from pytest_ssot.findings import ScanResult
+    from pytest_ssot.report import RunMetrics
 
 
 @pytest.fixture(scope="session")
@@ -46,6 +47,19 @@ def ssot_target(ssot_config: SSOTConfig) -> Target:
 def ssot_adapter(pytestconfig: pytest.Config, ssot_target: Target) -> Any:
     """How suites call into the target; override this fixture or the hook to adapt it."""
     return pytestconfig.hook.pytest_ssot_make_adapter(config=pytestconfig, target=ssot_target)
+
+
+@pytest.fixture(scope="session")
+def ssot_record(pytestconfig: pytest.Config, ssot_config: SSOTConfig) -> RunMetrics:
+    """Where tests put measurements for the report: ``add_samples`` and ``set_ratchet``.
+
+    The values reach ``--ssot-report`` (merged across xdist workers): samples as
+    distributions (the dashboard charts golden-path latency from them), ratchets
+    as counted findings compared against a baseline.
+    """
+    from pytest_ssot.plugin import SESSION_PLUGIN_NAME
+
+    return pytestconfig.pluginmanager.get_plugin(SESSION_PLUGIN_NAME).metrics
 
 
 @pytest.fixture(scope="session")

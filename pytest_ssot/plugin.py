@@ -102,11 +102,12 @@ class SSOTSession:
     """The per-run part of the plugin, registered only when configured."""
 
     def __init__(self, config: pytest.Config, settings: SSOTConfig) -> None:
-        from pytest_ssot.report import TestOutcomes
+        from pytest_ssot.report import RunMetrics, TestOutcomes
 
         self.config = config
         self.settings = settings
         self.outcomes = TestOutcomes()
+        self.metrics = RunMetrics()
         self.marks: dict[str, IssueMark] = {}
         self.is_worker = hasattr(config, "workerinput")
 
@@ -189,10 +190,12 @@ class SSOTSession:
     def pytest_testnodedown(self, node: Any, error: object | None) -> None:
         output = getattr(node, "workeroutput", None) or {}
         self.outcomes.extend(output.get("ssot_records", []))
+        self.metrics.merge(output.get("ssot_metrics", {}))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.is_worker:
             self.config.workeroutput["ssot_records"] = self.outcomes.records  # type: ignore[attr-defined]
+            self.config.workeroutput["ssot_metrics"] = self.metrics.to_json()  # type: ignore[attr-defined]
             return
         path = self.settings.report_path
         if path is not None:
@@ -205,7 +208,7 @@ class SSOTSession:
         from pytest_ssot.report import build_report
 
         target = self.settings.target.name if self.settings.target else None
-        return build_report(target, self.settings.statuses, self.outcomes.records)
+        return build_report(target, self.settings.statuses, self.outcomes.records, self.metrics)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.is_worker:

@@ -92,6 +92,39 @@ def _phase_outcome(report: TestReport) -> str | None:
     return None
 
 
+class RunMetrics:
+    """Measurements of a run that belong to no single test.
+
+    ``samples`` are distributions (e.g. seconds from message to agent_completed
+    for every user of every run); ``ratchets`` are counted findings (e.g. the
+    redundant manager classes), kept with their items so a rise can name what is
+    new. Both merge across xdist workers and CI jobs.
+    """
+
+    def __init__(self) -> None:
+        self.samples: dict[str, list[float]] = {}
+        self.ratchets: dict[str, list[str]] = {}
+
+    def add_samples(self, name: str, values: Iterable[float]) -> None:
+        """Append measurements (seconds, counts...) to the distribution ``name``."""
+        self.samples.setdefault(name, []).extend(float(v) for v in values)
+
+    def set_ratchet(self, name: str, items: Iterable[str]) -> None:
+        """Record the findings a ratchet counts; recording twice keeps the union."""
+        merged = set(self.ratchets.get(name, [])) | {str(i) for i in items}
+        self.ratchets[name] = sorted(merged)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"samples": {k: list(v) for k, v in sorted(self.samples.items())},
+                "ratchets": {k: list(v) for k, v in sorted(self.ratchets.items())}}
+
+    def merge(self, data: Mapping[str, Any]) -> None:
+        for name, values in data.get("samples", {}).items():
+            self.add_samples(name, values)
+        for name, items in data.get("ratchets", {}).items():
+            self.set_ratchet(name, items)
+
+
 def verdict(status: str | None, tests: list[Mapping[str, Any]]) -> str:
     """One word for an issue, from its status and its tests' records."""
     broken = any(t["outcome"] in ("failed", "error") for t in tests)
@@ -111,11 +144,13 @@ def build_report(
     target: str | None,
     statuses: Mapping[int, str],
     records: Iterable[Mapping[str, Any]],
+    metrics: RunMetrics | None = None,
 ) -> dict[str, Any]:
     """The JSON document of ``--ssot-report``; tests sorted so xdist order does not show."""
     by_issue: dict[int, list[dict[str, Any]]] = {}
     for record in records:
         by_issue.setdefault(int(record["issue"]), []).append(dict(record))
+    measured = (metrics or RunMetrics()).to_json()
     issues: dict[str, Any] = {}
     for number in sorted(by_issue):
         tests = sorted(by_issue[number], key=lambda t: t["nodeid"])
@@ -134,6 +169,8 @@ def build_report(
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "statuses": {str(n): s for n, s in sorted(statuses.items())},
         "issues": issues,
+        "samples": measured["samples"],
+        "ratchets": {name: {"count": len(items), "items": items} for name, items in measured["ratchets"].items()},
     }
 
 

@@ -47,8 +47,10 @@ def test_staging_only():
 
 @pytest.mark.unit
 @pytest.mark.ssot_issue(4242, title="Our own consolidation")
-def test_custom():
-    pass
+@pytest.mark.parametrize("n", range(2))
+def test_custom(ssot_record, n):
+    ssot_record.add_samples("agent_completed_seconds", [0.25 * (n + 1), 0.5 * (n + 1)])
+    ssot_record.set_ratchet("manager_classes", ["a.A", "b.B"] if n else ["a.A"])
 """
 
 ARGS = ("-p", "ssot", "--ssot-issue=824=open", "--ssot-issue=1126=resolved",
@@ -81,7 +83,7 @@ def test_verdicts(status, tests, expected):
 def test_json_report_and_table(pytester):
     pytester.makepyfile(test_suite=SUITE)
     result = pytester.runpytest(*ARGS, "--ssot-report=out/report.json")
-    result.assert_outcomes(xfailed=4, passed=3, failed=1, skipped=1)
+    result.assert_outcomes(xfailed=4, passed=4, failed=1, skipped=1)
     result.stdout.fnmatch_lines([
         "*SSOT issues (no target)*",
         "issue*title*status*tests*failed*violations*verdict",
@@ -89,7 +91,7 @@ def test_json_report_and_table(pytester):
         "#889 *resolved*1*1*0*regressed",
         "#960 *open*1*0*0*inconclusive (no check ran)",
         "#1126 *resolved*1*0*0*holds",
-        "#4242 *Our own consolidation*-*1*0*0*passing",
+        "#4242 *Our own consolidation*-*2*0*0*passing",
         "ssot report written to out/report.json",
     ])
     document = json.loads((pytester.path / "out" / "report.json").read_text())
@@ -108,6 +110,8 @@ def test_json_report_and_table(pytester):
     assert document["issues"]["889"]["tests"][0]["effect"] == "regression"
     assert document["issues"]["960"]["tests"][0]["outcome"] == "skipped"
     assert document["issues"]["4242"]["title"] == "Our own consolidation"
+    assert sorted(document["samples"]["agent_completed_seconds"]) == [0.25, 0.5, 0.5, 1.0]
+    assert document["ratchets"] == {"manager_classes": {"count": 2, "items": ["a.A", "b.B"]}}
 
 
 def test_xdist_report_equals_the_serial_report(pytester):
@@ -119,7 +123,11 @@ def test_xdist_report_equals_the_serial_report(pytester):
     parallel.stdout.fnmatch_lines(["#824 *open*5*0*4*open as expected"])
     a = json.loads((pytester.path / "serial.json").read_text())
     b = json.loads((pytester.path / "parallel.json").read_text())
-    assert sum(len(i["tests"]) for i in b["issues"].values()) == 9
+    assert sum(len(i["tests"]) for i in b["issues"].values()) == 10
+    # samples arrive in worker order: compare them as distributions
+    for document in (a, b):
+        document["samples"] = {k: sorted(v) for k, v in document["samples"].items()}
+    assert a["samples"]["agent_completed_seconds"] == [0.25, 0.5, 0.5, 1.0]
     assert without_timings(a) == without_timings(b)
     # only the controller writes: no stray worker files next to the report
     assert sorted(p.name for p in pytester.path.glob("*.json")) == ["parallel.json", "serial.json"]
