@@ -79,18 +79,34 @@ def user_label(user_id: Any) -> str:
     return "None (no user context)" if user_id is None else str(user_id)
 
 
-@dataclass(frozen=True)
-class TrackedInstance:
-    """One instance seen by a tracker: no strong reference to it is kept."""
+Frame = tuple[str, int, str]  # (file, line, function): formatted only when shown
 
+
+@dataclass(eq=False)
+class TrackedInstance:
+    """One instance seen by a tracker: no strong reference to it is kept.
+
+    ``frames`` is the creation site followed by up to :data:`CALLER_FRAMES` of its
+    callers (a helper's line alone says little about which path created it).
+    """
+
+    __slots__ = ("ref", "object_id", "class_name", "frames", "user_id", "via", "weakly_referenced")
     ref: Callable[[], Any] | None
     object_id: int
     class_name: str
-    site: str
+    frames: tuple[Frame, ...]
     user_id: Any
-    via: str | None = None
-    weakly_referenced: bool = True
-    callers: tuple[str, ...] = ()  # the next frames out from ``site``, innermost first
+    via: str | None
+    weakly_referenced: bool
+
+    @property
+    def site(self) -> str:
+        """``file:line in function`` of the creation site."""
+        return _format(self.frames[0]) if self.frames else "<unknown>"
+
+    @property
+    def callers(self) -> tuple[str, ...]:
+        return tuple(_format(f) for f in self.frames[1:])
 
     @property
     def alive(self) -> bool:
@@ -196,15 +212,16 @@ def _on_new_subclass(sub: type) -> None:
                 tracker._acquire(sub)
 
 
-CALLER_FRAMES = 2  # frames shown after the creation site: a helper's site alone says little
+CALLER_FRAMES = 2  # frames kept after the creation site
+_NO_CODES: frozenset[CodeType] = frozenset()
 
 
-def _where(frame: FrameType) -> str:
-    return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
+def _format(frame: Frame) -> str:
+    return f"{frame[0]}:{frame[1]} in {frame[2]}"
 
 
-def _site_and_via(obj: Any, factory_codes: frozenset[CodeType]) -> tuple[str, tuple[str, ...], set[CodeType]]:
-    """The creation site (see the module docstring), its callers, and the factories on the stack."""
+def _site_and_via(obj: Any, factory_codes: frozenset[CodeType]) -> tuple[tuple[Frame, ...], frozenset[CodeType]]:
+    """The creation site (see the module docstring) and its callers, and the factories on the stack."""
     frame: FrameType | None = sys._getframe(2)  # the outermost tracked wrapper
     while frame is not None and (
         frame.f_code in _skip_codes
@@ -213,30 +230,38 @@ def _site_and_via(obj: Any, factory_codes: frozenset[CodeType]) -> tuple[str, tu
     ):
         frame = frame.f_back
     if frame is None:
-        return "<unknown>", (), set()
-    callers: list[str] = []
-    outer = frame.f_back
-    while outer is not None and len(callers) < CALLER_FRAMES:
-        callers.append(_where(outer))
+        return (), _NO_CODES
+    frames: list[Frame] = []
+    outer: FrameType | None = frame
+    while outer is not None and len(frames) <= CALLER_FRAMES:
+        code = outer.f_code
+        frames.append((code.co_filename, outer.f_lineno, code.co_name))
         outer = outer.f_back
-    found: set[CodeType] = set()
-    walker: FrameType | None = frame if factory_codes else None
+    if not factory_codes:
+        return tuple(frames), _NO_CODES
+    found = set()
+    walker: FrameType | None = frame
     while walker is not None:
         if walker.f_code in factory_codes:
             found.add(walker.f_code)
         walker = walker.f_back
-    return _where(frame), tuple(callers), found
+    return tuple(frames), frozenset(found)
 
 
 def _notify(obj: Any) -> None:
     trackers = [t for t in _active if isinstance(obj, t.classes)]
     if not trackers:
         return
-    codes = frozenset().union(*(t._factory_codes for t in trackers))
-    site, callers, found = _site_and_via(obj, codes)
+    codes = trackers[0]._factory_codes if len(trackers) == 1 else \
+        frozenset().union(*(t._factory_codes for t in trackers))
+    frames, found = _site_and_via(obj, codes)
     for tracker in trackers:
-        via = next((tracker._factory_names[c] for c in found if c in tracker._factory_names), None)
-        tracker._record(obj, site, callers, via)
+        via = None
+        for code in found:
+            via = tracker._factory_names.get(code)
+            if via is not None:
+                break
+        tracker._record(obj, frames, via)
 
 
 # --------------------------------------------------------------------------- the tracker
@@ -271,6 +296,7 @@ class InstanceTracker:
         self._factory_names = {code: _name_of(f) for f in self.factories if (code := _code_of(f)) is not None}
         self._factory_codes = frozenset(self._factory_names)
         self._records: list[TrackedInstance] = []
+        self._class_names: dict[type, str] = {}
         self._acquired: list[_Patch] = []
         self._active = False
 
@@ -326,17 +352,18 @@ class InstanceTracker:
         if cls in self.classes:
             _install_subclass_hook(patch)
 
-    def _record(self, obj: Any, site: str, callers: tuple[str, ...], via: str | None) -> None:
+    def _record(self, obj: Any, frames: tuple[Frame, ...], via: str | None) -> None:
         try:
             ref: Callable[[], Any] | None = weakref.ref(obj)
             weak = True
         except TypeError:
             ref, weak = None, False
         cls = type(obj)
+        name = self._class_names.get(cls)
+        if name is None:
+            name = self._class_names[cls] = f"{cls.__module__}.{cls.__qualname__}"
         self._records.append(TrackedInstance(
-            ref=ref, object_id=id(obj), class_name=f"{cls.__module__}.{cls.__qualname__}", site=site,
-            user_id=read_attr_path(obj, self.user_id_attr), via=via, weakly_referenced=weak, callers=callers,
-        ))
+            ref, id(obj), name, frames, read_attr_path(obj, self.user_id_attr), via, weak))
 
     # -- queries
 

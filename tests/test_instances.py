@@ -333,3 +333,16 @@ def test_fixture_tracks_and_restores(pytester: pytest.Pytester, xdist: bool) -> 
     result.assert_outcomes(passed=5, failed=2)
     result.stdout.fnmatch_lines(["*" + SEED_MESSAGE + "*"])
     assert "target_mod.Manager id=0x" in result.stdout.str()
+
+
+def test_unused_tracker_costs_nothing_at_import() -> None:
+    """Loading the plugin and its fixtures imports none of the instance helpers (or hypothesis)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, pytest_ssot.plugin, pytest_ssot.fixtures; "
+            "print(sorted(m for m in sys.modules if m.startswith(('pytest_ssot.instances', 'pytest_ssot.isolation', "
+            "'pytest_ssot.concurrency', 'pytest_ssot.contracts', 'pytest_ssot.state_machine', "
+            "'pytest_ssot.strategies', 'hypothesis'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fixtures_instances.kit import build, make_user_context
 from hypothesis import settings
@@ -28,7 +30,7 @@ def test_clean_backend_passes(kind: str) -> None:
 @pytest.mark.parametrize(
     ("flaw", "message"),
     [
-        ({"cache": False}, "Multiple manager instances for user demo-user-001 - potential duplication"),
+        ({"cache": False}, "potential duplication: "),
         ({"class_default": True}, "type(manager['demo-user-001']).state is type(manager['demo-user-002']).state"),
         ({"shared_registry": True}, "Shared mutable state between the managers of users"),
         ({"enum_state": True}, "enum member carrying state (active_context)"),
@@ -41,6 +43,8 @@ def test_each_flaw_is_found_and_shrunk(flaw: dict[str, object], message: str,
     with pytest.raises(SSOTViolation) as info:
         run_state_machine_as_test(_machine(**flaw), settings=SETTINGS)
     assert message in str(info.value)
+    if "duplication" in message:
+        assert re.match(r"Multiple manager instances for user demo-user-00[12] - ", str(info.value))
     program = "\n".join(getattr(info.value, "__notes__", [])) + capsys.readouterr().out
     steps = [line.strip() for line in program.splitlines()
              if line.strip().startswith("state.") and "users_isolated" not in line and "teardown" not in line]
@@ -52,7 +56,7 @@ def test_leaked_flag_counter_example_reads_like_the_bug(capsys: pytest.CaptureFi
     with pytest.raises(SSOTViolation) as info:
         run_state_machine_as_test(_machine(leak_flag=True), settings=SETTINGS)
     program = "\n".join(getattr(info.value, "__notes__", []))
-    assert "state.connect(user='demo-user-001')" in program
+    assert re.search(r"state\.connect\(user='demo-user-00[12]'\)", program), program
     assert "reads connected but has 0 open connection(s)" in str(info.value)
 
 
