@@ -279,6 +279,10 @@ class InstanceTracker:
     ``factories``: the canonical factory (or several); each instance then records
     whether it was created inside a call to one of them (``via``), which is what
     :meth:`assert_no_factory_bypass` checks.
+
+    Only instances created while the tracker is active are seen: a manager that a
+    factory cached during an earlier test is invisible, so use fresh user ids per
+    test (or reset the target's registry) when counting.
     """
 
     def __init__(

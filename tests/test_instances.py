@@ -295,6 +295,7 @@ package = "target_mod"
 manager = "target_mod:Manager"
 factory = "target_mod:get_manager"
 user_context = "target_mod:make_user_context"
+direct_instantiation = "allowed"
 '''
 
 FIXTURE_TESTS = '''
@@ -313,6 +314,10 @@ def test_duplicate(ssot_instances, ssot_adapter):
     keep = [ssot_adapter.get_manager_blocking(ctx), target_mod.Manager(ctx)]
     ssot_instances.assert_single_manager_per_user()
 
+def test_contract(ssot_factory_contract):
+    import asyncio
+    asyncio.run(ssot_factory_contract.check_all())
+
 def test_fails_midway(ssot_instances):
     raise RuntimeError("boom")
 
@@ -330,7 +335,7 @@ def test_fixture_tracks_and_restores(pytester: pytest.Pytester, xdist: bool) -> 
     pytester.makefile(".toml", pyproject=FIXTURE_PYPROJECT)
     args = ["-p", "no:randomly", "-p", "xdist", "-n", "2"] if xdist else []
     result = pytester.runpytest_subprocess(*args)
-    result.assert_outcomes(passed=5, failed=2)
+    result.assert_outcomes(passed=6, failed=2)
     result.stdout.fnmatch_lines(["*" + SEED_MESSAGE + "*"])
     assert "target_mod.Manager id=0x" in result.stdout.str()
 
