@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pytest
+import pytest_asyncio
 
 if TYPE_CHECKING:
     from pytest_ssot.config import SSOTConfig, Target
@@ -127,3 +128,97 @@ def ssot_factory_contract(ssot_adapter: Any) -> Any:
     from pytest_ssot.contracts import FactoryContract
 
     return FactoryContract.from_adapter(ssot_adapter)
+
+
+# --------------------------------------------------------------------------- WebSocket tiers
+
+
+@pytest.fixture(scope="session")
+def ssot_protocol(ssot_adapter: Any, ssot_target: Target) -> Any:
+    """The wire protocol: ``ssot_adapter.protocol`` if set, else the reference one over ``target.events``."""
+    from pytest_ssot.protocol import protocol_of
+
+    return protocol_of(ssot_adapter, ssot_target.events)
+
+
+@pytest.fixture(scope="session")
+def ssot_tokens(ssot_adapter: Any, ssot_target: Target) -> Any:
+    """Tokens for any user id from the target's ``token`` function (or ``ssot_adapter.mint_token``)."""
+    from pytest_ssot.tokens import target_tokens
+
+    return target_tokens(ssot_adapter, ssot_target)
+
+
+def _app_reference(target: Target) -> str:
+    from pytest_ssot.adapter import TargetSetupError
+
+    if not target.app:
+        raise TargetSetupError(f"target {target.name!r} has no 'app'; add app = \"module:serve\" "
+                               f"(async serve(host, port, *, ready)) to [tool.ssot.targets.{target.name}]")
+    return target.app
+
+
+@pytest.fixture(scope="session")
+def ssot_server(ssot_adapter: Any, ssot_target: Target) -> Any:
+    """URL of the target's ``app`` served in this process (own loop, own thread), one per xdist worker."""
+    from pytest_ssot.servers import ServerThread
+
+    reference = _app_reference(ssot_target)
+    with ServerThread(ssot_adapter.resolve(reference), name=reference) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="session")
+def ssot_server_process(ssot_target: Target) -> Any:
+    """The target's ``app`` in a separate process (a :class:`~pytest_ssot.servers.ServerProcess`, ``.url``)."""
+    from pytest_ssot.servers import start_app_process
+
+    with start_app_process(_app_reference(ssot_target), ssot_target.root, python=ssot_target.python) as server:
+        yield server
+
+
+@pytest.fixture
+def ssot_harness(ssot_server: str, ssot_tokens: Any, ssot_protocol: Any) -> Any:
+    """A :class:`~pytest_ssot.harness.Harness` on the in-process server: golden path, N users, diagnostics."""
+    from pytest_ssot.harness import Harness
+
+    return Harness(ssot_server, ssot_tokens, ssot_protocol)
+
+
+@pytest_asyncio.fixture
+async def ssot_client_factory(ssot_harness: Any) -> Any:
+    """``await connect(user_id)`` -> a connected EventClient; every one is closed after the test."""
+    clients: list[Any] = []
+
+    async def connect(user_id: str) -> Any:
+        client = await ssot_harness.connect(user_id)
+        clients.append(client)
+        return client
+
+    yield connect
+    for client in clients:
+        await client.close()
+
+
+@pytest.fixture(scope="session")
+def ssot_staging(request: pytest.FixtureRequest, ssot_config: SSOTConfig) -> Any:
+    """A Harness on ``--ssot-staging-url``: skipped without a URL, an error line when it is unusable.
+
+    The URL is probed once per session (short time limit); every staging test
+    then reports the same one-line reason.
+    """
+    if not ssot_config.staging_url:
+        pytest.skip("staging tier: no staging URL; pass --ssot-staging-url URL or set SSOT_STAGING_URL")
+    from pytest_ssot.harness import Harness
+    from pytest_ssot.protocol import ChatProtocol
+    from pytest_ssot.staging import StagingUnusable, probe_blocking, staging_tokens
+
+    target = ssot_config.target
+    adapter = request.getfixturevalue("ssot_adapter") if target is not None else None
+    protocol = request.getfixturevalue("ssot_protocol") if target is not None else ChatProtocol()
+    try:
+        tokens = staging_tokens(ssot_config, adapter, target)
+        probe_blocking(ssot_config.staging_url, tokens, protocol)
+    except StagingUnusable as exc:
+        pytest.fail(f"staging tier unusable: {exc}", pytrace=False)
+    return Harness(ssot_config.staging_url, tokens, protocol)

@@ -3,44 +3,23 @@
 from __future__ import annotations
 
 import os
-import select
 import subprocess
 import sys
 import tempfile
-import time
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO, Mapping
 
+from pytest_ssot import servers
+from pytest_ssot.servers import read_first_line
 from backend_support import state_root
 from backend_support.tokens import ADMIN_USER, TEST_SECRET
 
 
-@dataclass
-class ServerProcess:
+class ServerProcess(servers.ServerProcess):
     """A running server: its URL, its process, and its log (stderr, kept in a file)."""
 
-    state: str
-    url: str
-    proc: subprocess.Popen[bytes]
-    log: IO[bytes] = field(repr=False)
-
-    def logs(self) -> str:
-        self.log.flush()
-        return Path(self.log.name).read_text(errors="replace")
-
-    def stop(self, timeout: float = 10.0) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout)
-        if self.proc.stdout:
-            self.proc.stdout.close()
-        self.log.close()
-        os.unlink(self.log.name)
+    def __init__(self, state: str, url: str, proc: subprocess.Popen[bytes], log: IO[bytes]) -> None:
+        super().__init__(state, proc, log, url)
+        self.state = state
 
 
 def server_env(state: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -55,24 +34,6 @@ def server_env(state: str, extra: Mapping[str, str] | None = None) -> dict[str, 
     })
     env.update(extra or {})
     return env
-
-
-def read_first_line(proc: subprocess.Popen[bytes], timeout: float) -> str:
-    """The first line a server process prints (its URL), waiting at most ``timeout`` seconds."""
-    assert proc.stdout is not None
-    fd, buffer = proc.stdout.fileno(), b""
-    deadline = time.monotonic() + timeout
-    while b"\n" not in buffer:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError(f"server printed no URL within {timeout} s")
-        ready, _, _ = select.select([fd], [], [], remaining)
-        if ready:
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                raise RuntimeError(f"server exited with {proc.wait()} before printing its URL")
-            buffer += chunk
-    return buffer.split(b"\n", 1)[0].decode()
 
 
 def start_server(

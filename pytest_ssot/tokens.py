@@ -1,0 +1,70 @@
+"""Where the WebSocket tiers get a bearer token for a user id.
+
+Two sources: the target's ``token`` function (``module:function``, any user id:
+what the integration tier and multi-user staging runs need), or one fixed token
+(``--ssot-staging-token``: one user, whose id the harness need not know). Tokens
+are wrapped in :class:`~pytest_ssot.websocket.Secret` so they never show up in a
+repr, a traceback's locals or a report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pytest_ssot.websocket import HarnessError, Secret
+
+
+class FunctionTokens:
+    """Tokens minted by a function ``user_id -> token`` (the target's ``token``)."""
+
+    multi_user = True
+
+    def __init__(self, mint: Callable[[str], str], name: str = "token function") -> None:
+        self._mint = mint
+        self.name = name
+
+    def __call__(self, user_id: str) -> Secret:
+        try:
+            return Secret(self._mint(user_id))
+        except Exception as exc:
+            raise HarnessError(f"{self.name} failed for user {user_id!r} ({type(exc).__name__})") from None
+
+    def expected_user(self, user_id: str) -> str | None:
+        return user_id
+
+    def __repr__(self) -> str:
+        return f"FunctionTokens({self.name})"
+
+
+class StaticToken:
+    """One fixed token: every connection is the same (unknown) user."""
+
+    multi_user = False
+
+    def __init__(self, token: str) -> None:
+        self._token = Secret(token)
+
+    def __call__(self, user_id: str) -> Secret:
+        return self._token
+
+    def expected_user(self, user_id: str) -> str | None:
+        return None  # the server decides who this token is
+
+    def __repr__(self) -> str:
+        return "StaticToken(***)"
+
+
+def target_tokens(adapter: Any, target: Any) -> FunctionTokens:
+    """The target's ``token`` function as a token source (a setup error when it has none)."""
+    from pytest_ssot.adapter import TargetSetupError
+
+    mint = getattr(adapter, "mint_token", None)
+    if callable(mint):
+        return FunctionTokens(mint, "adapter.mint_token")
+    if not getattr(target, "token", None):
+        raise TargetSetupError(
+            f"target {target.name!r} has no 'token'; add token = \"module:function\" (user id -> bearer "
+            f"token) to [tool.ssot.targets.{target.name}]"
+        )
+    return FunctionTokens(adapter.resolve(target.token), target.token)
