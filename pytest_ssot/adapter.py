@@ -88,10 +88,7 @@ class TargetAdapter:
 
     async def get_manager(self, user_context: Any) -> Any:
         """The factory's manager for ``user_context``, awaiting an async factory."""
-        result = self.factory(user_context)
-        if inspect.isawaitable(result):
-            result = await result
-        return result
+        return await _maybe_await(self.factory(user_context))
 
     def get_manager_blocking(self, user_context: Any) -> Any:
         """Same as :meth:`get_manager`, for sync tests (no event loop running)."""
@@ -99,6 +96,26 @@ class TargetAdapter:
         if inspect.isawaitable(result):
             return asyncio.run(_await(result))
         return result
+
+    # -- a manager's connection and events (the seeds' method names)
+
+    async def connect(self, manager: Any, connection: Any) -> None:
+        """Attach ``connection`` (anything with ``async send(text)``, or an opaque handle)."""
+        await _maybe_await(manager.connect(connection))
+
+    async def disconnect(self, manager: Any, connection: Any = None) -> None:
+        await _maybe_await(manager.disconnect(connection))
+
+    def is_connected(self, manager: Any) -> bool:
+        """``manager.is_connected()``, or the attribute when it is not callable."""
+        state = manager.is_connected
+        return bool(state() if callable(state) else state)
+
+    async def emit(self, manager: Any, event_type: str, *, thread_id: str, run_id: str,
+                   data: Any = None) -> Any:
+        """Send one event through ``manager`` to its user's connections."""
+        return await _maybe_await(manager.emit(event_type, thread_id=thread_id, run_id=run_id,
+                                               data=data if data is not None else {}))
 
     def user_id_of(self, manager: Any) -> Any:
         """Read the user id of a manager along the target's ``user_id_attr`` path."""
@@ -112,3 +129,7 @@ class TargetAdapter:
 
 async def _await(awaitable: Any) -> Any:
     return await awaitable
+
+
+async def _maybe_await(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value

@@ -85,6 +85,8 @@ TARGET_KEYS: dict[str, Key] = {
         Key("factory", "ref", None, "canonical factory as 'module:function' (sync or async)"),
         Key("user_context", "ref", None, "callable taking a user id and returning a user context"),
         Key("deprecated_modules", "module_list", [], "modules that must no longer import"),
+        Key("deprecated_names", "ref_list", [],
+            "'module:Name' imports that must fail (deprecated classes and functions); never resolved"),
         Key("allowed_factory_modules", "module_list", [], "'*factory*' modules that are legitimate"),
         Key("app", "ref", None, "async server entry point the integration tier starts"),
         Key("events", "str_list", list(DEFAULT_EVENTS), "the critical events, in order"),
@@ -97,6 +99,7 @@ TARGET_KEYS: dict[str, Key] = {
         Key("null_user_context", "choice", "reuse",
             "what the factory does for a null user context", ("reuse", "error")),
         Key("user_id_attr", "attr_path", "user_context.user_id", "attribute path from a manager to its user id"),
+        Key("admin_user", "str", "admin", "user id whose token may read the server's diagnostics"),
         Key("token", "ref", None,
             "'module:function' returning a bearer token for a user id (integration and staging tiers)"),
         Key("thresholds", "table", {}, "overrides of the seeds' numbers (see THRESHOLD_KEYS)"),
@@ -141,6 +144,7 @@ class Target:
     factory: str | None = None
     user_context: str | None = None
     deprecated_modules: tuple[str, ...] = ()
+    deprecated_names: tuple[str, ...] = ()
     allowed_factory_modules: tuple[str, ...] = ()
     app: str | None = None
     events: tuple[str, ...] = DEFAULT_EVENTS
@@ -151,6 +155,7 @@ class Target:
     null_user_context: str = "reuse"
     user_id_attr: str = "user_context.user_id"
     token: str | None = None
+    admin_user: str = "admin"
     thresholds: Thresholds = field(default_factory=Thresholds)
     issues: Mapping[int, str] = field(default_factory=dict)
 
@@ -521,7 +526,7 @@ def _check_ref(v: _Validator, value: Any, spec: Key) -> Any:
 
 def _check_ref_list(v: _Validator, value: Any, spec: Key) -> Any:
     items = [value] if isinstance(value, str) else value
-    if isinstance(items, list) and items and all(not isinstance(_check_ref(v, i, spec), _Bad) for i in items):
+    if isinstance(items, list) and all(not isinstance(_check_ref(v, i, spec), _Bad) for i in items):
         return tuple(items)
     return _Bad("must be 'module:Class' or a list of them", f'write it as {spec.name} = "package.module:Class"')
 
