@@ -2,9 +2,14 @@
 
 ``ssot scan`` prints what the runtime or static scan finds in a package tree, as
 a table or as JSON. Findings are data, not errors: it exits 0 whenever the scan
-ran, and 2 (with one line on stderr) when the arguments are wrong. Subcommands
-are argparse sub-parsers registered in :data:`COMMANDS`, so ``ssot report`` can
-be added beside ``scan`` without touching it.
+ran, and 2 (with one line on stderr) when the arguments are wrong.
+
+``ssot report merge A.json B.json -o all.json`` merges the ``--ssot-report``
+files of several CI jobs (exit 1 when jobs disagree, unless
+``--allow-conflicts``); ``ssot report render all.json --format markdown|html``
+renders one. Unreadable files and other schema versions exit 2. Subcommands
+are argparse sub-parsers registered in :data:`COMMANDS`, so each is added beside
+the others without touching them.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import Callable, NoReturn, Sequence
 from pytest_ssot.findings import DEFAULT_CLASS_PATTERN, DEFAULT_FUNCTIONS, ScanResult
 
 EXIT_OK = 0
+EXIT_CONFLICTS = 1  # ssot report merge: jobs disagree (the merged file is still written)
 EXIT_USAGE = 2
 
 
@@ -132,6 +138,63 @@ def _short(path: str | None) -> str:
         return os.path.relpath(path)
     except ValueError:
         return path
+
+
+def configure_report(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", required=True, parser_class=_Parser, metavar="{merge,render}")
+    merge = actions.add_parser("merge", prog="ssot report merge",
+                               help="merge --ssot-report files of several jobs, recomputing verdicts")
+    merge.add_argument("reports", nargs="+", metavar="REPORT.json", help="single or already merged reports")
+    merge.add_argument("-o", "--output", required=True, metavar="PATH", help="where to write the merged JSON")
+    merge.add_argument("--allow-conflicts", action="store_true",
+                       help="exit 0 even when jobs disagree on a test's outcome or an issue's status")
+    render = actions.add_parser("render", prog="ssot report render",
+                                help="render a single or merged report as markdown or a self-contained HTML page")
+    render.add_argument("report", metavar="REPORT.json")
+    render.add_argument("--format", choices=("markdown", "html"), default="markdown")
+    render.add_argument("-o", "--output", metavar="PATH", help="write here instead of stdout")
+
+
+@command("report", help="merge the JSON reports of CI jobs; render them as markdown or HTML")
+def run_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from pytest_ssot.merge import ReportError, conflict_lines, load_report, merge_reports
+    from pytest_ssot.report import write_report
+
+    try:
+        if args.action == "merge":
+            loaded = [(name, load_report(Path(name))) for name in args.reports]
+            result = merge_reports(loaded)
+            try:
+                write_report(Path(args.output), result.document)
+            except OSError as exc:
+                raise ReportError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+            for line in conflict_lines(result.conflicts):
+                print(line, file=sys.stderr)
+            targets = ", ".join(result.document["targets"]) or "none"
+            print(f"ssot report: merged {len(loaded)} report(s) (targets: {targets}) into {args.output}"
+                  + (f"; {len(result.conflicts)} conflict(s)" if result.conflicts else ""))
+            return EXIT_CONFLICTS if result.conflicts and not args.allow_conflicts else EXIT_OK
+        document = load_report(Path(args.report))
+    except ReportError as exc:
+        raise UsageError(f"ssot report: {exc}") from None
+    if args.format == "html":
+        from pytest_ssot.dashboard import render_html
+
+        text = render_html(document)
+    else:
+        from pytest_ssot.render import render_markdown
+
+        text = render_markdown(document)
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"ssot report: cannot write {args.output}: {exc.strerror or exc}") from None
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:

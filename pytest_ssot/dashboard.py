@@ -1,0 +1,165 @@
+"""The HTML dashboard: one self-contained file for a CI artefact.
+
+Everything is inline (CSS, SVG) and there is no script, so the page opens from
+an artefact download, offline, under any content-security policy. Every piece
+of report text is escaped: violations quote code and contain ``<`` and ``>``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from html import escape
+from typing import Any
+
+from pytest_ssot.merge import conflict_lines, targets_of
+from pytest_ssot.render import (
+    LATENCY_SAMPLES,
+    confirmed_violations,
+    issue_rows,
+    latency,
+    ratchet_rows,
+    target_name,
+)
+from pytest_ssot.svgchart import latency_svg
+
+CSS = """
+:root { --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --bg: #ffffff; --panel: #f6f8fa; }
+* { box-sizing: border-box; }
+body { margin: 0 auto; max-width: 1200px; padding: 24px 32px 48px; color: var(--fg); background: var(--bg);
+       font: 14px/1.45 "Liberation Sans", "DejaVu Sans", Arial, sans-serif; }
+h1 { font-size: 24px; margin: 0 0 4px; }
+h2 { font-size: 20px; margin: 32px 0 12px; padding-bottom: 6px; border-bottom: 2px solid var(--line); }
+h3 { font-size: 15px; margin: 22px 0 8px; }
+.meta, .note { color: var(--muted); }
+nav a { margin-right: 14px; color: #0969da; }
+table { border-collapse: collapse; width: 100%; margin: 4px 0 8px; }
+th, td { border: 1px solid var(--line); padding: 6px 10px; text-align: left; vertical-align: top; }
+th { background: var(--panel); font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+.badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600;
+         border: 1px solid transparent; white-space: nowrap; }
+.v-confirmed { background: #fff8c5; border-color: #d4a72c; color: #6b4b00; }
+.v-looks_fixed { background: #ddf4ff; border-color: #54aeff; color: #0a3069; }
+.v-inconclusive { background: #eaeef2; border-color: #afb8c1; color: #424a53; }
+.v-regressed, .v-failing { background: #ffebe9; border-color: #ff8182; color: #82071e; }
+.v-holds, .v-passing { background: #dafbe1; border-color: #4ac26b; color: #116329; }
+.change-rise { color: #cf222e; font-weight: 600; }
+.change-fall { color: #1a7f37; font-weight: 600; }
+.conflicts { border: 1px solid #ff8182; background: #ffebe9; padding: 8px 16px; border-radius: 6px; }
+details { margin: 6px 0; }
+summary { cursor: pointer; font-weight: 600; }
+pre { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px;
+      white-space: pre-wrap; word-break: break-word; margin: 4px 0 10px; font-size: 12.5px; }
+code { font-size: 12.5px; }
+.latency-chart { max-width: 100%; height: auto; }
+.latency-chart text { font-size: 11px; fill: var(--muted); }
+.latency-chart .axis-label { font-size: 12px; fill: var(--fg); }
+.latency-chart .axis line { stroke: #8c959f; }
+.latency-chart .grid line { stroke: #eaeef2; }
+.latency-chart .bar { fill: #54aeff; }
+.latency-chart .marker line { stroke-width: 2; stroke-dasharray: 5 3; }
+.latency-chart .p50 line { stroke: #1a7f37; } .latency-chart .p50 text { fill: #1a7f37; font-weight: 600; }
+.latency-chart .p99 line { stroke: #cf222e; } .latency-chart .p99 text { fill: #cf222e; font-weight: 600; }
+"""
+
+
+def render_html(document: Mapping[str, Any]) -> str:
+    """The whole dashboard page for a single or merged report."""
+    parts = targets_of(document)
+    sources = document.get("sources") or []
+    meta = f"generated {document.get('generated_at', '?')}"
+    if sources:
+        meta += f" from {len(sources)} report file{'s' if len(sources) != 1 else ''}"
+    body = [f"<header><h1>SSOT dashboard</h1><p class=\"meta\">{escape(meta)}</p>"]
+    if len(parts) > 1:
+        body.append("<nav>" + "".join(
+            f'<a href="#{_anchor(target_name(p))}">{escape(target_name(p))}</a>' for p in parts) + "</nav>")
+    body.append("</header>")
+    conflicts = document.get("conflicts") or []
+    if conflicts:
+        body.append(f'<section class="conflicts"><h2>{len(conflicts)} conflict(s): jobs disagree</h2>'
+                    "<p>The merged report kept the worse outcome of each.</p><ul>"
+                    + "".join(f"<li>{escape(line)}</li>" for line in conflict_lines(conflicts)) + "</ul></section>")
+    body += [_target_section(part) for part in parts]
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        f"<title>SSOT dashboard</title><style>{CSS}</style></head>\n<body>\n"
+        + "\n".join(body) + "\n</body></html>\n"
+    )
+
+
+def _target_section(part: Mapping[str, Any]) -> str:
+    name = target_name(part)
+    out = [f'<section class="target" id="{_anchor(name)}" data-target="{escape(name)}">',
+           f"<h2>Target {escape(name)}</h2>"]
+    rows = issue_rows(part)
+    if rows:
+        out.append('<table class="issues"><thead><tr><th>issue</th><th>title</th><th>status</th>'
+                   '<th class="num">tests</th><th class="num">failed</th><th class="num">violations</th>'
+                   "<th>verdict</th></tr></thead><tbody>")
+        for r in rows:
+            out.append(
+                f'<tr data-issue="{escape(r.number)}" data-verdict="{escape(r.verdict)}">'
+                f"<td>#{escape(r.number)}</td><td>{escape(r.title)}</td><td>{escape(r.status or '-')}</td>"
+                f'<td class="num">{r.tests}</td><td class="num">{r.failed}</td><td class="num">{r.violations}</td>'
+                f'<td><span class="badge v-{escape(r.verdict)}">{escape(r.label)}</span></td></tr>'
+            )
+        out.append("</tbody></table>")
+    else:
+        out.append('<p class="note">No SSOT tests ran for this target.</p>')
+    out += _violations(part)
+    out += _ratchets(part)
+    out += _latency(part)
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _violations(part: Mapping[str, Any]) -> list[str]:
+    violations = confirmed_violations(part)
+    if not violations:
+        return []
+    titles = {r.number: r.title for r in issue_rows(part)}
+    out = ['<h3>Confirmed violations of open issues</h3>', '<div class="violations">']
+    for number in dict.fromkeys(v.issue for v in violations):
+        mine = [v for v in violations if v.issue == number]
+        out.append(f'<details open data-issue="{escape(number)}"><summary>#{escape(number)} '
+                   f"{escape(titles.get(number, ''))} ({len(mine)})</summary>")
+        for v in mine:
+            out.append(f'<div class="violation"><code>{escape(v.nodeid)}</code><pre>{escape(v.text)}</pre></div>')
+        out.append("</details>")
+    out.append("</div>")
+    return out
+
+
+def _ratchets(part: Mapping[str, Any]) -> list[str]:
+    rows = ratchet_rows(part)
+    if not rows:
+        return []
+    out = ["<h3>Ratchets</h3>", '<table class="ratchets"><thead><tr><th>ratchet</th><th class="num">count</th>'
+           '<th class="num">baseline</th><th class="num">difference</th><th>change</th></tr></thead><tbody>']
+    for name, count, baseline, change in rows:
+        diff = "-" if baseline is None else f"{count - baseline:+d}"
+        out.append(
+            f'<tr data-ratchet="{escape(name)}"><td>{escape(name)}</td><td class="num">{count}</td>'
+            f'<td class="num">{"-" if baseline is None else baseline}</td><td class="num">{diff}</td>'
+            f'<td class="change-{escape(change or "none")}">{escape(change or "no baseline")}</td></tr>'
+        )
+    out.append("</tbody></table>")
+    return out
+
+
+def _latency(part: Mapping[str, Any]) -> list[str]:
+    out = ["<h3>Golden-path latency (message to agent_completed)</h3>"]
+    measured = latency(part)
+    if measured is None:
+        return out + ['<p class="note no-samples">No latency samples recorded for this target.</p>']
+    n, p50, p99 = measured
+    out.append(f'<p class="note">{n} samples; p50 {p50:.1f} ms, p99 {p99:.1f} ms</p>')
+    out.append(f'<figure class="chart">{latency_svg(part["samples"][LATENCY_SAMPLES])}</figure>')
+    return out
+
+
+def _anchor(name: str) -> str:
+    return "target-" + (re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "none")

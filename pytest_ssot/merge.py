@@ -1,0 +1,234 @@
+"""Merge the ``--ssot-report`` files of several CI jobs into one document.
+
+A CI matrix runs one job per tier x Python version (and maybe per target), so
+no single file holds an issue's full picture. Merging keeps every test once,
+recomputes each issue's verdict from the combined records with the same
+:func:`pytest_ssot.report.build_report` a single run uses, and *reports* a test
+that two jobs saw end differently instead of silently picking one.
+
+The merged document always has the multi-target shape::
+
+    {"schema_version": 1, "generated_at": ISO, "sources": ["a.json", ...],
+     "targets": {NAME: <per-target report>}, "conflicts": [<conflict>, ...]}
+
+where each per-target report has the shape of a single ``--ssot-report`` file
+plus ``"sources"`` (the files it came from) and ``"conflicts"`` (its own). A
+report written without a target is keyed ``"(none)"`` and keeps ``"target": null``.
+Merged documents can be merged again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from pytest_ssot.report import SCHEMA_VERSION, RunMetrics, build_report
+
+NO_TARGET = "(none)"
+
+# when two jobs disagree, the merged record keeps the worse outcome, so the
+# recomputed verdict errs towards "something is wrong" (and the conflict is listed)
+_SEVERITY = {"passed": 0, "skipped": 1, "xfailed": 2, "failed": 3, "error": 4}
+
+
+class ReportError(Exception):
+    """A file that cannot be merged or rendered: unreadable, not JSON, wrong schema."""
+
+
+@dataclass
+class MergeResult:
+    """The merged document and the disagreements found on the way."""
+
+    document: dict[str, Any]
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+
+
+def load_report(path: Path) -> dict[str, Any]:
+    """Read one report (single or merged), refusing anything this version cannot read correctly."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ReportError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ReportError(f"{path}: not an ssot report: not UTF-8 text") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ReportError(f"{path}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    check_document(document, str(path))
+    return document
+
+
+def check_document(document: Any, name: str) -> None:
+    """Refuse another schema version or a malformed document with a message naming the file."""
+    if not isinstance(document, dict) or "schema_version" not in document:
+        raise ReportError(f"{name}: not an ssot report: no schema_version")
+    version = document["schema_version"]
+    if version != SCHEMA_VERSION:
+        raise ReportError(
+            f"{name}: schema_version {version!r}, but this pytest-ssot reads schema_version {SCHEMA_VERSION}; "
+            "merge and render reports written by the same pytest-ssot version"
+        )
+    for part in targets_of(document):
+        _check_target(part, name)
+
+
+def _check_target(part: Any, name: str) -> None:
+    if not isinstance(part, dict) or not isinstance(part.get("issues"), dict):
+        raise ReportError(f"{name}: not an ssot report: no 'issues' object")
+    for number, issue in part["issues"].items():
+        tests = issue.get("tests") if isinstance(issue, dict) else None
+        if not isinstance(tests, list):
+            raise ReportError(f"{name}: not an ssot report: issue {number} has no 'tests' list")
+        for test in tests:
+            if not isinstance(test, dict) or not {"nodeid", "outcome", "guard", "effect"} <= test.keys():
+                raise ReportError(f"{name}: not an ssot report: a test of issue {number} lacks nodeid/outcome")
+            if test["outcome"] not in _SEVERITY:
+                raise ReportError(f"{name}: unknown outcome {test['outcome']!r} in issue {number}")
+
+
+def is_merged(document: Mapping[str, Any]) -> bool:
+    """True for the multi-target shape that ``merge`` writes."""
+    return isinstance(document.get("targets"), dict)
+
+
+def targets_of(document: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The per-target reports of a single or merged document, in name order."""
+    if is_merged(document):
+        return [document["targets"][k] for k in sorted(document["targets"])]
+    return [dict(document)]
+
+
+def merge_reports(named: Iterable[tuple[str, Mapping[str, Any]]]) -> MergeResult:
+    """Merge ``(source name, document)`` pairs; conflicts are returned and written into the document."""
+    groups: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
+    sources: list[str] = []
+    for source, document in named:
+        check_document(document, source)
+        sources.append(source)
+        for part in targets_of(document):
+            key = part.get("target") or NO_TARGET
+            # a merged input carries its own sources: keep naming the original files
+            origin = ", ".join(part["sources"]) if part.get("sources") else source
+            groups.setdefault(key, []).append((origin, part))
+    targets: dict[str, Any] = {}
+    conflicts: list[dict[str, Any]] = []
+    for key in sorted(groups):
+        merged = _merge_target(groups[key])
+        targets[key] = merged
+        conflicts.extend(merged["conflicts"])
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "sources": sources,
+        "targets": targets,
+        "conflicts": conflicts,
+    }
+    return MergeResult(document, conflicts)
+
+
+def _merge_target(parts: list[tuple[str, Mapping[str, Any]]]) -> dict[str, Any]:
+    target = parts[0][1].get("target")
+    label = target or NO_TARGET
+    conflicts: list[dict[str, Any]] = list(_earlier_conflicts(parts))
+    statuses, status_conflicts = _merge_statuses(label, parts)
+    conflicts.extend(status_conflicts)
+    records, test_conflicts = _merge_tests(label, parts)
+    conflicts.extend(test_conflicts)
+    metrics = RunMetrics()
+    for _source, part in parts:
+        metrics.merge({
+            "samples": part.get("samples", {}),
+            "ratchets": {name: r.get("items", []) for name, r in part.get("ratchets", {}).items()},
+        })
+    document = build_report(target, statuses, records, metrics)
+    document["ratchets"] = _with_baselines(document["ratchets"], parts)
+    document["sources"] = [source for source, _part in parts]
+    document["conflicts"] = conflicts
+    return document
+
+
+def _earlier_conflicts(parts: list[tuple[str, Mapping[str, Any]]]) -> Iterable[dict[str, Any]]:
+    for _source, part in parts:
+        yield from part.get("conflicts", [])
+
+
+def _merge_statuses(
+    label: str, parts: list[tuple[str, Mapping[str, Any]]]
+) -> tuple[dict[int, str], list[dict[str, Any]]]:
+    seen: dict[int, dict[str, str]] = {}
+    for source, part in parts:
+        for number, status in part.get("statuses", {}).items():
+            seen.setdefault(int(number), {})[source] = status
+    statuses: dict[int, str] = {}
+    conflicts: list[dict[str, Any]] = []
+    for number, by_source in sorted(seen.items()):
+        statuses[number] = next(iter(by_source.values()))
+        if len(set(by_source.values())) > 1:
+            conflicts.append({"kind": "status", "target": label, "issue": str(number),
+                              "reports": [{"source": s, "status": v} for s, v in by_source.items()]})
+    return statuses, conflicts
+
+
+def _merge_tests(
+    label: str, parts: list[tuple[str, Mapping[str, Any]]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    seen: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for source, part in parts:
+        for number, issue in part["issues"].items():
+            for test in issue["tests"]:
+                record = dict(test, issue=int(number), title=issue.get("title"))
+                seen.setdefault(test["nodeid"], []).append((source, record))
+    records: list[dict[str, Any]] = []
+    conflicts: list[dict[str, Any]] = []
+    for nodeid in sorted(seen):
+        copies = seen[nodeid]
+        # the worst outcome wins; among equals the first file's copy (stable sort)
+        worst = max(copies, key=lambda c: _SEVERITY[c[1]["outcome"]])[1]
+        records.append(worst)
+        if len({(c["outcome"], c["issue"]) for _s, c in copies}) > 1:
+            conflicts.append({
+                "kind": "test", "target": label, "issue": str(worst["issue"]), "nodeid": nodeid,
+                "kept": worst["outcome"],
+                "reports": [{"source": s, "outcome": c["outcome"], "effect": c["effect"],
+                             "issue": str(c["issue"])} for s, c in copies],
+            })
+    return records, conflicts
+
+
+def _with_baselines(ratchets: dict[str, Any], parts: list[tuple[str, Mapping[str, Any]]]) -> dict[str, Any]:
+    """Carry a ratchet's baseline through the merge and recompute its change from the merged count."""
+    for name, ratchet in ratchets.items():
+        baselines = [p.get("ratchets", {}).get(name, {}).get("baseline") for _s, p in parts]
+        baseline = next((b for b in baselines if isinstance(b, int)), None)
+        changes = {p.get("ratchets", {}).get(name, {}).get("change") for _s, p in parts}
+        if baseline is not None:
+            ratchet["baseline"] = baseline
+            ratchet["change"] = change_of(ratchet["count"], baseline)
+        elif "new" in changes:
+            ratchet["change"] = "new"
+    return ratchets
+
+
+def change_of(count: int, baseline: int | None) -> str:
+    """``rise`` / ``fall`` / ``same`` against the baseline, ``new`` when there is none."""
+    if baseline is None:
+        return "new"
+    return "rise" if count > baseline else "fall" if count < baseline else "same"
+
+
+def conflict_lines(conflicts: Iterable[Mapping[str, Any]]) -> list[str]:
+    """One line per conflict, for stderr and the rendered summaries."""
+    lines = []
+    for c in conflicts:
+        if c["kind"] == "status":
+            seen = ", ".join(f"{r['status']} in {r['source']}" for r in c["reports"])
+            lines.append(f"conflict: {c['target']} issue #{c['issue']} has different statuses: {seen}")
+        else:
+            seen = ", ".join(f"{r['outcome']} in {r['source']}" for r in c["reports"])
+            lines.append(f"conflict: {c['target']} {c['nodeid']}: {seen} (kept {c['kept']})")
+    return lines

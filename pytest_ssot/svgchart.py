@@ -1,0 +1,118 @@
+"""A latency histogram as inline SVG, with p50 and p99 marked.
+
+Inline SVG keeps the dashboard one self-contained file: no chart library, no
+network, and the browser draws it from markup that tests can query.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from html import escape
+
+WIDTH, HEIGHT = 720, 280
+LEFT, RIGHT, TOP, BOTTOM = 64, 24, 28, 52
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0-100), interpolated linearly between ranks like numpy's default."""
+    if not values:
+        raise ValueError("percentile of no values")
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """Round tick values (1, 2, 5 x 10^k steps) covering [low, high], so axes read easily."""
+    if high <= low:
+        high = low + 1.0
+    raw = (high - low) / max(count, 1)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+    first = math.floor(low / step) * step
+    ticks = [first]
+    while ticks[-1] < high - 1e-9 * step:
+        ticks.append(ticks[-1] + step)
+    return [round(t, 10) for t in ticks]
+
+
+def histogram(values_ms: Sequence[float], edges: Sequence[float]) -> list[int]:
+    """Counts per bin [edge_i, edge_i+1); the last bin also takes its upper edge."""
+    counts = [0] * (len(edges) - 1)
+    for v in values_ms:
+        for i in range(len(counts)):
+            if edges[i] <= v < edges[i + 1] or (i == len(counts) - 1 and v == edges[-1]):
+                counts[i] += 1
+                break
+    return counts
+
+
+def latency_svg(seconds: Sequence[float], title: str = "latency to agent_completed") -> str:
+    """The histogram of ``seconds`` (shown in ms) as one ``<svg>`` element."""
+    if not seconds:
+        raise ValueError("no samples to chart")
+    values = [s * 1000.0 for s in seconds]
+    ticks = nice_ticks(min(values), max(values))
+    bins = min(40, max(5, math.ceil(math.sqrt(len(values)))))
+    lo, hi = ticks[0], ticks[-1]
+    edges = [lo + (hi - lo) * i / bins for i in range(bins + 1)]
+    counts = histogram(values, edges)
+    y_ticks = [t for t in nice_ticks(0, max(counts), 4) if t == int(t)]
+    top_count = max(y_ticks[-1], 1)
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def x(ms: float) -> float:
+        return LEFT + (ms - lo) / (hi - lo) * plot_w
+
+    def y(count: float) -> float:
+        return TOP + plot_h - count / top_count * plot_h
+
+    p50, p99 = percentile(values, 50), percentile(values, 99)
+    label = f"{title}: {len(values)} samples, p50 {_ms(p50)} ms, p99 {_ms(p99)} ms"
+    parts = [
+        f'<svg class="latency-chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="{escape(label)}">',
+        f"<title>{escape(label)}</title>",
+        f'<g class="grid">' + "".join(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(t):.1f}" y2="{y(t):.1f}"/>' for t in y_ticks
+        ) + "</g>",
+        '<g class="bars">',
+    ]
+    for i, count in enumerate(counts):
+        x0, x1 = x(edges[i]), x(edges[i + 1])
+        parts.append(
+            f'<rect class="bar" data-count="{count}" x="{x0 + 0.5:.1f}" y="{y(count):.1f}" '
+            f'width="{max(x1 - x0 - 1, 0.5):.1f}" height="{y(0) - y(count):.1f}">'
+            f"<title>{_ms(edges[i])}-{_ms(edges[i + 1])} ms: {count}</title></rect>"
+        )
+    parts.append("</g>")
+    parts.append(f'<g class="axis x-axis"><line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(0)}" y2="{y(0)}"/>')
+    for t in ticks:
+        parts.append(f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{y(0)}" y2="{y(0) + 5}"/>'
+                     f'<text x="{x(t):.1f}" y="{y(0) + 18}" text-anchor="middle">{_ms(t)}</text>')
+    parts.append(f'<text class="axis-label" x="{LEFT + plot_w / 2:.1f}" y="{HEIGHT - 8}" '
+                 f'text-anchor="middle">{escape(title)} (ms)</text></g>')
+    parts.append(f'<g class="axis y-axis"><line x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{y(0)}"/>')
+    for t in y_ticks:
+        parts.append(f'<text x="{LEFT - 8}" y="{y(t) + 4:.1f}" text-anchor="end">{int(t)}</text>')
+    parts.append(f'<text class="axis-label" transform="translate(16 {TOP + plot_h / 2:.1f}) rotate(-90)" '
+                 f'text-anchor="middle">samples</text></g>')
+    for name, value, anchor, dx in (("p50", p50, "end", -4), ("p99", p99, "start", 4)):
+        parts.append(
+            f'<g class="marker {name}" data-ms="{value:.3f}"><line x1="{x(value):.1f}" x2="{x(value):.1f}" '
+            f'y1="{TOP - 6}" y2="{y(0)}"/><text x="{x(value) + dx:.1f}" y="{TOP - 10}" '
+            f'text-anchor="{anchor}">{name} {_ms(value)} ms</text></g>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _ms(value: float) -> str:
+    """Milliseconds with as many decimals as small values need."""
+    if value >= 100:
+        return f"{value:.0f}"
+    if value >= 10:
+        return f"{value:.1f}".rstrip("0").rstrip(".")
+    return f"{value:.2f}".rstrip("0").rstrip(".")
