@@ -216,9 +216,12 @@ def ssot_staging(request: pytest.FixtureRequest, ssot_config: SSOTConfig) -> Any
     target = ssot_config.target
     adapter = request.getfixturevalue("ssot_adapter") if target is not None else None
     protocol = request.getfixturevalue("ssot_protocol") if target is not None else ChatProtocol()
+    unusable = None
     try:
         tokens = staging_tokens(ssot_config, adapter, target)
         probe_blocking(ssot_config.staging_url, tokens, protocol)
     except StagingUnusable as exc:
-        pytest.fail(f"staging tier unusable: {exc}", pytrace=False)
+        unusable = str(exc)
+    if unusable is not None:  # outside the except block: one line, no chained traceback
+        pytest.fail(f"staging tier unusable: {unusable}", pytrace=False)
     return Harness(ssot_config.staging_url, tokens, protocol)

@@ -173,8 +173,16 @@ class EventClient:
         """Send one frame; returns its ``perf_counter`` send time."""
         if self._ws is None:
             raise HarnessError(f"{self!r} is not connected; call connect() first")
+        from websockets.exceptions import ConnectionClosed
+
         sent_at = time.perf_counter()
-        await self._ws.send(self.protocol.encode(frame))
+        try:
+            await self._ws.send(self.protocol.encode(frame))
+        except ConnectionClosed as closed:
+            received = closed.rcvd
+            self.closed_with = (received.code, received.reason) if received else (None, "")
+            raise HarnessError(f"user {self.user_id}: connection closed ({' '.join(map(str, self.closed_with))}) "
+                               "before a frame could be sent") from None
         return sent_at
 
     async def wait_for(self, match: Callable[[Mapping[str, Any]], Any], *, start: int = 0,
@@ -297,6 +305,8 @@ class _FramesFrom(Sequence[Received]):
 
 def describe_connect_error(url: str, user_id: str | None, exc: BaseException) -> str:
     """One line saying why a connection failed: unreachable, TLS, refused auth, or other."""
+    import os
+    import socket
     import ssl
 
     from websockets.exceptions import InvalidStatus, InvalidURI
@@ -309,12 +319,16 @@ def describe_connect_error(url: str, user_id: str | None, exc: BaseException) ->
     if isinstance(exc, ssl.SSLError):
         detail = getattr(exc, "verify_message", None) or getattr(exc, "reason", None) or type(exc).__name__
         return f"{url}: TLS failure ({detail})"
+    if url.startswith("wss://") and isinstance(exc, ConnectionResetError):
+        return f"{url}: TLS failure (connection reset during the TLS handshake: does the server speak TLS?)"
     if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
         return f"{url}: unreachable (no handshake within the time limit)"
     if isinstance(exc, InvalidURI):
         return f"{url}: not a usable WebSocket URL"
+    if isinstance(exc, socket.gaierror):
+        return f"{url}: unreachable (host not found: {exc.strerror})"
     if isinstance(exc, OSError):
-        return f"{url}: unreachable ({exc.strerror or type(exc).__name__})"
+        return f"{url}: unreachable ({os.strerror(exc.errno) if exc.errno else exc.strerror or type(exc).__name__})"
     return f"{url}: connection failed{who} ({type(exc).__name__})"
 
 
