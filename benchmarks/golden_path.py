@@ -12,7 +12,13 @@ message at once), prints the p50 and p99 time from ``message`` sent to
 measured in the same run, and the ratio chatapp / baseline. Both servers use a
 listen backlog of 1024. Loopback only; nothing is written to the repository.
 
+Then the harness's own overhead: against the same chatapp server, p50/p99 to
+``agent_completed`` through pytest-ssot's multi-user harness (``pytest_ssot.multiuser``:
+per-frame receive times, per-user classification, the drain barrier) beside the raw
+``websockets`` client above, rounds interleaved, at ``--harness-users`` (100).
+
     .venv/bin/python benchmarks/golden_path.py [--users 1 10 100 500] [--samples 200] [--state consolidated]
+    .venv/bin/python benchmarks/golden_path.py --users --harness-users 100   # overhead only
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from backend_support import EVENTS  # noqa: E402
 from backend_support.load import LoadResult, run_users  # noqa: E402
 from backend_support.process import ServerProcess, read_first_line, start_server  # noqa: E402
+from backend_support.tokens import mint  # noqa: E402
 
 BACKLOG = 1024
 
@@ -105,19 +112,48 @@ async def measure(url: str, users: int, samples: int, timeout: float) -> dict[st
     }
 
 
-async def run(users_list: Sequence[int], samples: int, state: str, timeout: float) -> list[dict[str, Any]]:
+async def run(users_list: Sequence[int], samples: int, state: str, timeout: float,
+              harness_users: int = 0, harness_rounds: int = 10) -> list[dict[str, Any]]:
     chatapp, baseline = start_server(state), start_baseline()
-    rows = []
+    rows: list[dict[str, Any]] = []
     try:
         for users in users_list:
             app = await measure(chatapp.url, users, samples, timeout)
             raw = await measure(baseline.url, users, samples, timeout)
             rows.append({"users": users, "chatapp": app, "baseline": raw})
             print(_row(rows[-1]), flush=True)
+        if harness_users:
+            stats = await harness_overhead(chatapp.url, harness_users, harness_rounds, timeout)
+            rows.append({"users": harness_users, "harness_overhead": stats})
+            r, h = stats["raw"], stats["harness"]
+            print(f"harness overhead, {harness_users} users x {harness_rounds} rounds, same {state} server: "
+                  f"raw websockets p50 {r['p50_ms']:.2f} ms p99 {r['p99_ms']:.2f} ms | pytest-ssot harness "
+                  f"p50 {h['p50_ms']:.2f} ms p99 {h['p99_ms']:.2f} ms | p50 ratio {stats['p50_ratio']:.2f}x "
+                  f"(target <= 1.5x)", flush=True)
     finally:
         chatapp.stop()
         baseline.stop()
     return rows
+
+
+async def harness_overhead(url: str, users: int, rounds: int, timeout: float) -> dict[str, Any]:
+    """p50/p99 through the raw client and through pytest-ssot's harness, interleaved round by round."""
+    from pytest_ssot.multiuser import run_users as harness_users
+    from pytest_ssot.tokens import FunctionTokens
+
+    tokens = FunctionTokens(mint)
+    raw: list[float] = []
+    harness: list[float] = []
+    for round_no in range(rounds):
+        result = await run_users(url, users, prefix=f"raw-{users}-{round_no}", timeout=timeout)
+        raw += [run.latency for run in result.users if run.latency is not None]
+        report = await harness_users(url, users, tokens, prefix=f"harness-{users}-{round_no}", timeout=timeout)
+        report.assert_isolated()
+        harness += report.latencies
+    stats = {name: {"p50_ms": 1000 * statistics.median(values), "p99_ms": 1000 * _percentile(values, 0.99),
+                    "samples": len(values)} for name, values in (("raw", raw), ("harness", harness))}
+    stats["p50_ratio"] = stats["harness"]["p50_ms"] / stats["raw"]["p50_ms"]
+    return stats
 
 
 def _row(row: dict[str, Any]) -> str:
@@ -135,7 +171,9 @@ HEADER = ("users |  chatapp: p50 ms   p99 ms  events/s |  baseline: p50   p99 ms
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--users", type=int, nargs="+", default=[1, 10, 100, 500])
+    parser.add_argument("--users", type=int, nargs="*", default=[1, 10, 100, 500])
+    parser.add_argument("--harness-users", type=int, default=100, help="users for the harness overhead (0: skip)")
+    parser.add_argument("--harness-rounds", type=int, default=10)
     parser.add_argument("--samples", type=int, default=200, help="latencies per user count, at least")
     parser.add_argument("--state", choices=["consolidated", "fragmented"], default="consolidated")
     parser.add_argument("--timeout", type=float, default=60.0, help="deadline of each round, seconds")
@@ -153,7 +191,8 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"events/s baseline/chatapp")
     print(HEADER)
     started = time.perf_counter()
-    rows = asyncio.run(run(args.users, args.samples, args.state, args.timeout))
+    rows = asyncio.run(run(args.users, args.samples, args.state, args.timeout, args.harness_users,
+                           args.harness_rounds))
     print(f"({time.perf_counter() - started:.1f} s)")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2))
