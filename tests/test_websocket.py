@@ -207,12 +207,16 @@ def _free_port() -> int:
 
 
 @pytest.mark.asyncio
-async def test_unreachable_tls_and_refused_auth_are_one_clear_line_without_the_token() -> None:
+async def test_unreachable_tls_and_refused_auth_are_one_clear_line_without_the_token(
+        caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
     from websockets.asyncio.server import serve
     from websockets.http11 import Response
 
     def refuse(connection: Any, request: Any) -> Response | None:
-        if request.headers.get("Authorization") != "Bearer good":
+        if request.headers.get("Authorization") != "Bearer good-s3cret":
             return connection.respond(401, "no\n")
         return None
 
@@ -225,7 +229,7 @@ async def test_unreachable_tls_and_refused_auth_are_one_clear_line_without_the_t
     async with serve(echo, "127.0.0.1", 0, process_request=refuse) as server:
         url = f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}"
         refused = await _connect_error(url)
-        async with EventClient(url, "good", user_id="alice") as client:
+        async with EventClient(url, "good-s3cret", user_id="alice") as client:
             await client.send({"type": "ping"})
             assert await client.wait_for(lambda f: f.get("type") == "ping") is True
     assert refused == f"{url}: authentication refused (HTTP 401) as alice"
@@ -242,6 +246,9 @@ async def test_unreachable_tls_and_refused_auth_are_one_clear_line_without_the_t
     assert tls.startswith(f"{tls_url}: TLS failure (")
     for line in (refused, tls):
         assert "\n" not in line and "s3cret" not in line
+    client_log = "\n".join(r.getMessage() for r in caplog.records if r.name == "pytest_ssot.wire")
+    assert "> GET / HTTP/1.1" in client_log  # the handshake was logged, its Authorization header was not
+    assert "s3cret" not in client_log and "Authorization" not in client_log
 
 
 # --------------------------------------------------------------------------- servers
