@@ -190,3 +190,21 @@ def _probe_problem(result: ProbeResult, accept_import_error: bool) -> None:
 
 
 _IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError"}
+
+
+def assert_no_duplicate_class_names(result: ScanResult) -> None:
+    """No two distinct classes among the matched ones share a name (#960, #1126).
+
+    Two different ``WebSocketManager`` classes mean callers get a different class
+    depending on the module they import from; aliases of one class are fine.
+    """
+    by_name: dict[str, list[Definition]] = {}
+    for definition in result.classes:
+        by_name.setdefault(definition.name, []).append(definition)
+    duplicated = {name: defs for name, defs in sorted(by_name.items()) if len(defs) > 1}
+    if duplicated:
+        _raise(
+            "SSOT VIOLATION: duplicate manager classes (one name, several classes):\n"
+            + "\n".join(f"{name}:\n{_lines(defs)}" for name, defs in duplicated.items()),
+            [d for defs in duplicated.values() for d in defs],
+        )

@@ -159,6 +159,13 @@ class Target:
     thresholds: Thresholds = field(default_factory=Thresholds)
     issues: Mapping[int, str] = field(default_factory=dict)
 
+    @property
+    def manager_class_name(self) -> str:
+        """The canonical manager class's own name ("WebSocketManager"), from ``manager``."""
+        if not self.manager:
+            return "WebSocketManager"
+        return self.manager[0].rpartition(":")[2].rpartition(".")[2]
+
 
 @dataclass(frozen=True)
 class SSOTConfig:

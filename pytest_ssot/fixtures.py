@@ -6,6 +6,7 @@ than "fixture not found"), but they import nothing heavy until requested.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -63,6 +64,19 @@ def ssot_record(pytestconfig: pytest.Config, ssot_config: SSOTConfig) -> RunMetr
     return pytestconfig.pluginmanager.get_plugin(SESSION_PLUGIN_NAME).metrics
 
 
+@pytest.fixture
+def ssot_new_user() -> Callable[[str], str]:
+    """``ssot_new_user("label")`` -> a user id no earlier test has used.
+
+    Factories cache managers per user for the whole process, and the tracker only
+    sees instances created while it runs: checks that must watch a manager being
+    created use a fresh user.
+    """
+    import uuid
+
+    return lambda label="user": f"ssot-{label}-{uuid.uuid4().hex[:8]}"
+
+
 @pytest.fixture(scope="session")
 def ssot_runtime_scan(ssot_target: Target) -> ScanResult:
     """The target's package scanned at run time, every submodule imported first.
@@ -90,17 +104,33 @@ def ssot_static_scan(pytestconfig: pytest.Config, ssot_target: Target) -> ScanRe
     """
     from pytest_ssot.static import scan_static
 
-    cache_plugin = getattr(pytestconfig, "cache", None)  # absent under -p no:cacheprovider
-    cache = cache_plugin.mkdir("ssot-static") if cache_plugin is not None else None
     return scan_static(
         ssot_target.root,
         ssot_target.package,
         ssot_target.class_pattern,
         [ssot_target.function_name],
         importers_of=ssot_target.deprecated_modules,
-        cache_dir=cache,
+        cache_dir=_static_cache(pytestconfig),
         python=ssot_target.python,
     )
+
+
+@pytest.fixture(scope="session")
+def ssot_codebase_scan(pytestconfig: pytest.Config, ssot_target: Target) -> ScanResult:
+    """Like ``ssot_static_scan``, over the target's whole root rather than its package.
+
+    #1036 counts implementations across the codebase: a duplicate outside the
+    scanned package (an adapter in another subsystem) still counts.
+    """
+    from pytest_ssot.static import scan_static
+
+    return scan_static(ssot_target.root, None, ssot_target.class_pattern, [ssot_target.function_name],
+                       cache_dir=_static_cache(pytestconfig), python=ssot_target.python)
+
+
+def _static_cache(config: pytest.Config) -> Any:
+    cache_plugin = getattr(config, "cache", None)  # absent under -p no:cacheprovider
+    return cache_plugin.mkdir("ssot-static") if cache_plugin is not None else None
 
 
 # --------------------------------------------------------------------------- instances / contracts

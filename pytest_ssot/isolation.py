@@ -34,7 +34,7 @@ import logging
 import threading
 import types
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,6 +72,11 @@ class SharedState:
     left_path: str
     right_path: str
     note: str = ""
+
+    @property
+    def is_enum_member(self) -> bool:
+        """An enum member carrying per-user state: shared by every user of the enum (#960)."""
+        return self.note.startswith("enum member")
 
     def describe(self) -> str:
         note = f" - {self.note}" if self.note else ""
@@ -232,14 +237,18 @@ def assert_isolated(
     *,
     names: tuple[str, str] = ("manager1", "manager2"),
     what: str = "users",
+    select: Callable[[SharedState], bool] | None = None,
     **options: Any,
 ) -> None:
     """Raise :class:`SSOTViolation` if ``left`` and ``right`` share any mutable state.
 
-    ``what`` names what should have been isolated, for the message; ``options``
+    ``what`` names what should have been isolated, for the message; ``select``
+    keeps only some findings (e.g. ``SharedState.is_enum_member``); ``options``
     are those of :func:`find_shared_state`.
     """
     shared = find_shared_state(left, right, names=names, **options)
+    if select is not None:
+        shared = [s for s in shared if select(s)]
     if shared:
         raise SSOTViolation(
             f"Shared mutable state between {what} ({names[0]} vs {names[1]}): {len(shared)} object(s) "

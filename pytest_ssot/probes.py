@@ -223,6 +223,63 @@ def probe_import(
     return ProbeResult(module=module, seconds=run.seconds, timeout=timeout, python=version, **run.payload)
 
 
+_CALL_CHILD = (
+    _CHILD_PRELUDE
+    + """
+import asyncio, inspect
+root, factory_ref, context_ref, user_id = sys.argv[1:5]
+put_root_first(root)
+def load(ref):
+    module, _, attr = ref.partition(":")
+    obj = importlib.import_module(module)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj
+try:
+    factory = load(factory_ref)
+    context = load(context_ref)(user_id) if context_ref else None
+    result = factory(context)
+    if inspect.isawaitable(result):
+        async def wait():
+            return await result
+        result = asyncio.run(wait())
+except BaseException as exc:
+    report(classify(factory_ref.partition(":")[0], exc))
+report(dict(outcome="imported", message=type(result).__qualname__))
+"""
+)
+
+
+def probe_factory_call(
+    factory: str,
+    root: str | os.PathLike[str],
+    *,
+    user_context: str | None = None,
+    user_id: str = "demo-user-001",
+    python: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> ProbeResult:
+    """Import ``factory`` ("module:attr") in a fresh interpreter and call it once.
+
+    Catches what an import probe cannot: a factory that recurses or blocks only
+    when called (the seed's infinite-loop timeout check). ``user_context`` names
+    the callable making the argument; without it the factory gets None. Outcome
+    ``imported`` means the call returned in time; ``message`` is its result type.
+    """
+    root_path = _check_root(root)
+    run = run_child(_CALL_CHILD, [root_path, factory, user_context or "", user_id],
+                    python=python, cwd=root_path, timeout=timeout)
+    version = interpreter_version(python)
+    if run.timed_out:
+        return ProbeResult(factory, TIMEOUT, "TimeoutError", f"{factory}() did not return within {timeout:g}s",
+                           seconds=run.seconds, timeout=timeout, python=version, detail=run.stderr[-2000:])
+    if run.payload is None:
+        return ProbeResult(factory, OTHER_ERROR, "ChildExited",
+                           f"child exited with code {run.returncode} without a result",
+                           seconds=run.seconds, timeout=timeout, python=version, detail=run.stderr[-2000:])
+    return ProbeResult(module=factory, seconds=run.seconds, timeout=timeout, python=version, **run.payload)
+
+
 _VERSIONS: dict[str, str] = {}
 
 

@@ -7,6 +7,7 @@ is reported as such under every status.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any, Sequence
 
 
@@ -43,3 +44,21 @@ def violation_text(exc: BaseException) -> str:
     if isinstance(exc, SSOTViolation):
         return exc.message
     return "\n".join(violation_text(leaf) for leaf in getattr(exc, "exceptions", ()))
+
+
+def check_each(items: Iterable[Any], check: Callable[[Any], Any]) -> None:
+    """Run ``check(item)`` for every item; one SSOTViolation joins all their violations.
+
+    So a report names every deprecated module still importable, not just the
+    first. Any other exception stops at once: a broken check is not a finding.
+    """
+    found = []
+    for item in items:
+        try:
+            check(item)
+        except SSOTViolation as exc:
+            found.append(exc)
+    if len(found) == 1:
+        raise found[0]
+    if found:
+        raise SSOTViolation("\n".join(v.message for v in found), [f for v in found for f in v.findings])

@@ -1,0 +1,131 @@
+"""Every component that hands out a manager, called side by side.
+
+A fragmented codebase has several functions that each "get the manager" (the
+seeds found three ``get_websocket_manager``); a caller's result depends on which
+one it imported. The runtime scan finds them all; this module resolves each in
+the test process and asks every one for the same user's manager, so a suite can
+require one instance, one type, and the same events whichever path a caller took.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pytest_ssot.findings import ScanResult
+from pytest_ssot.violation import SSOTViolation
+
+__all__ = [
+    "RecordingConnection",
+    "Component",
+    "factory_components",
+    "managers_from",
+    "assert_one_manager",
+    "assert_one_type",
+    "assert_events_delivered",
+]
+
+
+@dataclass
+class RecordingConnection:
+    """A stand-in for a client connection: ``async send(text)`` keeps every frame."""
+
+    label: str = "recording"
+    sent: list[str] = field(default_factory=list)
+
+    async def send(self, text: str) -> None:
+        self.sent.append(text)
+
+    def event_types(self, type_field: str = "type") -> list[str]:
+        """The ``type`` of every JSON frame sent, in order (non-JSON frames skipped)."""
+        types = []
+        for raw in self.sent:
+            try:
+                frame = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(frame, dict):
+                types.append(frame.get(type_field))
+        return types
+
+
+@dataclass(frozen=True)
+class Component:
+    """One way to get a manager: a factory function reachable in the target."""
+
+    path: str  # "module:qualname" where it is defined
+    function: Any
+
+
+def factory_components(scan: ScanResult, name: str, adapter: Any) -> list[Component]:
+    """Every distinct function called ``name`` that the scan found, resolved in this process.
+
+    Shims (wrappers that only delegate) are components too: a caller that imports
+    a shim goes through it. The target's own factory comes first.
+    """
+    found = [d for d in scan.functions if d.name == name or name in {p.rsplit(".", 1)[-1] for p in d.paths}]
+    components = [Component(f"{d.module}:{d.qualname}", adapter.resolve(f"{d.module}:{d.qualname}"))
+                  for d in sorted(found, key=lambda d: (d.module, d.qualname))]
+    canonical = adapter.factory
+    components.sort(key=lambda c: c.function is not canonical)
+    if not any(c.function is canonical for c in components):
+        components.insert(0, Component(adapter.target.factory, canonical))
+    return components
+
+
+async def managers_from(components: Sequence[Component], user_context: Any) -> list[tuple[Component, Any]]:
+    """Each component's manager for ``user_context`` (async factories awaited)."""
+    from pytest_ssot.adapter import _maybe_await
+
+    return [(c, await _maybe_await(c.function(user_context))) for c in components]
+
+
+def _describe(component: Component, manager: Any) -> str:
+    cls = type(manager)
+    return f"{component.path} -> {cls.__module__}.{cls.__qualname__} (id={id(manager)})"
+
+
+def assert_one_manager(results: Sequence[tuple[Component, Any]], user_id: Any) -> Any:
+    """Every component returned the very same manager object for ``user_id``."""
+    distinct = {id(m) for _, m in results}
+    if len(distinct) > 1:
+        raise SSOTViolation(
+            f"SSOT VIOLATION: {len(distinct)} different managers for user {user_id} "
+            f"from {len(results)} components:\n" + "\n".join(f"- {_describe(c, m)}" for c, m in results),
+            [{"component": c.path, "class": type(m).__qualname__, "id": id(m)} for c, m in results],
+        )
+    return results[0][1]
+
+
+def assert_one_type(results: Sequence[tuple[Component, Any]], canonical: Sequence[type]) -> None:
+    """Every component returned an instance of one canonical manager class."""
+    wrong = [(c, m) for c, m in results if type(m) not in tuple(canonical)]
+    if wrong:
+        names = ", ".join(f"{k.__module__}.{k.__qualname__}" for k in canonical)
+        raise SSOTViolation(
+            f"SSOT VIOLATION: factories create {len({type(m) for _, m in results})} different manager types "
+            f"(canonical: {names}):\n" + "\n".join(f"- {_describe(c, m)}" for c, m in wrong),
+            [{"component": c.path, "class": f"{type(m).__module__}.{type(m).__qualname__}"} for c, m in wrong],
+        )
+
+
+def assert_events_delivered(delivered: Sequence[tuple[str, list[str]]], events: Sequence[str]) -> None:
+    """Each path delivered exactly the critical events, in order.
+
+    ``delivered`` pairs a path label with the event types its connection
+    received after the events were emitted through it.
+    """
+    problems = []
+    for label, got in delivered:
+        if list(got) != list(events):
+            missing = [e for e in events if e not in got]
+            detail = f"missing {missing}" if missing else f"out of order: {got}"
+            problems.append(f"- {label}: {detail}")
+    if problems:
+        raise SSOTViolation(
+            f"BUSINESS CRITICAL: critical events not delivered through {len(problems)} manager path(s) "
+            f"(expected {list(events)}):\n" + "\n".join(problems),
+            [{"path": label, "received": list(got)} for label, got in delivered],
+        )

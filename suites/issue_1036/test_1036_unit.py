@@ -1,0 +1,41 @@
+"""#1036: whole-codebase consolidation - one implementation, one class behind every path, one type.
+
+Seed, before the fix: 6+ manager implementations, 15+ import paths leading to
+different classes, factories creating different types. The implementation scan
+is static over the whole source tree, so modules nobody imported still count.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_ssot.assertions import assert_max_implementations, assert_paths_resolve_to_one
+from pytest_ssot.components import assert_one_type, factory_components, managers_from
+from pytest_ssot.probes import probe_import_paths
+
+pytestmark = [pytest.mark.unit]
+
+
+@pytest.mark.ssot_issue(1036)
+def test_only_one_websocket_manager_implementation_exists(ssot_codebase_scan):
+    """Seed: 6+ implementations before, exactly 1 after."""
+    assert_max_implementations(ssot_codebase_scan, 1)
+
+
+@pytest.mark.ssot_issue(1036)
+def test_all_websocket_manager_imports_lead_to_same_class(ssot_runtime_scan, ssot_target):
+    """Every import path that names the manager class leads to one class object."""
+    name = ssot_target.manager_class_name
+    paths = sorted({p for d in ssot_runtime_scan.classes for p in d.paths if p.rsplit(".", 1)[-1] == name})
+    references = sorted({*ssot_target.manager, *(f"{p.rsplit('.', 1)[0]}:{name}" for p in paths)})
+    assert_paths_resolve_to_one(probe_import_paths(references, ssot_target.root, python=ssot_target.python))
+
+
+@pytest.mark.ssot_issue(1036)
+@pytest.mark.asyncio
+async def test_websocket_factory_creates_consistent_instances(ssot_runtime_scan, ssot_adapter, ssot_target,
+                                                             ssot_new_user):
+    """Every factory path creates instances of the one canonical manager class."""
+    components = factory_components(ssot_runtime_scan, ssot_target.function_name, ssot_adapter)
+    results = await managers_from(components, ssot_adapter.make_user_context(ssot_new_user("types")))
+    assert_one_type(results, ssot_adapter.manager_classes)

@@ -1,0 +1,80 @@
+"""#1126: the deprecated factory module (dual pattern) is gone, the canonical path works.
+
+The seed's before/after table is muddled: it lists the import-should-fail tests
+as "PASSES (factory still exists)" before the fix and "FAILS (factory removed)"
+after. We encode the intent instead: these checks fail while the deprecated
+module or names still import, and pass once they are gone - and "gone" also
+means no module still imports them (a dangling import breaks at run time).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_ssot.assertions import (
+    assert_importable,
+    assert_no_forbidden_submodules,
+    assert_single_class,
+)
+from pytest_ssot.contracts import FactoryContract
+from pytest_ssot.deprecation import assert_module_removed, assert_name_removed
+from pytest_ssot.probes import find_submodules, probe_factory_call
+from pytest_ssot.violation import check_each
+
+pytestmark = [pytest.mark.unit]
+
+
+def _needs(values, key: str, target) -> None:
+    if not values:
+        pytest.skip(f"target {target.name!r} lists no {key}; add {key} = [...] to its configuration")
+
+
+@pytest.mark.ssot_issue(1126)
+def test_websocket_manager_factory_import_should_fail(ssot_target, ssot_static_scan):
+    """Every deprecated module: import fails with ModuleNotFoundError, and nobody imports it."""
+    _needs(ssot_target.deprecated_modules, "deprecated_modules", ssot_target)
+    check_each(ssot_target.deprecated_modules, lambda module: assert_module_removed(
+        module, ssot_target.root, ssot_static_scan.importers, python=ssot_target.python))
+
+
+@pytest.mark.ssot_issue(1126)
+def test_create_websocket_manager_function_deprecated(ssot_target):
+    """Every deprecated class and function (``module:Name``) can no longer be imported."""
+    _needs(ssot_target.deprecated_names, "deprecated_names", ssot_target)
+    check_each(ssot_target.deprecated_names, lambda reference: assert_name_removed(
+        reference, ssot_target.root, python=ssot_target.python))
+
+
+@pytest.mark.ssot_issue(1126, guard=True)
+def test_canonical_websocket_manager_import_works(ssot_target):
+    """The canonical factory imports and answers in a fresh interpreter (before and after)."""
+    assert_importable(probe_factory_call(ssot_target.factory, ssot_target.root,
+                                         user_context=ssot_target.user_context, python=ssot_target.python,
+                                         timeout=ssot_target.thresholds.factory_timeout_seconds))
+
+
+@pytest.mark.ssot_issue(1126)
+def test_websocket_manager_direct_instantiation(ssot_adapter):
+    """Calling the canonical class directly follows the target's policy.
+
+    The seeds contradict each other here: #1126 builds ``WebSocketManager(...)``
+    directly and expects it to work, #960 expects direct instantiation to raise.
+    Which one holds is the target's ``direct_instantiation`` setting
+    (``forbidden`` by default, as #960 asks; ``allowed`` for #1126's reading).
+    """
+    FactoryContract.from_adapter(ssot_adapter).check_direct_instantiation("ssot-1126-direct")
+
+
+@pytest.mark.ssot_issue(1126)
+def test_websocket_import_path_monitoring(ssot_target):
+    """No ``*factory*`` module in the package beyond the target's allow-list."""
+    found = find_submodules(ssot_target.root, ssot_target.package, "*factory*",
+                            allow=ssot_target.allowed_factory_modules, recursive=True)
+    assert_no_forbidden_submodules(found, "*factory*")
+
+
+@pytest.mark.ssot_issue(1126)
+def test_websocket_manager_class_uniqueness(ssot_runtime_scan, ssot_target):
+    """Exactly one class object named like the canonical manager in sys.modules."""
+    assert_single_class(ssot_runtime_scan, ssot_target.manager_class_name)
+
