@@ -1,0 +1,143 @@
+"""The runtime scan's fast "no": can anything loaded match the query at all?
+
+Most runs find nothing in most modules. Deciding that with a Python loop per
+binding costs more than the walk it guards, so this module decides it with a
+few bulk passes of builtins over every module at once: ``map``/``compress``
+over ``type()``, ``issubclass`` with exact built-in types as the second
+argument, dict membership, and C descriptors read off ``type`` and
+``ModuleType``. None of them runs user code: no ``__getattr__``, ``__eq__``,
+``__hash__`` or ``__class__`` of a scanned object is ever asked.
+
+Every test here may say "maybe" wrongly, never "no" wrongly: a "maybe" only
+sends the modules concerned to the exact walk in :mod:`pytest_ssot.introspect`.
+"""
+
+from __future__ import annotations
+
+import operator
+from itertools import chain, compress, repeat
+from types import FunctionType, ModuleType
+from typing import Any, Iterable, Pattern, Sequence
+
+from pytest_ssot.literals import required_literals
+
+# Descriptors read straight off the C types: calling them runs no user code.
+MODULE_DICT = ModuleType.__dict__["__dict__"]
+TYPE_DICT = type.__dict__["__dict__"]
+TYPE_NAME = type.__dict__["__name__"]
+TYPE_QUALNAME = type.__dict__["__qualname__"]
+_SUBCLASSES = type.__dict__["__subclasses__"]
+_CLASS_OR_FUNCTION = (type, FunctionType)  # FunctionType cannot be subclassed: issubclass == "is"
+_CO_NAME = operator.attrgetter("__code__.co_name")  # only ever applied to exact FunctionType
+_IS = operator.is_
+_NOT = operator.not_
+_CONTAINS = operator.contains
+_DICT_VALUES = dict.values
+
+
+class NameTest:
+    """The query as cheap string tests: exact function names and the class pattern."""
+
+    def __init__(self, pattern: Pattern[str], functions: Iterable[str]) -> None:
+        self.pattern = pattern
+        self.functions = frozenset(functions)
+        literals = required_literals(pattern)
+        self.words = tuple(w.decode() for w in literals) if literals else None
+        self._match_cache: dict[str, bool] = {}
+
+    def class_name_matches(self, name: str) -> bool:
+        """The exact regex test, memoised (names repeat across modules)."""
+        hit = self._match_cache.get(name)
+        if hit is None:
+            hit = self._match_cache[name] = self.pattern.search(name) is not None
+        return hit
+
+    def any_key_in(self, namespaces: Sequence[Any]) -> bool:
+        """Is a searched function name a key of any of ``namespaces``? (one lookup each)"""
+        return any(any(map(_CONTAINS, namespaces, repeat(name))) for name in self.functions)
+
+    def names_may_match(self, names: Iterable[Any]) -> bool:
+        """Could any of ``names`` match the class pattern? (never a false "no")
+
+        With literals the pattern requires, one lowercased join and a few
+        ``find`` calls decide; otherwise the (memoised) regex runs per name.
+        """
+        names = list(names)
+        if self.words is not None:
+            try:
+                joined = "\0".join(names).lower()
+            except TypeError:  # a non-str key somewhere
+                joined = None
+            if joined is not None:
+                first, rest = self.words[0], self.words[1:]
+                at = joined.find(first)
+                while at >= 0:
+                    end = joined.find("\0", at)
+                    end = len(joined) if end < 0 else end
+                    name = joined[joined.rfind("\0", 0, at) + 1 : end]
+                    if all(word in name for word in rest):
+                        return True
+                    at = joined.find(first, end)
+                return False
+        return any(type(n) is str and self.class_name_matches(n) for n in names)
+
+
+def bindings_may_hit(test: NameTest, namespaces: Sequence[dict[str, Any]]) -> bool:
+    """Could a module-level binding in ``namespaces`` (exact dicts) be a candidate?
+
+    A function is one if its key or its code's name is searched; a class if its
+    key or its ``__name__`` matches. One pass reads every value's type; the
+    rest runs on the classes and functions only.
+    """
+    if test.any_key_in(namespaces):
+        return True
+    try:
+        values = list(chain.from_iterable(map(_DICT_VALUES, namespaces)))
+        types = list(map(type, values))
+        mask = list(map(issubclass, types, repeat(_CLASS_OR_FUNCTION)))
+        if True not in mask:
+            return False
+        keys = list(compress(chain.from_iterable(namespaces), mask))
+    except RuntimeError:  # a namespace changed under us (another thread): let the walk decide
+        return True
+    selected = list(compress(values, mask))
+    if len(keys) != len(selected):
+        return True
+    is_function = list(map(_IS, compress(types, mask), repeat(FunctionType)))
+    if test.functions and not test.functions.isdisjoint(map(_CO_NAME, compress(selected, is_function))):
+        return True
+    is_class = list(map(_NOT, is_function))
+    classes = list(compress(selected, is_class))
+    return test.names_may_match(chain(compress(keys, is_class), map(TYPE_NAME.__get__, classes)))
+
+
+def all_classes() -> list[type]:
+    """Every class alive in this interpreter, found through ``type.__subclasses__``."""
+    seen: dict[int, type] = {id(object): object}
+    level: list[type] = [object]
+    while level:
+        batch = list(chain.from_iterable(map(_SUBCLASSES, level)))
+        fresh = dict(zip(map(id, batch), batch))
+        for known in fresh.keys() & seen.keys():
+            del fresh[known]
+        seen.update(fresh)
+        level = list(fresh.values())
+    return list(seen.values())
+
+
+def nested_may_hit(test: NameTest) -> bool:
+    """Could a definition nested in a class be a candidate, anywhere?
+
+    The exact walk takes a nested definition only where its class namespace
+    key agrees with its qualname (``Outer.key``), so a key of a class
+    namespace in ``functions``, or a matching qualname tail of a class, is
+    necessary. Both are read for every class alive at once, which costs far
+    less than reading every value of every class namespace.
+    """
+    classes = all_classes()
+    if test.functions and test.any_key_in(list(filter(None, map(TYPE_DICT.__get__, classes)))):
+        return True
+    qualnames = list(map(TYPE_QUALNAME.__get__, classes))
+    dotted = list(compress(qualnames, map(str.__contains__, qualnames, repeat("."))))
+    tails = [".".join(parts[i:]) for parts in map(str.split, dotted, repeat(".")) for i in range(1, len(parts))]
+    return bool(tails) and test.names_may_match(tails)

@@ -1,0 +1,74 @@
+"""The static scan's on-disk cache: per-file summaries and skip verdicts.
+
+Cold runs are dominated by reading and (rarely) parsing files, warm runs by
+loading this cache, so it is one JSON file written with the C encoder, once,
+atomically (temp file + ``os.replace``): concurrent pytest-xdist workers never
+see a half-written cache, the last writer wins, and a corrupt or foreign file
+is ignored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pytest_ssot.summary import SUMMARY_VERSION
+
+
+class SummaryCache:
+    """Per-file summaries and skip verdicts, keyed by path and (size, mtime_ns).
+
+    One JSON file, rewritten atomically (temp file + ``os.replace``) so that
+    concurrent xdist workers never see a half-written cache; last writer wins.
+    """
+
+    def __init__(self, cache_dir: str | os.PathLike[str] | None) -> None:
+        self.path = Path(cache_dir) / f"static-v{SUMMARY_VERSION}.json" if cache_dir else None
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.dirty = False
+        if self.path is not None:
+            try:
+                data = json.loads(self.path.read_bytes())
+                if type(data) is dict:
+                    self.entries = data
+            except (OSError, ValueError):
+                pass
+
+    def has(self, path: str) -> bool:
+        """Is anything cached for ``path``? (if not, a cold read needs no ``stat`` first)"""
+        return path in self.entries
+
+    def get(self, path: str, stamp: tuple[int, int]) -> dict[str, Any] | None:
+        """The entry for ``path`` if it was made for this version of the file."""
+        entry = self.entries.get(path)
+        if type(entry) is dict and entry.get("stamp") == list(stamp):  # a foreign/garbled entry is a miss
+            return entry
+        return None
+
+    def put(self, path: str, stamp: tuple[int, int], **values: Any) -> None:
+        """Record ``values`` for this version of ``path`` (kept in memory until :meth:`save`)."""
+        entry = self.get(path, stamp)
+        if entry is None:
+            entry = self.entries[path] = {"stamp": list(stamp)}
+        entry.update(values)
+        self.dirty = True
+
+    def save(self) -> None:
+        """Write everything once, atomically; a no-op if nothing changed."""
+        if self.path is None or not self.dirty:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".static-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(json.dumps(self.entries, separators=(",", ":")))  # dumps: the C encoder
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        self.dirty = False
