@@ -1,0 +1,252 @@
+"""The helpers the bundled suites are built from, each failing on a violating input and passing on a clean one."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from pytest_ssot.assertions import ProbeError, assert_no_duplicate_class_names
+from pytest_ssot.components import (
+    Component,
+    RecordingConnection,
+    assert_events_delivered,
+    assert_one_manager,
+    assert_one_type,
+)
+from pytest_ssot.deprecation import assert_module_removed, assert_name_removed
+from pytest_ssot.findings import Definition, ImportSite, ScanResult
+from pytest_ssot.isolation import SharedState, assert_isolated
+from pytest_ssot.probes import IMPORTED, OTHER_ERROR, TIMEOUT, probe_factory_call
+from pytest_ssot.swallowed import assert_no_swallowed_imports, record_failed_imports
+from pytest_ssot.violation import SSOTViolation, check_each
+
+
+def write_package(root: Path, files: dict[str, str]) -> Path:
+    for name, source in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(source))
+    return root
+
+
+# -- probe_factory_call ------------------------------------------------------------------
+
+FACTORIES = {
+    "fac/__init__.py": "",
+    "fac/good.py": """
+        class Manager:
+            def __init__(self, ctx): self.ctx = ctx
+        async def get(ctx): return Manager(ctx)
+        def make(user_id): return {"user_id": user_id}
+    """,
+    "fac/spins.py": "def get(ctx):\n    while True:\n        pass\n",
+    "fac/recurses.py": "def get(ctx):\n    return get(ctx)\n",
+}
+
+
+def test_probe_factory_call_completes_for_a_sound_factory(tmp_path):
+    root = write_package(tmp_path, FACTORIES)
+    result = probe_factory_call("fac.good:get", root, user_context="fac.good:make", timeout=20)
+    assert (result.outcome, result.message) == (IMPORTED, "Manager")
+
+
+def test_probe_factory_call_reports_a_hang_and_kills_the_child(tmp_path):
+    root = write_package(tmp_path, FACTORIES)
+    result = probe_factory_call("fac.spins:get", root, timeout=1.0)
+    assert result.outcome == TIMEOUT
+    assert "did not return within 1s" in result.message
+
+
+def test_probe_factory_call_reports_an_error_as_an_error(tmp_path):
+    root = write_package(tmp_path, FACTORIES)
+    result = probe_factory_call("fac.recurses:get", root, timeout=20)
+    assert result.outcome == OTHER_ERROR and result.error_type == "RecursionError"
+
+
+# -- components ---------------------------------------------------------------------------
+
+
+class _Manager:
+    pass
+
+
+class _Other:
+    pass
+
+
+def test_assert_one_manager():
+    shared = _Manager()
+    same = [(Component("a:get", None), shared), (Component("b:get", None), shared)]
+    assert assert_one_manager(same, "u1") is shared
+    different = [(Component("a:get", None), shared), (Component("b:get", None), _Manager())]
+    with pytest.raises(SSOTViolation, match=r"2 different managers for user u1 from 2 components") as info:
+        assert_one_manager(different, "u1")
+    assert "- b:get -> " in info.value.message
+
+
+def test_assert_one_type():
+    assert_one_type([(Component("a:get", None), _Manager())], [_Manager])
+    with pytest.raises(SSOTViolation, match="factories create 2 different manager types") as info:
+        assert_one_type([(Component("a:get", None), _Manager()), (Component("b:get", None), _Other())], [_Manager])
+    assert "b:get" in info.value.message and "a:get" not in info.value.message
+
+
+def test_assert_events_delivered_and_the_recording_connection():
+    events = ["agent_started", "agent_completed"]
+    connection = RecordingConnection()
+    for event in events:
+        asyncio.run(connection.send(f'{{"type": "{event}"}}'))
+    asyncio.run(connection.send("not json"))
+    assert connection.event_types() == events
+    assert_events_delivered([("canonical", connection.event_types())], events)
+    with pytest.raises(SSOTViolation, match=r"through 2 manager path\(s\)") as info:
+        assert_events_delivered([("legacy", ["agent_started"]), ("swapped", events[::-1]),
+                                 ("canonical", events)], events)
+    assert "legacy: missing ['agent_completed']" in info.value.message
+    assert "swapped: out of order" in info.value.message
+
+
+# -- duplicate class names --------------------------------------------------------------------
+
+
+def _definition(name: str, module: str, object_id: int, paths: tuple[str, ...] = ()) -> Definition:
+    return Definition(name=name, module=module, qualname=name, kind="class", file=None, line=None,
+                      paths=paths or (f"{module}.{name}",), wraps=None, object_id=object_id)
+
+
+def test_assert_no_duplicate_class_names():
+    one = ScanResult(mode="runtime", package="p",
+                     classes=[_definition("WebSocketManager", "p.a", 1, ("p.a.WebSocketManager", "p.WebSocketManager")),
+                              _definition("WebSocketManagerFactory", "p.b", 2)])
+    assert_no_duplicate_class_names(one)
+    two = ScanResult(mode="runtime", package="p",
+                     classes=[_definition("WebSocketManager", "p.a", 1), _definition("WebSocketManager", "p.old", 3)])
+    with pytest.raises(SSOTViolation, match="duplicate manager classes") as info:
+        assert_no_duplicate_class_names(two)
+    assert "p.old.WebSocketManager" in info.value.message
+
+
+# -- deprecation --------------------------------------------------------------------------------
+
+DEPRECATED = {
+    "app/__init__.py": "",
+    "app/core.py": "def get(): pass\n",
+    "app/old_factory.py": "class OldFactory: pass\ndef create(): pass\n",
+    "app/user.py": "from app.old_factory import OldFactory\n",
+    "app/broken.py": "raise RuntimeError('needs a database')\n",
+    "app/thin.py": "def kept(): pass\n",
+}
+
+
+def test_assert_module_removed(tmp_path):
+    root = write_package(tmp_path, DEPRECATED)
+    site = ImportSite("app.user", str(root / "app/user.py"), 1, "app.old_factory", "from app.old_factory import OldFactory")
+    with pytest.raises(SSOTViolation) as info:
+        assert_module_removed("app.old_factory", root, [site])
+    assert "app.old_factory" in info.value.message and "user.py:1" in info.value.message
+    # gone, and nobody imports it: passes
+    assert_module_removed("app.never_existed", root, [site])
+    # gone, but a module still imports it: a dangling import is a violation on its own
+    with pytest.raises(SSOTViolation, match="1 module\\(s\\) still import deprecated app.old_factory"):
+        (root / "app/old_factory.py").unlink()
+        assert_module_removed("app.old_factory", root, [site])
+
+
+def test_assert_module_removed_refuses_to_guess_on_a_broken_module(tmp_path):
+    root = write_package(tmp_path, DEPRECATED)
+    with pytest.raises(ProbeError):
+        assert_module_removed("app.broken", root, [])
+
+
+def test_assert_name_removed(tmp_path):
+    root = write_package(tmp_path, DEPRECATED)
+    with pytest.raises(SSOTViolation, match="deprecated create is still importable"):
+        assert_name_removed("app.old_factory:create", root)
+    assert_name_removed("app.thin:create", root)  # module kept, name gone
+    assert_name_removed("app.gone:create", root)  # module gone
+
+
+# -- swallowed imports --------------------------------------------------------------------------
+
+
+def test_record_failed_imports_sees_a_swallowed_import_of_the_target_only(tmp_path, monkeypatch):
+    write_package(tmp_path, {
+        "tgt/__init__.py": "",
+        "tgt/factory.py": """
+            def create():
+                try:
+                    from tgt.validator_renamed import validate
+                except ImportError:
+                    return "created without validation"
+                return validate()
+            def create_optional():
+                try:
+                    import some_optional_third_party_accelerator
+                except ImportError:
+                    pass
+                return "fine"
+        """,
+    })
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from tgt import factory  # type: ignore[import-not-found]
+
+    with record_failed_imports(("tgt",)) as failures:
+        factory.create()
+    assert [f.module for f in failures] == ["tgt.validator_renamed"]
+    with pytest.raises(SSOTViolation, match="swallowed 1 failed import"):
+        assert_no_swallowed_imports(failures)
+    with record_failed_imports(("tgt",)) as failures:
+        factory.create_optional()
+    assert failures == []
+    assert_no_swallowed_imports(failures)
+    import builtins
+
+    assert builtins.__import__ is __import__  # restored
+    for name in [m for m in sys.modules if m == "tgt" or m.startswith("tgt.")]:
+        del sys.modules[name]
+
+
+# -- check_each and shared-state selection -----------------------------------------------------
+
+
+def test_check_each_joins_violations_and_stops_at_other_errors():
+    def check(item):
+        if item == "bad":
+            raise SSOTViolation(f"{item} found", [item])
+
+    check_each(["good", "fine"], check)
+    with pytest.raises(SSOTViolation) as info:
+        check_each(["bad", "good", "bad"], check)
+    assert info.value.message == "bad found\nbad found" and info.value.findings == ["bad", "bad"]
+
+    def broken(item):
+        raise RuntimeError("harness broke")
+
+    with pytest.raises(RuntimeError):
+        check_each(["x"], broken)
+
+
+def test_assert_isolated_select_keeps_only_the_chosen_findings():
+    import enum
+
+    class Mode(enum.Enum):
+        UNIFIED = "unified"
+
+    Mode.UNIFIED.active_context = {"user": "a"}  # state parked on an enum member
+
+    class Holder:
+        def __init__(self, shared_dict):
+            self.mode = Mode.UNIFIED
+            self.state = shared_dict
+
+    left, right = Holder({}), Holder({})
+    with pytest.raises(SSOTViolation, match="enum member carrying state"):
+        assert_isolated(left, right, select=SharedState.is_enum_member.fget)
+    assert_isolated(left, right, select=lambda s: not s.is_enum_member)
+    common = {}
+    with pytest.raises(SSOTViolation, match=r"manager1.state is manager2.state"):
+        assert_isolated(Holder(common), Holder(common), select=lambda s: not s.is_enum_member)
