@@ -83,8 +83,8 @@ def test_a_status_that_contradicts_the_code_fails_every_check(target, flipped_to
 def test_violation_messages_name_the_concrete_findings():
     _, document = run_suites("demo-fragmented")
     by_name = {t["nodeid"].rsplit("::", 1)[1]: t["violation"] for t in records_of(document) if t["violation"]}
-    functions = by_name["test_single_authoritative_get_websocket_manager"]
+    functions = by_name["test_single_authoritative_get_websocket_manager_function"]
     assert "Multiple different get_websocket_manager functions found" in functions
     assert functions.count("chatapp.websocket_core") >= 3
-    implementations = by_name["test_redundant_implementations_within_threshold"]
+    implementations = by_name["test_websocket_manager_factory_no_redundant_implementations"]
     assert "Too many redundant WebSocket manager implementations found: 9 (max acceptable: 3)" in implementations
