@@ -34,6 +34,8 @@ h3 { font-size: 15px; margin: 22px 0 8px; }
 .meta, .note { color: var(--muted); }
 nav a { margin-right: 14px; color: #0969da; }
 table { border-collapse: collapse; width: 100%; margin: 4px 0 8px; }
+table.ratchets { width: auto; min-width: 60%; }
+td ul { margin: 4px 0 0; padding-left: 18px; font-size: 12.5px; }
 th, td { border: 1px solid var(--line); padding: 6px 10px; text-align: left; vertical-align: top; }
 th { background: var(--panel); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -139,10 +141,13 @@ def _ratchets(part: Mapping[str, Any]) -> list[str]:
         return []
     out = ["<h3>Ratchets</h3>", '<table class="ratchets"><thead><tr><th>ratchet</th><th class="num">count</th>'
            '<th class="num">baseline</th><th class="num">difference</th><th>change</th></tr></thead><tbody>']
+    items = {name: r.get("items", []) for name, r in part.get("ratchets", {}).items()}
     for name, count, baseline, change in rows:
         diff = "-" if baseline is None else f"{count - baseline:+d}"
+        listed = "".join(f"<li>{escape(str(i))}</li>" for i in items.get(name, []))
+        found = f"<details><summary>{escape(name)}</summary><ul>{listed}</ul></details>" if listed else escape(name)
         out.append(
-            f'<tr data-ratchet="{escape(name)}"><td>{escape(name)}</td><td class="num">{count}</td>'
+            f'<tr data-ratchet="{escape(name)}"><td>{found}</td><td class="num">{count}</td>'
             f'<td class="num">{"-" if baseline is None else baseline}</td><td class="num">{diff}</td>'
             f'<td class="change-{escape(change or "none")}">{escape(change or "no baseline")}</td></tr>'
         )

@@ -10,8 +10,8 @@ import math
 from collections.abc import Sequence
 from html import escape
 
-WIDTH, HEIGHT = 720, 280
-LEFT, RIGHT, TOP, BOTTOM = 64, 24, 28, 52
+WIDTH, HEIGHT = 880, 300
+LEFT, RIGHT, TOP, BOTTOM = 64, 24, 44, 52
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -99,10 +99,13 @@ def latency_svg(seconds: Sequence[float], title: str = "latency to agent_complet
         parts.append(f'<text x="{LEFT - 8}" y="{y(t) + 4:.1f}" text-anchor="end">{int(t)}</text>')
     parts.append(f'<text class="axis-label" transform="translate(16 {TOP + plot_h / 2:.1f}) rotate(-90)" '
                  f'text-anchor="middle">samples</text></g>')
-    for name, value, anchor, dx in (("p50", p50, "end", -4), ("p99", p99, "start", 4)):
+    # one label row each, so p50 and p99 never overlap; a label near the right edge turns left
+    for name, value, row in (("p50", p50, TOP - 26), ("p99", p99, TOP - 10)):
+        right_half = x(value) > LEFT + plot_w * 0.7
+        anchor, dx = ("end", -4) if right_half else ("start", 4)
         parts.append(
             f'<g class="marker {name}" data-ms="{value:.3f}"><line x1="{x(value):.1f}" x2="{x(value):.1f}" '
-            f'y1="{TOP - 6}" y2="{y(0)}"/><text x="{x(value) + dx:.1f}" y="{TOP - 10}" '
+            f'y1="{row + 4}" y2="{y(0)}"/><text x="{x(value) + dx:.1f}" y="{row}" '
             f'text-anchor="{anchor}">{name} {_ms(value)} ms</text></g>'
         )
     parts.append("</svg>")
