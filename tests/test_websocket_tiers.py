@@ -264,3 +264,26 @@ def test_run_tests_wrapper_serves_the_staging_tier_and_passes_the_exit_code(pyte
     failing = subprocess.run([*wrapper, "test_fails.py"], cwd=pytester.path, env=env, capture_output=True,
                              text=True, timeout=120)
     assert failing.returncode == 1
+
+
+def test_servers_are_torn_down_when_the_test_fails(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_project(pytester, "consolidated")
+    monkeypatch.setenv("SERVER_PID_FILE", str(pytester.path / "pid"))
+    pytester.makepyfile(test_ws='''
+import os
+import threading
+
+def test_fails(ssot_server_process, ssot_server):
+    with open(os.environ["SERVER_PID_FILE"], "w") as f:
+        f.write(str(ssot_server_process.proc.pid))
+    assert [t.name for t in threading.enumerate() if t.name.startswith("ssot-server-")]
+    assert False, "the test fails; its servers must still stop"
+
+def test_after(ssot_server):
+    assert ssot_server.startswith("ws://127.0.0.1:")
+''')
+    result = pytester.runpytest_subprocess("-p", "no:randomly")
+    result.assert_outcomes(failed=1, passed=1)
+    pid = int((pytester.path / "pid").read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # the server process is gone (and was reaped) after the run
