@@ -35,6 +35,7 @@ h3 { font-size: 15px; margin: 22px 0 8px; }
 nav a { margin-right: 14px; color: #0969da; }
 table { border-collapse: collapse; width: 100%; margin: 4px 0 8px; }
 table.ratchets { width: auto; min-width: 60%; }
+table.ratchets details { margin: 0; }
 td ul { margin: 4px 0 0; padding-left: 18px; font-size: 12.5px; }
 th, td { border: 1px solid var(--line); padding: 6px 10px; text-align: left; vertical-align: top; }
 th { background: var(--panel); font-weight: 600; }
@@ -111,9 +112,10 @@ def _target_section(part: Mapping[str, Any]) -> str:
         out.append("</tbody></table>")
     else:
         out.append('<p class="note">No SSOT tests ran for this target.</p>')
-    out += _violations(part)
+    # the numbers first; the violations' full text (often long) last
     out += _ratchets(part)
     out += _latency(part)
+    out += _violations(part)
     out.append("</section>")
     return "\n".join(out)
 

@@ -124,7 +124,7 @@ def _target_markdown(part: Mapping[str, Any]) -> list[str]:
     for number in dict.fromkeys(v.issue for v in violations):
         lines += [f"**#{number}: confirmed violations**", ""]
         for v in (v for v in violations if v.issue == number):
-            more = f" *(+{v.more_lines} lines)*" if v.more_lines else ""
+            more = f" *(+{v.more_lines} line{'s' if v.more_lines > 1 else ''})*" if v.more_lines else ""
             lines.append(f"- `{_code(v.nodeid)}`: {_md(v.first_line)}{more}")
         lines.append("")
     ratchets = ratchet_rows(part)

@@ -9,7 +9,7 @@ for candidate in chromium chromium-browser; do
     exit 0
   fi
 done
-if [ "$(id -u)" -eq 0 ]; then
+if [ "$(id -u 2>/dev/null || echo unknown)" = 0 ]; then
   as_root=()
 elif command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then
   as_root=(sudo -n)

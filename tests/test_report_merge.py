@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pytest_ssot.cli import main
 from pytest_ssot.merge import ReportError, check_document, load_report, merge_reports, targets_of
-from pytest_ssot.report import RunMetrics, build_report
+from pytest_ssot.report import RunMetrics, build_report, without_timings
 
 
 def record(nodeid, issue=824, outcome="xfailed", effect="confirmed", tier="unit", guard=False, violation=None):
@@ -236,3 +238,51 @@ def test_cli_usage_errors_exit_2_with_one_line(tmp_path, monkeypatch, capsys, ar
     monkeypatch.chdir(tmp_path)
     assert main(argv) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+# -- property: any split of one run's records across jobs merges back into that run
+
+
+_OUTCOMES = {"open": [("xfailed", "confirmed"), ("failed", "looks_fixed"), ("skipped", None), ("error", None)],
+             "resolved": [("passed", None), ("failed", "regression"), ("skipped", None), ("error", None)],
+             None: [("passed", None), ("failed", None), ("skipped", None)]}
+
+
+@st.composite
+def split_runs(draw):
+    statuses = {824: "open", 889: "resolved", 4242: None}
+    records = []
+    for n in range(draw(st.integers(1, 12))):
+        issue = draw(st.sampled_from(sorted(statuses)))
+        guard = draw(st.booleans())
+        outcome, effect = ("passed", None) if guard else draw(st.sampled_from(_OUTCOMES[statuses[issue]]))
+        records.append(record(f"s/t.py::test_{n}", issue=issue, outcome=outcome, effect=effect, guard=guard))
+    samples = draw(st.lists(st.floats(0.001, 2.0), max_size=8))
+    items = draw(st.lists(st.sampled_from(["a.A", "b.B", "c.C", "d.D"]), unique=True))
+    jobs = draw(st.integers(1, 4))
+    # each record goes to one job or more (identical duplicates), samples and items to one job each
+    homes = [draw(st.sets(st.integers(0, jobs - 1), min_size=1)) for _ in records]
+    sample_homes = [draw(st.integers(0, jobs - 1)) for _ in samples]
+    item_homes = [draw(st.integers(0, jobs - 1)) for _ in items]
+    known = {n: s for n, s in statuses.items() if s is not None}
+    parts = [report([r for r, h in zip(records, homes) if j in h], statuses=known,
+                    samples={"agent_completed_seconds": [s for s, h in zip(samples, sample_homes) if h == j]},
+                    ratchets={"manager_classes": [i for i, h in zip(items, item_homes) if h == j]})
+             for j in range(jobs)]
+    whole = report(records, statuses=known, samples={"agent_completed_seconds": samples},
+                   ratchets={"manager_classes": items})
+    return whole, parts
+
+
+@settings(max_examples=150, deadline=None)
+@given(split_runs())
+def test_merging_a_split_run_gives_back_the_run(case):
+    whole, parts = case
+    result = merge_reports((f"job{i}.json", p) for i, p in enumerate(parts))
+    assert result.conflicts == []
+    merged = result.document["targets"]["backend"]
+    assert without_timings(merged["issues"]) == without_timings(whole["issues"])
+    assert merged["statuses"] == whole["statuses"]
+    assert sorted(merged["samples"].get("agent_completed_seconds", [])) == \
+        sorted(whole["samples"].get("agent_completed_seconds", []))
+    assert merged["ratchets"] == whole["ratchets"]
