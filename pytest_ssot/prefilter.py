@@ -27,10 +27,9 @@ TYPE_DICT = type.__dict__["__dict__"]
 TYPE_NAME = type.__dict__["__name__"]
 TYPE_QUALNAME = type.__dict__["__qualname__"]
 _SUBCLASSES = type.__dict__["__subclasses__"]
-_CLASS_OR_FUNCTION = (type, FunctionType)  # FunctionType cannot be subclassed: issubclass == "is"
 _CO_NAME = operator.attrgetter("__code__.co_name")  # only ever applied to exact FunctionType
 _IS = operator.is_
-_NOT = operator.not_
+_IS_NOT = operator.is_not
 _CONTAINS = operator.contains
 _DICT_VALUES = dict.values
 
@@ -87,28 +86,28 @@ def bindings_may_hit(test: NameTest, namespaces: Sequence[dict[str, Any]]) -> bo
 
     A function is one if its key or its code's name is searched; a class if its
     key or its ``__name__`` matches. One pass reads every value's type; the
-    rest runs on the classes and functions only.
+    rest runs on the classes and functions only. A class is nearly always bound
+    under its own (interned) ``__name__``, so only the keys that are other
+    string objects are read as well.
     """
     if test.any_key_in(namespaces):
         return True
     try:
         values = list(chain.from_iterable(map(_DICT_VALUES, namespaces)))
         types = list(map(type, values))
-        mask = list(map(issubclass, types, repeat(_CLASS_OR_FUNCTION)))
-        if True not in mask:
-            return False
-        keys = list(compress(chain.from_iterable(namespaces), mask))
+        if test.functions and not test.functions.isdisjoint(
+            map(_CO_NAME, compress(values, map(_IS, types, repeat(FunctionType))))
+        ):
+            return True
+        is_class = list(map(issubclass, types, repeat(type)))  # exact `type` as 2nd arg: no user hook
+        keys = list(compress(chain.from_iterable(namespaces), is_class))
     except RuntimeError:  # a namespace changed under us (another thread): let the walk decide
         return True
-    selected = list(compress(values, mask))
-    if len(keys) != len(selected):
+    classes = list(compress(values, is_class))
+    if len(keys) != len(classes):
         return True
-    is_function = list(map(_IS, compress(types, mask), repeat(FunctionType)))
-    if test.functions and not test.functions.isdisjoint(map(_CO_NAME, compress(selected, is_function))):
-        return True
-    is_class = list(map(_NOT, is_function))
-    classes = list(compress(selected, is_class))
-    return test.names_may_match(chain(compress(keys, is_class), map(TYPE_NAME.__get__, classes)))
+    names = list(map(TYPE_NAME.__get__, classes))
+    return test.names_may_match(chain(compress(keys, map(_IS_NOT, keys, names)), names))
 
 
 def all_classes() -> list[type]:
