@@ -66,6 +66,21 @@ _LAZY: dict[str, str] = {
     "HarnessTimeout": "pytest_ssot.concurrency",
     "manager_state_machine": "pytest_ssot.state_machine",
     "manager_state_machine_from_adapter": "pytest_ssot.state_machine",
+    # the WebSocket tiers
+    "ChatProtocol": "pytest_ssot.protocol",
+    "EventClient": "pytest_ssot.websocket",
+    "Run": "pytest_ssot.websocket",
+    "HarnessError": "pytest_ssot.websocket",
+    "assert_golden_path": "pytest_ssot.websocket",
+    "assert_no_foreign_events": "pytest_ssot.websocket",
+    "assert_latency_under": "pytest_ssot.websocket",
+    "run_users": "pytest_ssot.multiuser",
+    "MultiUserReport": "pytest_ssot.multiuser",
+    "Harness": "pytest_ssot.harness",
+    "ServerThread": "pytest_ssot.servers",
+    "start_app_process": "pytest_ssot.servers",
+    "ServerStartError": "pytest_ssot.servers",
+    "StagingUnusable": "pytest_ssot.staging",
 }
 
 __all__ = ["SSOTViolation", "__version__", *_LAZY]

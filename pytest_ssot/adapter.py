@@ -9,6 +9,7 @@ overriding the ``ssot_adapter`` fixture.
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib
 import inspect
 import sys
@@ -77,6 +78,21 @@ class TargetAdapter:
     @property
     def factory(self) -> Any:
         return self.resolve(self._required("factory"))
+
+    @functools.cached_property
+    def protocol(self) -> Any:
+        """The wire protocol the WebSocket tiers speak: the reference one over the target's events.
+
+        Replace it (subclass :class:`~pytest_ssot.protocol.ChatProtocol`, or any
+        object with its methods) when your server speaks differently.
+        """
+        from pytest_ssot.protocol import ChatProtocol
+
+        return ChatProtocol(events=tuple(self.target.events), admin_user=self.target.admin_user)
+
+    def mint_token(self, user_id: str) -> str:
+        """A bearer token for ``user_id`` from the target's ``token`` function."""
+        return self.resolve(self._required("token"))(user_id)
 
     # -- the seeds' calls
 
