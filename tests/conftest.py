@@ -10,7 +10,15 @@ import pytest
 INNER_ADDOPTS = "-W ignore::pytest.PytestAssertRewriteWarning -o asyncio_default_fixture_loop_scope=function"
 
 
+# ./scripts/test exports a live staging URL (and its secret) for the staging tier
+# of this repo's own run; inner runs start from a clean slate and opt in themselves.
+SSOT_ENVIRONMENT = ("SSOT_TARGET", "SSOT_ISSUES", "SSOT_TIER", "SSOT_REPORT", "SSOT_STAGING_URL",
+                    "SSOT_STAGING_TOKEN")
+
+
 @pytest.fixture
 def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     monkeypatch.setenv("PYTEST_ADDOPTS", INNER_ADDOPTS)
+    for name in SSOT_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
     return pytester
