@@ -283,7 +283,7 @@ def _class_definition(cand: _Candidate, module_files: Mapping[str, Any]) -> Defi
     module = class_module(cls)  # type: ignore[arg-type]
     qualname = TYPE_QUALNAME.__get__(cls, type)
     file = real_file(module_files[module])
-    line = _class_line(file, qualname) if file else None
+    line = definition_lines(file).get(qualname) if file else None
     return Definition(
         name=TYPE_NAME.__get__(cls, type),
         module=module,
@@ -294,11 +294,6 @@ def _class_definition(cand: _Candidate, module_files: Mapping[str, Any]) -> Defi
         paths=tuple(sorted(cand.paths)),
         object_id=id(cls),
     )
-
-
-def _class_line(file: str, qualname: str) -> int | None:
-    """Line of a class definition (first decorator included), from its source."""
-    return definition_lines(file).get(qualname)
 
 
 def _function_definition(cand: _Candidate, found: Mapping[int, _Candidate]) -> Definition:

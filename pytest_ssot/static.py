@@ -213,8 +213,8 @@ class StaticScanner(Resolver):
             for mod in self.modules.values():
                 mod._table = None
             defs = self._match()
-        self._record_skips()
         importers = self._importers(scope) if self.importers_of else []
+        self._record_skips()
         self.cache.save()
         self._needs_check()
         classes, functions = self._definitions(defs)
@@ -339,10 +339,11 @@ class StaticScanner(Resolver):
     def _importers(self, scope: list[SourceFile]) -> list[ImportSite]:
         files = scope if not self.package else list(iter_source_files(self.root, None))
         sites = []
+        fingerprint = self.query.fingerprint()
         for sf in files:
             mod = self.modules.get(sf.module)
-            if mod is None or (mod.summary is None and mod.file.path in self._unread):
-                mod = self.modules[sf.module] = self._load(sf, self.query.fingerprint())
+            if mod is None:  # outside the scanned package; a file left unread holds no importer word
+                mod = self.modules[sf.module] = self._load(sf, fingerprint)
             if mod.summary is None:
                 continue
             for line, target, level, names, statement in mod.summary["imports"]:
@@ -352,7 +353,6 @@ class StaticScanner(Resolver):
                     if hit:
                         sites.append(ImportSite(sf.module, sf.path, line, hit, statement))
                         break
-        self.cache.save()
         return sorted(sites, key=lambda s: (s.file, s.line))
 
     def _needs_check(self) -> None:
