@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity, like a real connection
 class RecordingConnection:
     """A stand-in for a client connection: ``async send(text)`` keeps every frame."""
 

@@ -29,6 +29,7 @@ class ChatProtocol:
     user_field: str = "user_id"
     thread_field: str = "thread_id"
     run_field: str = "run_id"
+    result_field: str = "recommendations"  # what the final event's data delivers to the user
 
     def __post_init__(self) -> None:
         if not self.events:
@@ -102,6 +103,32 @@ class ChatProtocol:
     def is_diagnostics(self, frame: Frame) -> bool:
         return self.kind(frame) == "diagnostics"
 
+    def managers_per_user(self, frame: Frame) -> dict[str, int]:
+        """From a diagnostics reply: how many managers the server holds for each user."""
+        managers = frame.get("managers") or {}
+        return {str(user): int(count) for user, count in managers.items()} if isinstance(managers, dict) else {}
+
+    def validation_issues(self, frame: Frame) -> list[str]:
+        """From a diagnostics reply: the SSOT validation issues the server logged."""
+        issues = frame.get("validation_issues") or []
+        return [str(issue) for issue in issues] if isinstance(issues, list) else []
+
+    def history(self, thread_id: str) -> Frame:
+        """Ask for a thread's stored events (a reconnecting client's view)."""
+        return {self.type_field: "history", self.thread_field: thread_id}
+
+    def history_events(self, frame: Frame, thread_id: str) -> list[Frame] | None:
+        """The stored events of ``thread_id`` if ``frame`` answers :meth:`history`, else None."""
+        if self.kind(frame) != "history" or self.thread_of(frame) != thread_id:
+            return None
+        events = frame.get("events") or []
+        return [e for e in events if isinstance(e, dict) and self.is_event(e)]
+
+    def final_result(self, frame: Frame) -> Any:
+        """What the final event delivers to the user (the seed's ``recommendations``), or None."""
+        data = frame.get("data")
+        return data.get(self.result_field) if isinstance(data, dict) else None
+
     def barrier(self, thread_id: str) -> Frame | None:
         """A read-only request whose reply proves every earlier frame of this connection arrived.
 
@@ -109,7 +136,7 @@ class ChatProtocol:
         events still in flight (or misrouted to this connection) are counted.
         None: the protocol has no such request (the harness then uses a ping).
         """
-        return {self.type_field: "history", self.thread_field: thread_id}
+        return self.history(thread_id)
 
     def is_barrier_reply(self, frame: Frame, thread_id: str) -> bool:
         return self.kind(frame) in ("history", "error") and (

@@ -63,3 +63,16 @@ def probe_blocking(url: str, tokens: Any, protocol: Any, timeout: float = PROBE_
     from pytest_ssot.harness import run_blocking
 
     run_blocking(lambda: probe(url, tokens, protocol, timeout), timeout * 3)
+
+
+def require_user_tokens(harness: Any) -> None:
+    """Skip a staging check that needs tokens for chosen users when only a fixed token is given.
+
+    ``--ssot-staging-token`` is one user's token; multi-user and admin checks
+    need the target's ``token`` function.
+    """
+    import pytest
+
+    if not getattr(harness.tokens, "multi_user", False):
+        pytest.skip("needs tokens for several users: configure the target's token function "
+                    "(a fixed --ssot-staging-token serves one user)")

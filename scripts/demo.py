@@ -1,14 +1,19 @@
-"""Run the bundled suites against the fragmented and the consolidated demo target.
+"""The main job: the bundled suites, every tier, against both demo targets.
 
-Both runs must exit 0: on ``demo-fragmented`` (every issue open) each check XFAILs
-with its violation confirmed and the guards pass; on ``demo-consolidated`` (every
-issue resolved) everything passes. Each run prints its per-issue table; the JSON
+For each target it starts that target's own server as a separate process (the
+staging tier's stand-in for a deployed URL), runs ``pytest -p ssot suites``
+with ``--ssot-staging-url`` pointing at it, and stops it. Both runs must exit
+0: on ``demo-fragmented`` (every issue open) each check XFAILs with its
+violation confirmed and the guards pass; on ``demo-consolidated`` (every issue
+resolved) everything passes. Each run prints its per-issue table; the JSON
 reports land in ``artifacts/``.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -18,17 +23,26 @@ TARGETS = ("demo-fragmented", "demo-consolidated")
 
 
 def run_target(target: str, extra: list[str]) -> tuple[int, dict]:
+    from pytest_ssot.config import CliValues, load_config
+    from pytest_ssot.servers import start_app_process
+
+    settings = load_config(ROOT / "pyproject.toml", CliValues(target=target), {})
+    config = settings.target
     report = ROOT / "artifacts" / f"{target}.json"
     report.unlink(missing_ok=True)
-    command = [sys.executable, "-m", "pytest", "-p", "ssot", "suites", f"--ssot-target={target}",
-               f"--ssot-report={report}", "-rxfE", *extra]
-    print(f"\n$ {' '.join(command[2:])}", flush=True)
-    code = subprocess.call(command, cwd=ROOT)
+    secret = secrets.token_hex(16)  # the server and the token function must agree on it
+    env = dict(os.environ, CHATAPP_SECRET=secret)
+    with start_app_process(config.app, config.root, python=config.python, env={"CHATAPP_SECRET": secret}) as server:
+        command = [sys.executable, "-m", "pytest", "-p", "ssot", "suites", f"--ssot-target={target}",
+                   f"--ssot-staging-url={server.url}", f"--ssot-report={report}", "-rxfEs", *extra]
+        print(f"\n$ {' '.join(command[2:])}   # staging: {target}'s server in its own process", flush=True)
+        code = subprocess.call(command, cwd=ROOT, env=env)
     document = json.loads(report.read_text()) if report.exists() else {"issues": {}}
     return code, document
 
 
 def main() -> int:
+    sys.path.insert(0, str(ROOT))
     results = {target: run_target(target, sys.argv[1:]) for target in TARGETS}
     print("\nmain job summary")
     failed = False

@@ -1,0 +1,153 @@
+"""Checks that need a running server: the seeds' integration and staging scenarios.
+
+Each takes a :class:`~pytest_ssot.harness.Harness` (the in-process server of the
+integration tier, or the staging URL) and the protocol it carries, so the same
+check runs in both tiers. Connection trouble is a ``HarnessError`` (an error);
+what the server does wrong is an ``SSOTViolation``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from typing import Any
+
+from pytest_ssot.components import Component, RecordingConnection, managers_from
+from pytest_ssot.violation import SSOTViolation
+from pytest_ssot.websocket import EventClient, HarnessError, assert_golden_path
+
+__all__ = [
+    "assert_one_manager_per_user_on_server",
+    "assert_server_and_factory_share_manager",
+    "events_through_components",
+    "assert_connection_states_independent",
+    "assert_history_persisted",
+    "assert_bad_token_refused",
+    "assert_final_result",
+]
+
+
+async def _run_on(clients: Sequence[EventClient], harness: Any) -> None:
+    for client in clients:
+        await client.run_message("ssot check", timeout=harness.run_timeout)
+
+
+async def assert_one_manager_per_user_on_server(harness: Any, user_id: str, connections: int = 2) -> None:
+    """``user_id`` connects ``connections`` times and chats; the server holds one manager for them.
+
+    The seed's demo-user-001 scenario (a second tab, a reconnect), judged by the
+    server's own registry as its diagnostics report it; the validation issues it
+    logged are quoted as evidence.
+    """
+    async with contextlib.AsyncExitStack() as stack:
+        clients = [await stack.enter_async_context(harness.client(user_id)) for _ in range(connections)]
+        await _run_on(clients[-1:], harness)  # on the newest connection: a misrouting server still answers it
+        frame = await harness.diagnostics()
+    protocol = harness.protocol
+    count = protocol.managers_per_user(frame).get(str(user_id), 0)
+    if count > 1:
+        issues = [i for i in protocol.validation_issues(frame) if str(user_id) in i]
+        raise SSOTViolation(
+            f"Multiple manager instances for user {user_id} - potential duplication: the server holds "
+            f"{count} managers for one user with {connections} connections"
+            + ("".join(f"\nserver logged: SSOT validation issues (non-blocking): {i}" for i in issues)),
+            [{"user_id": user_id, "managers": count, "validation_issues": issues}],
+        )
+
+
+async def assert_server_and_factory_share_manager(harness: Any, adapter: Any, tracker: Any, user_id: str) -> None:
+    """The manager the server made for a connected user is the one the factory returns.
+
+    Every component that obtains a manager for a user - here the server's
+    connection handling and a direct caller of the canonical factory - must get
+    the same instance; the tracker sees every manager created meanwhile.
+    """
+    async with harness.client(user_id) as client:
+        await client.run_message("ssot check", timeout=harness.run_timeout)
+        await adapter.get_manager(adapter.make_user_context(user_id))
+        tracker.assert_single_manager_per_user([user_id])
+
+
+async def events_through_components(
+    adapter: Any, components: Sequence[Component], user_id: str, events: Sequence[str]
+) -> list[tuple[str, list[str]]]:
+    """Emit ``events`` through each component's manager; what its connection received.
+
+    One component at a time, each with its own recording connection, so a
+    manager that routes to "the last connection" cannot blur the result.
+    """
+    delivered = []
+    for component in components:
+        (_, manager), = await managers_from([component], adapter.make_user_context(user_id))
+        connection = RecordingConnection(component.path)
+        await adapter.connect(manager, connection)
+        try:
+            for event in events:
+                await adapter.emit(manager, event, thread_id=f"{user_id}-thread", run_id=f"{user_id}-run",
+                                   data={})
+        finally:
+            await adapter.disconnect(manager, connection)
+        delivered.append((component.path, connection.event_types()))
+    return delivered
+
+
+async def assert_connection_states_independent(adapter: Any, first: Any, second: Any,
+                                               users: tuple[str, str]) -> None:
+    """Connecting one user's manager leaves another user's manager disconnected."""
+    if adapter.is_connected(second):
+        raise HarnessError(f"user {users[1]}'s manager is connected before the check started")
+    connection = RecordingConnection(users[0])
+    await adapter.connect(first, connection)
+    try:
+        problems = []
+        if not adapter.is_connected(first):
+            problems.append(f"user {users[0]} connected, but its manager reports not connected")
+        if adapter.is_connected(second):
+            problems.append(f"user {users[1]} reports connected after only user {users[0]} connected")
+    finally:
+        await adapter.disconnect(first, connection)
+    if problems:
+        raise SSOTViolation("Connection state leaked between users:\n" + "\n".join(f"  - {p}" for p in problems),
+                            [{"users": list(users), "problem": p} for p in problems])
+
+
+async def assert_history_persisted(harness: Any, user_id: str) -> None:
+    """A reconnecting client reads its thread's events back, in order."""
+    run = await harness.golden_path(user_id)
+    assert_golden_path(run)
+    protocol = harness.protocol
+    async with harness.client(user_id) as client:
+        frame = await client.request(protocol.history(run.thread_id),
+                                     lambda f: f if protocol.history_events(f, run.thread_id) is not None else None,
+                                     what="history")
+    stored = [protocol.kind(e) for e in protocol.history_events(frame, run.thread_id)]
+    if stored != list(protocol.events):
+        raise SSOTViolation(f"history of user {user_id}'s thread {run.thread_id} after reconnecting: {stored}, "
+                            f"expected {list(protocol.events)}", [{"user_id": user_id, "stored": stored}])
+
+
+async def assert_bad_token_refused(harness: Any) -> None:
+    """A connection with a token the server did not issue is refused before any event."""
+    client = EventClient(harness.url, "not-a-token-this-server-issued", user_id="ssot-intruder",
+                         protocol=harness.protocol, timeout=harness.timeout)
+    try:
+        await client.connect()
+        run = await client.run_message("should not run", timeout=min(harness.run_timeout, 5.0))
+    except HarnessError:
+        return  # refused: at the handshake, or closed before answering
+    finally:
+        await client.close()
+    if run.events():
+        raise SSOTViolation(f"a forged token was accepted: {len(run.events())} event(s) delivered to it",
+                            [{"events": len(run.events())}])
+
+
+def assert_final_result(run: Any) -> None:
+    """The final event delivers the agent's result to the user (the seed's ``recommendations``)."""
+    protocol = run.protocol
+    finals = [f for f in run.events() if protocol.kind(f) == protocol.final_event]
+    if not finals or protocol.final_result(finals[-1]) in (None, "", [], {}):
+        raise SSOTViolation(f"user {run.user_id}: {protocol.final_event} carries no "
+                            f"{getattr(protocol, 'result_field', 'result')}",
+                            [{"user_id": run.user_id, "final_events": len(finals)}])
+

@@ -1,0 +1,47 @@
+"""#1036 integration: one manager across components, every event through every path, 10 users."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_ssot.components import assert_events_delivered, factory_components
+from pytest_ssot.server_checks import assert_server_and_factory_share_manager, events_through_components
+from pytest_ssot.websocket import assert_golden_path, assert_latency_under
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
+
+
+@pytest.mark.ssot_issue(1036)
+async def test_backend_auth_frontend_use_same_websocket_manager(ssot_harness, ssot_adapter, ssot_instances,
+                                                               ssot_new_user):
+    """Server-side connection handling and direct callers get the same manager instance."""
+    await assert_server_and_factory_share_manager(ssot_harness, ssot_adapter, ssot_instances,
+                                                  ssot_new_user("cross-component"))
+
+
+@pytest.mark.ssot_issue(1036)
+async def test_all_5_websocket_events_delivered_consistently(ssot_adapter, ssot_target, ssot_runtime_scan,
+                                                            ssot_new_user):
+    """Every critical event, in order, whichever factory path produced the manager."""
+    components = factory_components(ssot_runtime_scan, ssot_target.function_name, ssot_adapter)
+    delivered = await events_through_components(ssot_adapter, components, ssot_new_user("events"),
+                                                ssot_target.events)
+    assert_events_delivered(delivered, ssot_target.events)
+
+
+@pytest.mark.ssot_issue(1036, guard=True)
+async def test_golden_path_user_login_to_ai_response_with_events(ssot_harness, ssot_target, ssot_new_user,
+                                                                ssot_record):
+    """Login, message, every event in order, under the seed's 2 s (reported with the measured time)."""
+    run = await ssot_harness.golden_path(ssot_new_user("golden"))
+    ssot_record.add_samples("agent_completed_seconds", [run.latency()] if run.latency() is not None else [])
+    assert_golden_path(run)
+    assert_latency_under(run, ssot_target.thresholds.golden_path_seconds)
+
+
+@pytest.mark.ssot_issue(1036)
+async def test_concurrent_users_isolated_websocket_experiences(ssot_harness, ssot_target, ssot_record):
+    """The seed's 10 concurrent users: each gets only their own events."""
+    report = await ssot_harness.users(max(ssot_target.thresholds.concurrent_users), prefix="ssot-1036-user")
+    ssot_record.add_samples("agent_completed_seconds", report.latencies)
+    report.assert_isolated()

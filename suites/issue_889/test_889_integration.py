@@ -1,0 +1,32 @@
+"""#889 integration: duplication under concurrency, across components, through the real server."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_ssot.concurrency import assert_single_instance, run_concurrently_async
+from pytest_ssot.server_checks import assert_one_manager_per_user_on_server, assert_server_and_factory_share_manager
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
+
+
+@pytest.mark.ssot_issue(889)
+async def test_concurrent_user_manager_creation_duplication(ssot_adapter, ssot_target, ssot_new_user):
+    """N concurrent requests for one new user (each with its own context) end with one manager."""
+    user = ssot_new_user("concurrent")
+    calls = [(ssot_adapter.make_user_context(user),) for _ in range(max(ssot_target.thresholds.concurrent_users))]
+    outcomes = await run_concurrently_async(ssot_adapter.get_manager, calls)
+    assert_single_instance(outcomes, user_id=user)
+
+
+@pytest.mark.ssot_issue(889)
+async def test_cross_service_manager_consistency(ssot_harness, ssot_adapter, ssot_instances, ssot_new_user):
+    """The server's manager for a connected user and the factory's are one object."""
+    await assert_server_and_factory_share_manager(ssot_harness, ssot_adapter, ssot_instances,
+                                                  ssot_new_user("cross-service"))
+
+
+@pytest.mark.ssot_issue(889)
+async def test_demo_user_001_integration_duplication(ssot_harness):
+    """demo-user-001 in two tabs against the real server: one manager, per the server's registry."""
+    await assert_one_manager_per_user_on_server(ssot_harness, "demo-user-001", connections=2)

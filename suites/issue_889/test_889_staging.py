@@ -1,0 +1,26 @@
+"""#889 staging: the duplication visible through the deployed server's diagnostics; multi-user golden path."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_ssot.server_checks import assert_one_manager_per_user_on_server
+from pytest_ssot.staging import require_user_tokens
+
+pytestmark = [pytest.mark.staging, pytest.mark.asyncio]
+
+
+@pytest.mark.ssot_issue(889)
+async def test_staging_demo_user_001_violation_reproduction(ssot_staging):
+    """The seed's staging log line, read from the server's diagnostics instead of its logs."""
+    require_user_tokens(ssot_staging)
+    await assert_one_manager_per_user_on_server(ssot_staging, "demo-user-001", connections=2)
+
+
+@pytest.mark.ssot_issue(889)
+async def test_golden_path_multi_user_manager_isolation(ssot_staging, ssot_target, ssot_record):
+    """N users at once on staging: everyone gets their own events, and only those."""
+    require_user_tokens(ssot_staging)
+    report = await ssot_staging.users(min(ssot_target.thresholds.concurrent_users), prefix="ssot-889-user")
+    ssot_record.add_samples("agent_completed_seconds", report.latencies)
+    report.assert_isolated()
