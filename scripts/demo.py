@@ -20,29 +20,34 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ("demo-fragmented", "demo-consolidated")
+sys.path.insert(0, str(ROOT))
 
 
-def run_target(target: str, extra: list[str]) -> tuple[int, dict]:
+def run_target(target: str, extra: list[str], report: Path | None = None, *, quiet: bool = False
+               ) -> tuple[int, dict]:
+    """Run the suites against ``target`` with its own server as the staging URL; (exit code, report)."""
     from pytest_ssot.config import CliValues, load_config
     from pytest_ssot.servers import start_app_process
 
-    settings = load_config(ROOT / "pyproject.toml", CliValues(target=target), {})
-    config = settings.target
-    report = ROOT / "artifacts" / f"{target}.json"
+    config = load_config(ROOT / "pyproject.toml", CliValues(target=target), {}).target
+    report = report or ROOT / "artifacts" / f"{target}.json"
     report.unlink(missing_ok=True)
-    secret = secrets.token_hex(16)  # the server and the token function must agree on it
+    secret = secrets.token_hex(16)  # the server and the target's token function must agree on it
     env = dict(os.environ, CHATAPP_SECRET=secret)
     with start_app_process(config.app, config.root, python=config.python, env={"CHATAPP_SECRET": secret}) as server:
         command = [sys.executable, "-m", "pytest", "-p", "ssot", "suites", f"--ssot-target={target}",
                    f"--ssot-staging-url={server.url}", f"--ssot-report={report}", "-rxfEs", *extra]
-        print(f"\n$ {' '.join(command[2:])}   # staging: {target}'s server in its own process", flush=True)
-        code = subprocess.call(command, cwd=ROOT, env=env)
+        if quiet:
+            done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+            code = done.returncode
+        else:
+            print(f"\n$ {' '.join(command[2:])}   # staging: {target}'s server in its own process", flush=True)
+            code = subprocess.call(command, cwd=ROOT, env=env)
     document = json.loads(report.read_text()) if report.exists() else {"issues": {}}
     return code, document
 
 
 def main() -> int:
-    sys.path.insert(0, str(ROOT))
     results = {target: run_target(target, sys.argv[1:]) for target in TARGETS}
     print("\nmain job summary")
     failed = False

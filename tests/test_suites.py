@@ -1,17 +1,17 @@
 """The bundled suites against both demo targets, checked test by test.
 
 Fail-first tests must XFAIL on demo-fragmented (every issue open) with a
-violation message, and PASS on demo-consolidated (every issue resolved); guards
-PASS on both. The two mismatch runs prove the statuses matter: fragmented marked
-resolved fails every fail-first test as a regression, consolidated marked open
-fails every fail-first test as "looks fixed".
+violation message naming the concrete finding, and PASS on demo-consolidated
+(every issue resolved); guards PASS on both. The two mismatch runs prove the
+statuses matter: fragmented marked resolved fails every fail-first test as a
+regression, consolidated marked open fails every fail-first test as "looks
+fixed". Staging runs against each target's own server, as in the main job.
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
+import importlib.util
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,30 +20,45 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
+def _load_main_job():
+    spec = importlib.util.spec_from_file_location("ssot_main_job", REPO / "scripts" / "demo.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @lru_cache(maxsize=None)
 def run_suites(target: str, *extra: str) -> tuple[int, dict]:
-    import tempfile
-
     report = Path(tempfile.mkdtemp(prefix="ssot-suites-")) / "report.json"
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "ssot", "suites", f"--ssot-target={target}",
-         f"--ssot-report={report}", "-q", "-p", "no:cacheprovider", *extra],
-        cwd=REPO, capture_output=True, text=True, timeout=900,
-    )
-    assert report.exists(), done.stdout[-3000:] + done.stderr[-3000:]
-    return done.returncode, json.loads(report.read_text())
+    code, document = _load_main_job().run_target(target, ["-p", "no:cacheprovider", "-q", *extra], report,
+                                                  quiet=True)
+    assert report.exists(), f"{target}: no report written (exit {code})"
+    return code, document
 
 
-def records_of(document: dict) -> list[dict]:
-    tests = [t for issue in document["issues"].values() for t in issue["tests"]]
+def records_of(document: dict) -> dict[str, dict]:
+    tests = {t["nodeid"]: t for issue in document["issues"].values() for t in issue["tests"]}
     assert tests, "the suites collected no test"
     return tests
+
+
+def test_every_seed_test_is_there_with_its_tier():
+    tests = records_of(run_suites("demo-consolidated")[1])
+    per_issue: dict[str, dict[str, int]] = {}
+    for nodeid, test in tests.items():
+        issue = nodeid.split("/")[1]
+        per_issue.setdefault(issue, {}).setdefault(test["tier"], 0)
+        per_issue[issue][test["tier"]] += 1
+    assert per_issue["issue_960"] == {"unit": 10, "integration": 6, "staging": 1}  # the seed's three tables
+    assert set(per_issue) == {"issue_824", "issue_889", "issue_960", "issue_1036", "issue_1126"}
+    assert all(set(tiers) <= {"unit", "integration", "staging"} for tiers in per_issue.values())
+    assert sum(per_issue["issue_889"].values()) == 10
 
 
 def test_fragmented_every_check_xfails_with_a_violation_and_guards_pass():
     code, document = run_suites("demo-fragmented")
     assert code == 0
-    for test in records_of(document):
+    for nodeid, test in records_of(document).items():
         if test["guard"]:
             assert test["outcome"] == "passed", test
         else:
@@ -55,8 +70,7 @@ def test_fragmented_every_check_xfails_with_a_violation_and_guards_pass():
 def test_consolidated_everything_passes():
     code, document = run_suites("demo-consolidated")
     assert code == 0
-    for test in records_of(document):
-        assert test["outcome"] == "passed", test
+    assert {t["outcome"] for t in records_of(document).values()} == {"passed"}
     assert {i["verdict"] for i in document["issues"].values()} == {"holds"}
 
 
@@ -72,7 +86,8 @@ def test_a_status_that_contradicts_the_code_fails_every_check(target, flipped_to
     flips = tuple(f"--ssot-issue={n}={flipped_to}" for n in sorted(as_configured["issues"]))
     code, document = run_suites(target, *flips)
     assert code == pytest.ExitCode.TESTS_FAILED
-    for test in records_of(document):
+    assert set(records_of(document)) == set(records_of(as_configured))
+    for test in records_of(document).values():
         if test["guard"]:
             assert test["outcome"] == "passed", test
         else:
@@ -80,11 +95,69 @@ def test_a_status_that_contradicts_the_code_fails_every_check(target, flipped_to
     assert {i["verdict"] for i in document["issues"].values()} == {verdict}
 
 
+def test_the_suites_give_the_same_outcomes_under_xdist():
+    for target in ("demo-fragmented", "demo-consolidated"):
+        serial = records_of(run_suites(target)[1])
+        parallel = records_of(run_suites(target, "-n", "2")[1])
+        assert {n: (t["outcome"], t["effect"]) for n, t in parallel.items()} == \
+               {n: (t["outcome"], t["effect"]) for n, t in serial.items()}
+
+
+# Each XFAIL on fragmented names what it found: the test's name, then words its message must hold.
+CONCRETE_FINDINGS = {
+    "test_single_authoritative_get_websocket_manager_function": [
+        "Multiple different get_websocket_manager functions found", "chatapp.websocket_core.get_websocket_manager",
+        "chatapp.websocket_core.unified_manager.get_websocket_manager",
+        "chatapp.websocket_core.websocket_manager.get_websocket_manager"],
+    "test_websocket_manager_import_path_consistency": [
+        "functions imported from different modules", "chatapp.websocket_core.unified_manager"],
+    "test_websocket_manager_factory_no_redundant_implementations": [
+        "Too many redundant WebSocket manager implementations found: 9 (max acceptable: 3)",
+        "WebSocketManagerFactory", "LegacyWebSocketManagerAdapter", "WebSocketManagerAdapter"],
+    "test_multiple_import_paths_create_different_managers": [
+        "3 different managers", "chatapp.websocket_core.unified_manager:get_websocket_manager"],
+    "test_single_authoritative_websocket_manager_class": [
+        "found 2", "chatapp.websocket_core.websocket_manager_factory.WebSocketManager"],
+    "test_demo_user_001_duplication_pattern": [
+        "Multiple manager instances for user demo-user-001 - potential duplication",
+        "SSOT validation issues (non-blocking): ['Multiple manager instances for user demo-user-001"],
+    "test_demo_user_001_integration_duplication": [
+        "Multiple manager instances for user demo-user-001 - potential duplication", "2 managers"],
+    "test_staging_demo_user_001_violation_reproduction": [
+        "server logged: SSOT validation issues (non-blocking): Multiple manager instances for user demo-user-001"],
+    "test_null_user_context_creates_duplicate_managers": ["Null user context creates a new manager per call"],
+    "test_ssot_validation_enhancer_bypass": ["chatapp.websocket_core.ssot_validation_enhancer"],
+    "test_user_context_contamination": ["manager1.session_state is manager2.session_state"],
+    "test_concurrent_user_manager_creation_duplication": ["10 concurrent calls", "10 distinct"],
+    "test_import_path_ssot_compliance": ["13 import paths for WebSocketManager (must be fewer than 12)"],
+    "test_enum_mode_isolation_validation": ["manager1.mode is manager2.mode", "active_context"],
+    "test_manager_registry_isolation_validation": ["chatapp.websocket_core.unified_manager:get_websocket_manager"],
+    "test_direct_instantiation_prevention": ["chatapp.websocket_core.manager.WebSocketManager(user_context)"],
+    "test_only_one_websocket_manager_implementation_exists": ["found: 9 (max acceptable: 1)",
+                                                             "chatapp.agents.agent_registry.WebSocketManagerAdapter"],
+    "test_websocket_factory_creates_consistent_instances": ["LegacyWebSocketManagerAdapter",
+                                                           "UnifiedWebSocketManager"],
+    "test_all_5_websocket_events_delivered_consistently": [
+        "chatapp.websocket_core:get_websocket_manager: missing ['agent_thinking', 'tool_completed']"],
+    "test_concurrent_users_isolated_websocket_experiences": ["10 of 10 concurrent users not isolated",
+                                                            "ssot-1036-user-0009"],
+    "test_websocket_manager_factory_import_should_fail": [
+        "chatapp.websocket_core.websocket_manager_factory still imports", "still import deprecated"],
+    "test_create_websocket_manager_function_deprecated": ["WebSocketManagerFactory is still importable",
+                                                         "create_websocket_manager is still importable"],
+    "test_websocket_import_path_monitoring": ["chatapp.websocket_core.adapter_factory"],
+    "test_websocket_manager_connection_state_isolation": ["reports connected after only user"],
+}
+
+
 def test_violation_messages_name_the_concrete_findings():
     _, document = run_suites("demo-fragmented")
-    by_name = {t["nodeid"].rsplit("::", 1)[1]: t["violation"] for t in records_of(document) if t["violation"]}
-    functions = by_name["test_single_authoritative_get_websocket_manager_function"]
-    assert "Multiple different get_websocket_manager functions found" in functions
-    assert functions.count("chatapp.websocket_core") >= 3
-    implementations = by_name["test_websocket_manager_factory_no_redundant_implementations"]
-    assert "Too many redundant WebSocket manager implementations found: 9 (max acceptable: 3)" in implementations
+    messages = {}
+    for nodeid, test in records_of(document).items():
+        messages.setdefault(nodeid.rsplit("::", 1)[1], []).append(test["violation"] or "")
+    missing_tests = sorted(set(CONCRETE_FINDINGS) - set(messages))
+    assert not missing_tests
+    for name, words in CONCRETE_FINDINGS.items():
+        text = "\n".join(messages[name])
+        for word in words:
+            assert word in text, f"{name}: {word!r} not in its violation:\n{text}"
