@@ -1,0 +1,1 @@
+"""Bundled fail-first suite (pytest-ssot)."""
