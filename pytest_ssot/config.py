@@ -115,6 +115,8 @@ ROOT_KEYS: dict[str, Key] = {
         Key("tiers", "tier_list", None, "default tiers to run (overridden by --ssot-tier / SSOT_TIER)"),
         Key("staging_url", "str", None, "staging URL (overridden by --ssot-staging-url / SSOT_STAGING_URL)"),
         Key("report", "str", None, "JSON report path (overridden by --ssot-report / SSOT_REPORT)"),
+        Key("baseline", "str", None,
+            "ratchet baseline file, relative to pyproject.toml (overridden by --ssot-baseline / SSOT_BASELINE)"),
     )
 }
 
@@ -180,6 +182,8 @@ class SSOTConfig:
     known_targets: tuple[str, ...] = ()
     # a secret: kept out of repr, reports and logs
     staging_token: str | None = field(default=None, repr=False)
+    baseline_path: Path | None = None
+    baseline_update: bool = False
 
     def status_of(self, issue: int) -> str | None:
         return self.statuses.get(issue)
@@ -195,10 +199,12 @@ class CliValues:
     staging_url: str | None = None
     report: str | None = None
     staging_token: str | None = field(default=None, repr=False)
+    baseline: str | None = None
+    baseline_update: bool = False
 
     def any_given(self) -> bool:
         return bool(self.target or self.issues or self.tiers or self.staging_url or self.report
-                    or self.staging_token)
+                    or self.staging_token or self.baseline or self.baseline_update)
 
 
 # --------------------------------------------------------------------------- loading
@@ -313,6 +319,17 @@ class _Validator:
         tiers = self._tiers()
         staging_url = self._staging_url()
         report, _ = self._pick(self.cli.report, "SSOT_REPORT", "report", "--ssot-report")
+        baseline, baseline_origin = self._pick(self.cli.baseline, "SSOT_BASELINE", "baseline", "--ssot-baseline")
+        if baseline and baseline_origin.startswith(self._where("tool.ssot")):
+            baseline = str(self.base / baseline)  # in the file: relative to pyproject.toml
+        if (baseline or self.cli.baseline_update) and target is None:
+            self.problems.append(
+                f"{baseline_origin or '--ssot-baseline-update (command line)'}: a ratchet baseline is kept per "
+                "target, but no target is selected; fix: pass --ssot-target NAME or set target in [tool.ssot]"
+            )
+        if self.cli.baseline_update and not baseline:
+            self.problems.append("--ssot-baseline-update (command line): no baseline file to update; "
+                                 "fix: also pass --ssot-baseline PATH")
 
         if self.problems:
             raise ConfigError(self.problems)
@@ -325,6 +342,8 @@ class _Validator:
             report_path=Path(report) if report else None,
             known_targets=known,
             staging_token=self.cli.staging_token or self.environ.get("SSOT_STAGING_TOKEN") or None,
+            baseline_path=Path(baseline) if baseline else None,
+            baseline_update=self.cli.baseline_update,
         )
 
     def _pick(self, cli_value: str | None, env: str, key: str, option: str) -> tuple[str | None, str]:

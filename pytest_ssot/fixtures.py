@@ -15,7 +15,7 @@ import pytest_asyncio
 if TYPE_CHECKING:
     from pytest_ssot.config import SSOTConfig, Target
     from pytest_ssot.findings import ScanResult
-    from pytest_ssot.report import RunMetrics
+    from pytest_ssot.baseline import Recorder
 
 
 @pytest.fixture(scope="session")
@@ -52,16 +52,19 @@ def ssot_adapter(pytestconfig: pytest.Config, ssot_target: Target) -> Any:
 
 
 @pytest.fixture(scope="session")
-def ssot_record(pytestconfig: pytest.Config, ssot_config: SSOTConfig) -> RunMetrics:
+def ssot_record(pytestconfig: pytest.Config, ssot_config: SSOTConfig) -> Recorder:
     """Where tests put measurements for the report: ``add_samples`` and ``set_ratchet``.
 
     The values reach ``--ssot-report`` (merged across xdist workers): samples as
     distributions (the dashboard charts golden-path latency from them), ratchets
-    as counted findings compared against a baseline.
+    as counted findings; with ``--ssot-baseline`` a ratchet that rises fails the
+    test that recorded it.
     """
+    from pytest_ssot.baseline import Recorder
     from pytest_ssot.plugin import SESSION_PLUGIN_NAME
 
-    return pytestconfig.pluginmanager.get_plugin(SESSION_PLUGIN_NAME).metrics
+    session = pytestconfig.pluginmanager.get_plugin(SESSION_PLUGIN_NAME)
+    return Recorder(session.metrics, session.baseline)
 
 
 @pytest.fixture

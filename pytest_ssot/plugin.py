@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from _pytest.reports import TestReport
     from _pytest.runner import CallInfo
 
@@ -50,6 +52,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--ssot-staging-token", metavar="TOKEN",
                     help="bearer token for the staging tier (env SSOT_STAGING_TOKEN; default: the target's "
                          "token function); never printed or reported")
+    group.addoption("--ssot-baseline", metavar="PATH",
+                    help="ratchet baseline (JSON): a count that rises above it fails its test (env SSOT_BASELINE)")
+    group.addoption("--ssot-baseline-update", action="store_true", default=False,
+                    help="write counts that fell (and new ratchets) back to --ssot-baseline; never a rise")
     group.addoption("--ssot-report", metavar="PATH",
                     help="write the per-issue results as JSON to PATH (env SSOT_REPORT)")
 
@@ -84,6 +90,8 @@ def _load_settings(config: pytest.Config) -> SSOTConfig | None:
         staging_url=config.getoption("ssot_staging_url"),
         report=config.getoption("ssot_report"),
         staging_token=config.getoption("ssot_staging_token"),
+        baseline=config.getoption("ssot_baseline"),
+        baseline_update=config.getoption("ssot_baseline_update"),
     )
     return load_config(pyproject_for(config.rootpath, config.inipath), cli, os.environ)
 
@@ -108,6 +116,12 @@ class SSOTSession:
         self.settings = settings
         self.outcomes = TestOutcomes()
         self.metrics = RunMetrics()
+        self.baseline = None
+        if settings.baseline_path is not None and settings.target is not None:
+            from pytest_ssot.baseline import load_baseline
+
+            self.baseline = load_baseline(self._invocation_path(settings.baseline_path), settings.target.name,
+                                          must_exist=not settings.baseline_update)
         self.marks: dict[str, IssueMark] = {}
         self.is_worker = hasattr(config, "workerinput")
 
@@ -201,14 +215,27 @@ class SSOTSession:
         if path is not None:
             from pytest_ssot.report import write_report
 
-            # relative to where pytest was invoked, like --junitxml, even if a test chdir'ed
-            write_report(self.config.invocation_params.dir / path, self.document())
+            write_report(self._invocation_path(path), self.document())
+        if self.settings.baseline_update and self.settings.baseline_path is not None:
+            from pytest_ssot.baseline import write_lowered
+
+            self.baseline_written = write_lowered(self._invocation_path(self.settings.baseline_path),
+                                                  self.settings.target.name, self.document()["ratchets"])
+
+    def _invocation_path(self, path: Path) -> Path:
+        """Relative to where pytest was invoked, like --junitxml, even if a test chdir'ed."""
+        return self.config.invocation_params.dir / path
 
     def document(self) -> dict[str, Any]:
         from pytest_ssot.report import build_report
 
         target = self.settings.target.name if self.settings.target else None
-        return build_report(target, self.settings.statuses, self.outcomes.records, self.metrics)
+        document = build_report(target, self.settings.statuses, self.outcomes.records, self.metrics)
+        if self.baseline is not None:
+            from pytest_ssot.baseline import annotate
+
+            document["ratchets"] = annotate(document["ratchets"], self.baseline)
+        return document
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.is_worker:
@@ -222,6 +249,12 @@ class SSOTSession:
         terminalreporter.write_sep("=", f"SSOT issues ({target})")
         for line in table_lines(document):
             terminalreporter.write_line(line)
+        for name, ratchet in document["ratchets"].items():
+            if ratchet.get("change") in ("rise", "fall"):
+                terminalreporter.write_line(f"ratchet {name}: {ratchet['count']} (baseline {ratchet['baseline']}, "
+                                            f"{ratchet['change']})")
+        for change in getattr(self, "baseline_written", []):
+            terminalreporter.write_line(f"baseline {change.name}: written {change.count} (was {change.baseline})")
         if self.settings.report_path is not None:
             terminalreporter.write_line(f"ssot report written to {self.settings.report_path}")
 

@@ -58,3 +58,11 @@ def test_every_public_name_is_documented_and_importable():
             continue
         assert getattr(pytest_ssot, name) is not None
         assert f"`{name}" in README, name
+
+
+def test_every_cli_subcommand_is_documented():
+    from pytest_ssot.cli import COMMANDS
+
+    assert COMMANDS
+    for name in COMMANDS:
+        assert f"ssot {name}" in README, name
