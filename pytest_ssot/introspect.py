@@ -209,7 +209,10 @@ def scan_modules(
 
     Returns one :class:`Definition` per distinct object: classes whose name
     matches ``class_pattern`` and functions bound under (or defined as) one of
-    ``functions``. Importing nothing, it sees only what is loaded; use
+    ``functions``; with ``nested`` (the default) also classes and methods
+    defined inside the classes of those modules, matched by the name they are
+    reachable under. Modules that cannot hold a match are ruled out in bulk
+    (:mod:`pytest_ssot.prefilter`) before any per-value Python loop. Importing nothing, it sees only what is loaded; use
     :func:`pytest_ssot.runtime.scan_runtime` for the whole package.
     """
     started = time.perf_counter()
