@@ -116,7 +116,7 @@ class StaticScanner(Resolver):
         try:
             st = os.fstat(fd)
             data = os.read(fd, st.st_size + 1)
-            if len(data) > st.st_size:  # grew since fstat: read it all
+            if len(data) != st.st_size:  # a short read, or the file changed since fstat: read to the end
                 chunks = [data]
                 while chunk := os.read(fd, 1 << 20):
                     chunks.append(chunk)

@@ -45,9 +45,9 @@ class SummaryCache:
     def get(self, path: str, stamp: tuple[int, int]) -> dict[str, Any] | None:
         """The entry for ``path`` if it was made for this version of the file."""
         entry = self.entries.get(path)
-        if type(entry) is dict and entry.get("stamp") == list(stamp):  # a foreign/garbled entry is a miss
+        if type(entry) is dict and entry.get("stamp") == list(stamp) and _well_formed(entry):
             return entry
-        return None
+        return None  # absent, stale, or foreign/garbled: a miss, never a crash
 
     def put(self, path: str, stamp: tuple[int, int], **values: Any) -> None:
         """Record ``values`` for this version of ``path`` (kept in memory until :meth:`save`)."""
@@ -72,3 +72,13 @@ class SummaryCache:
                 os.unlink(tmp)
             raise
         self.dirty = False
+
+
+def _well_formed(entry: dict[str, Any]) -> bool:
+    """The shapes the scanner reads: summary dict|None, skip list, error [line, message]|None."""
+    summary, skip, error = entry.get("summary"), entry.get("skip", []), entry.get("error")
+    return (
+        (summary is None or type(summary) is dict)
+        and type(skip) is list
+        and (error is None or (type(error) is list and len(error) == 2))
+    )

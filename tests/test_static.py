@@ -165,6 +165,19 @@ def test_cache_file_is_replaced_atomically_and_survives_garbage(tmp_path):
     assert [p.name for p in cache_dir.iterdir()] == [cache.path.name]  # no temp file left behind
 
 
+def test_foreign_cache_entries_are_misses_not_crashes(tmp_path):
+    write(tmp_path, "p/__init__.py", "")
+    write(tmp_path, "p/a.py", "def get_websocket_manager():\n    pass\n")
+    cache_dir = tmp_path / "cache"
+    scan_static(tmp_path, "p", cache_dir=cache_dir)
+    cache = SummaryCache(cache_dir)
+    data = {path: {"stamp": entry["stamp"], "summary": "junk", "skip": 3} for path, entry in cache.entries.items()}
+    data["/elsewhere.py"] = 5
+    cache.path.write_text(json.dumps(data))
+    again = scan_static(tmp_path, "p", cache_dir=cache_dir)
+    assert [d.dotted for d in again.functions] == ["p.a.get_websocket_manager"]
+
+
 def test_importers_of_a_deprecated_module():
     sites = find_importers(FIXTURES / "frag", ["fragpkg.websocket_manager_factory"])
     assert [(s.importer, s.line) for s in sites] == [("fragpkg.sub.user", 1), ("fragpkg.sub.user", 5)]
