@@ -29,7 +29,7 @@ wanted="$(cat "$ROOT/pyproject.toml" "$ROOT/scripts/bootstrap.sh" | cksum | cut 
 if [ "$(cat "$stamp" 2>/dev/null || true)" != "$wanted" ]; then
   echo "installing pytest-ssot and its dependencies into $VENV" >&2
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT" >&2
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT[test]" >&2
   echo "$wanted" > "$stamp"
 fi
 PY="$VENV/bin/python"
