@@ -212,15 +212,20 @@ def probe_import(
     """Import ``module`` in a fresh interpreter with ``root`` first on sys.path."""
     root_path = _check_root(root)
     run = run_child(_IMPORT_CHILD, [root_path, module], python=python, cwd=root_path, timeout=timeout)
+    return _probe_result(module, run, timeout, python, f"no result within {timeout:g}s")
+
+
+def _probe_result(name: str, run: ChildRun, timeout: float, python: str | None, timed_out: str) -> ProbeResult:
+    """A probe child's run as a result: its report, or a timeout, or a child that died silently."""
     version = interpreter_version(python)
     if run.timed_out:
-        return ProbeResult(module, TIMEOUT, "TimeoutError", f"no result within {timeout:g}s",
+        return ProbeResult(name, TIMEOUT, "TimeoutError", timed_out,
                            seconds=run.seconds, timeout=timeout, python=version, detail=run.stderr[-2000:])
     if run.payload is None:
-        return ProbeResult(module, OTHER_ERROR, "ChildExited",
+        return ProbeResult(name, OTHER_ERROR, "ChildExited",
                            f"child exited with code {run.returncode} without a result",
                            seconds=run.seconds, timeout=timeout, python=version, detail=run.stderr[-2000:])
-    return ProbeResult(module=module, seconds=run.seconds, timeout=timeout, python=version, **run.payload)
+    return ProbeResult(module=name, seconds=run.seconds, timeout=timeout, python=version, **run.payload)
 
 
 _CALL_CHILD = (
@@ -269,15 +274,7 @@ def probe_factory_call(
     root_path = _check_root(root)
     run = run_child(_CALL_CHILD, [root_path, factory, user_context or "", user_id],
                     python=python, cwd=root_path, timeout=timeout)
-    version = interpreter_version(python)
-    if run.timed_out:
-        return ProbeResult(factory, TIMEOUT, "TimeoutError", f"{factory}() did not return within {timeout:g}s",
-                           seconds=run.seconds, timeout=timeout, python=version, detail=run.stderr[-2000:])
-    if run.payload is None:
-        return ProbeResult(factory, OTHER_ERROR, "ChildExited",
-                           f"child exited with code {run.returncode} without a result",
-                           seconds=run.seconds, timeout=timeout, python=version, detail=run.stderr[-2000:])
-    return ProbeResult(module=factory, seconds=run.seconds, timeout=timeout, python=version, **run.payload)
+    return _probe_result(factory, run, timeout, python, f"{factory}() did not return within {timeout:g}s")
 
 
 _VERSIONS: dict[str, str] = {}
