@@ -67,7 +67,10 @@ class NameTest:
                 joined = "\0".join(names).lower()
             except TypeError:  # a non-str key somewhere
                 joined = None
-            if joined is not None:
+            if joined is not None and joined.count("\0") == len(names) - 1:  # else a NUL in a name
+                if not joined.isascii():  # "ſ" matches "s" under IGNORECASE, but lowers to itself
+                    if any(self.class_name_matches(n) for n in names if not n.isascii()):
+                        return True
                 first, rest = self.words[0], self.words[1:]
                 at = joined.find(first)
                 while at >= 0:
@@ -111,7 +114,27 @@ def bindings_may_hit(test: NameTest, namespaces: Sequence[dict[str, Any]]) -> bo
 
 
 def all_classes() -> list[type]:
-    """Every class alive in this interpreter, found through ``type.__subclasses__``."""
+    """Every class alive in this interpreter, through ``type.__subclasses__`` (repeats possible).
+
+    A class with several bases is listed once per base; removing repeats costs
+    more than the repeats do, unless a hierarchy of many diamonds makes them
+    blow up, which the deduplicating walk then handles.
+    """
+    found: list[type] = [object]
+    level: list[type] = [object]
+    while level:
+        level = list(chain.from_iterable(map(_SUBCLASSES, level)))
+        found += level
+        if len(found) > _REPEAT_LIMIT:
+            return _all_classes_once()
+    return found
+
+
+_REPEAT_LIMIT = 200_000
+
+
+def _all_classes_once() -> list[type]:
+    """:func:`all_classes` without repeats: each class expanded once."""
     seen: dict[int, type] = {id(object): object}
     level: list[type] = [object]
     while level:
@@ -136,7 +159,15 @@ def nested_may_hit(test: NameTest) -> bool:
     classes = all_classes()
     if test.functions and test.any_key_in(list(filter(None, map(TYPE_DICT.__get__, classes)))):
         return True
-    qualnames = list(map(TYPE_QUALNAME.__get__, classes))
-    dotted = list(compress(qualnames, map(str.__contains__, qualnames, repeat("."))))
-    tails = [".".join(parts[i:]) for parts in map(str.split, dotted, repeat(".")) for i in range(1, len(parts))]
+    qualnames = list(map(TYPE_QUALNAME.__get__, classes))  # str (or a subclass): the setter checks
+    joined = "\0".join(qualnames)
+    if joined.count("\0") != len(qualnames) - 1:  # a NUL inside a qualname: split them one by one
+        tails = [q[i + 1 :] for q in qualnames for i, ch in enumerate(q) if ch == "."]
+        return bool(tails) and test.names_may_match(tails)
+    tails = []
+    at = joined.find(".")
+    while at >= 0:  # one step per dot: only nested (and local) classes have dots
+        end = joined.find("\0", at)
+        tails.append(joined[at + 1 : len(joined) if end < 0 else end])
+        at = joined.find(".", at + 1)
     return bool(tails) and test.names_may_match(tails)

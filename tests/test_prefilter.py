@@ -38,6 +38,10 @@ CASES = {
         "classes",
     ),
     "method": ("class Holder:\n    def get_websocket_manager(self):\n        return 1\n", "functions"),
+    "a name that matches only under IGNORECASE folding": (
+        "Plain = type('Web\\u017focketManager', (), {})\n",
+        "classes",
+    ),
 }
 
 
