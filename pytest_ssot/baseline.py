@@ -11,8 +11,6 @@ baseline, naming the new items; a fall passes and is reported, and
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from pytest_ssot.report import RunMetrics
+from pytest_ssot.report import RunMetrics, write_report
 
 SCHEMA_VERSION = 1
 
@@ -134,10 +132,5 @@ def write_lowered(path: Path, target: str, ratchets: Mapping[str, Mapping[str, A
             current[name] = {"count": change.count, "items": sorted(entry["items"])}
             written.append(change)
     if written:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".ssot-baseline-", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, indent=2, sort_keys=True)
-            handle.write("\n")
-        os.replace(tmp, path)
+        write_report(path, document)  # atomic: a CI job never reads half a baseline
     return written
