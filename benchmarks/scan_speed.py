@@ -10,8 +10,9 @@ given as arguments), in one run:
   ``~/.cache/pytest-ssot-bench/grimp`` (reused on later runs, never the project's
   environment); ``--grimp-path DIR`` names another folder. Without PyPI the
   benchmark says grimp is unavailable and goes on;
-* ssot cold   - ``scan_static`` with an empty cache dir, writing it (best of 3,
-  like grimp's);
+* ssot cold   - ``scan_static`` with an empty cache dir, writing it; timed in
+  rounds alternating with grimp cold (best of 3 each), so a load spike on the
+  shared machine cannot favour either;
 * ssot warm   - the same again, cache filled.
 
 Goals: cold <= 0.10x the parse floor and no slower than grimp cold; warm <= 0.02x.
@@ -104,11 +105,7 @@ def top_level_packages(root: Path) -> list[str]:
                   if (p / "__init__.py").is_file() and p.name.isidentifier() and p.name != "site-packages")
 
 
-def grimp_cold(root: Path, grimp_path: str | None) -> tuple[float | None, str]:
-    """Time grimp.build_graph over the tree's packages in a child (its own sys.path)."""
-    if grimp_path is None:
-        return None, "not installed"
-    code = r"""
+_GRIMP_CHILD = r"""
 import sys, time, json
 sys.path.insert(0, sys.argv[1])
 if sys.argv[2]:
@@ -122,23 +119,46 @@ for p in list(packages):  # untimed: drop packages grimp cannot build (bad encod
     except Exception:
         packages.remove(p)
         dropped.append(p)
-best = float("inf")
-for _ in range(3):  # best of 3, like the ssot cold runs
+print(json.dumps(dict(ready=True, dropped=dropped)), flush=True)
+for _line in sys.stdin:  # one timed cold build per line the parent sends
     started = time.perf_counter()
     graph = grimp.build_graph(*packages, cache_dir=None)
-    best = min(best, time.perf_counter() - started)
-print(json.dumps(dict(seconds=best, modules=len(graph.modules), dropped=dropped)))
+    print(json.dumps(dict(seconds=time.perf_counter() - started, modules=len(graph.modules))), flush=True)
 """
-    packages = top_level_packages(root)
-    proc = subprocess.run([sys.executable, "-B", "-c", code, str(root), grimp_path or "", json.dumps(packages)],
-                          capture_output=True, text=True, cwd=tempfile.gettempdir())
-    if proc.returncode or not proc.stdout.strip():
-        return None, (proc.stderr.strip().splitlines() or ["grimp not available"])[-1]
-    data = json.loads(proc.stdout.strip().splitlines()[-1])
-    note = f"{data['modules']} modules of {len(packages) - len(data['dropped'])} packages"
-    if data["dropped"]:
-        note += f", dropped {data['dropped']}"
-    return data["seconds"], note
+
+
+class GrimpChild:
+    """grimp in a child with its own sys.path, timing one cold ``build_graph`` per :meth:`run`."""
+
+    def __init__(self, root: Path, grimp_path: str) -> None:
+        self.packages = top_level_packages(root)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-B", "-c", _GRIMP_CHILD, str(root), grimp_path, json.dumps(self.packages)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=tempfile.gettempdir(),
+        )
+        line = self.proc.stdout.readline()
+        if not line:
+            self.close()
+            raise RuntimeError((self.proc.stderr.read().strip().splitlines() or ["grimp not available"])[-1])
+        self.dropped = json.loads(line)["dropped"]
+        self.modules = 0
+
+    def run(self) -> float:
+        self.proc.stdin.write("go\n")
+        self.proc.stdin.flush()
+        data = json.loads(self.proc.stdout.readline())
+        self.modules = data["modules"]
+        return data["seconds"]
+
+    def note(self) -> str:
+        text = f"{self.modules} modules of {len(self.packages) - len(self.dropped)} packages"
+        return text + (f", dropped {self.dropped}" if self.dropped else "")
+
+    def close(self) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        self.proc.wait(timeout=60)
 
 
 def bench_tree(root: Path, grimp_path: str | None) -> None:
@@ -146,12 +166,26 @@ def bench_tree(root: Path, grimp_path: str | None) -> None:
     print(f"\n== static scan of {root} ({len(files)} files)")
     t_read, nbytes = timed(lambda: read_floor(files))
     t_parse, _ = timed(lambda: parse_floor(files))
-    t_grimp, grimp_note = grimp_cold(root, grimp_path)
-    t_cold = float("inf")
-    for _ in range(3):  # best of 3, each with a fresh (empty) cache dir, cache write included
-        with tempfile.TemporaryDirectory() as cache:
-            t, cold = timed(lambda: scan_static(root, None, cache_dir=cache))
-            t_cold = min(t_cold, t)
+    grimp, grimp_note = None, "not installed"
+    if grimp_path is not None:
+        try:
+            grimp = GrimpChild(root, grimp_path)
+        except (OSError, RuntimeError, ValueError) as exc:
+            grimp_note = str(exc)
+    t_grimp = t_cold = float("inf")
+    try:
+        for _ in range(3):  # rounds of grimp cold then ssot cold (fresh cache dir, written): best of 3 each
+            if grimp is not None:
+                t_grimp = min(t_grimp, grimp.run())
+            with tempfile.TemporaryDirectory() as cache:
+                t, cold = timed(lambda: scan_static(root, None, cache_dir=cache))
+                t_cold = min(t_cold, t)
+    finally:
+        if grimp is not None:
+            grimp_note = grimp.note()
+            grimp.close()
+    if grimp is None:
+        t_grimp = None
     with tempfile.TemporaryDirectory() as cache:
         scan_static(root, None, cache_dir=cache)
         t_warm, warm = timed(lambda: scan_static(root, None, cache_dir=cache), repeat=3)
