@@ -10,6 +10,12 @@ argument, dict membership, and C descriptors read off ``type`` and
 
 Every test here may say "maybe" wrongly, never "no" wrongly: a "maybe" only
 sends the modules concerned to the exact walk in :mod:`pytest_ssot.introspect`.
+
+Nothing is cached between scans. A verdict keyed by ``id(module)`` and the
+namespace's length goes stale silently (a rebound name, a reassigned
+``__name__`` or ``__code__``), and checking that it did not costs about as
+much as deciding afresh; besides, a scan runs once per child interpreter, so
+such a cache would only ever speed up a benchmark that repeats it.
 """
 
 from __future__ import annotations
