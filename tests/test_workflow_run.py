@@ -124,7 +124,9 @@ def _essence(document: dict) -> dict:
         "issues": {n: {"status": i["status"], "verdict": i["verdict"], "counts": i["counts"],
                        "tests": [(t["nodeid"], t["tier"], t["guard"], t["outcome"], t["effect"]) for t in i["tests"]]}
                    for n, i in document["issues"].items()},
-        "samples": {k: len(v) for k, v in document["samples"].items()},
+        # how many latency samples a run yields depends on which users got their own final
+        # event, which the fragmented backend's leak decides anew each run: compare names here
+        "samples": sorted(document["samples"]),
         "ratchets": document["ratchets"],
     }
 
@@ -137,3 +139,6 @@ def test_merged_verdicts_equal_a_single_full_run(ci, target):
     expected = "confirmed" if target == "demo-fragmented" else "holds"
     assert {i["verdict"] for i in full["issues"].values()} == {expected}
     assert _essence(merged["targets"][target]) == _essence(full)
+    if target == "demo-consolidated":  # every user gets its own events: the counts are deterministic
+        assert {k: len(v) for k, v in merged["targets"][target]["samples"].items()} == \
+               {k: len(v) for k, v in full["samples"].items()}
