@@ -17,9 +17,10 @@ from typing import Any
 
 from pytest_ssot.config import Target
 from pytest_ssot.locate import split_reference
+from pytest_ssot.violation import SSOTSetupError
 
 
-class TargetSetupError(RuntimeError):
+class TargetSetupError(SSOTSetupError, RuntimeError):
     """The target configuration lacks something a test needs, or it does not load.
 
     Deliberately not an SSOTViolation: a broken setup must never pass for a

@@ -28,10 +28,10 @@ from pytest_ssot.probes import (
     TIMEOUT,
     ProbeResult,
 )
-from pytest_ssot.violation import SSOTViolation
+from pytest_ssot.violation import SSOTSetupError, SSOTViolation
 
 
-class ProbeError(RuntimeError):
+class ProbeError(SSOTSetupError, RuntimeError):
     """A probe ended in an outcome that is neither a pass nor a violation."""
 
     def __init__(self, message: str, result: ProbeResult) -> None:
@@ -156,7 +156,11 @@ def assert_not_importable(result: ProbeResult, accept_import_error: bool = True)
         return
     if result.outcome == IMPORTED:
         _raise(f"SSOT VIOLATION: deprecated module {result.module} still imports ({result.seconds:.2f}s)", [result])
-    _probe_problem(result, accept_import_error)
+    if result.outcome == OTHER_ERROR and accept_import_error and result.error_type in _IMPORT_ERRORS:
+        return
+    # a hang, a cycle or a crash says the module is there but broken - not whether it is gone
+    raise ProbeError(f"cannot judge whether {result.module} is gone: {result.outcome} "
+                     f"({result.error_type}: {result.message})\n{result.detail}", result)
 
 
 def assert_importable(result: ProbeResult) -> None:
@@ -165,10 +169,10 @@ def assert_importable(result: ProbeResult) -> None:
         return
     if result.outcome == MODULE_NOT_FOUND:
         _raise(f"SSOT VIOLATION: canonical module {result.module} does not exist ({result.message})", [result])
-    _probe_problem(result, accept_import_error=False)
+    _probe_problem(result)
 
 
-def _probe_problem(result: ProbeResult, accept_import_error: bool) -> None:
+def _probe_problem(result: ProbeResult) -> None:
     if result.outcome == CIRCULAR_IMPORT:
         _raise(
             f"SSOT VIOLATION: circular import while importing {result.module}: "
@@ -181,8 +185,6 @@ def _probe_problem(result: ProbeResult, accept_import_error: bool) -> None:
             f"{result.timeout:g}s limit (child process killed)",
             [result],
         )
-    if result.outcome == OTHER_ERROR and accept_import_error and result.error_type in _IMPORT_ERRORS:
-        return
     raise ProbeError(
         f"cannot judge {result.module}: import failed with {result.error_type}: {result.message}\n{result.detail}",
         result,

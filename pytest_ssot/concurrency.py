@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_ssot.instances import read_attr_path, user_label
-from pytest_ssot.violation import SSOTViolation
+from pytest_ssot.violation import SSOTSetupError, SSOTViolation
 
 __all__ = [
     "MAX_CALLS",
@@ -43,7 +43,7 @@ MAX_CALLS = 1000
 MODES = ("asyncio", "threads")
 
 
-class ConcurrencyError(RuntimeError):
+class ConcurrencyError(SSOTSetupError, RuntimeError):
     """A concurrent call raised: the harness cannot judge duplicates from a crash."""
 
 

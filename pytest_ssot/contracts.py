@@ -26,14 +26,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from pytest_ssot.instances import read_attr_path, user_label
-from pytest_ssot.violation import SSOTViolation
+from pytest_ssot.violation import SSOTSetupError, SSOTViolation
 
 __all__ = ["ContractError", "FactoryContract", "DEFAULT_USERS"]
 
 DEFAULT_USERS = ("demo-user-001", "demo-user-002")
 
 
-class ContractError(RuntimeError):
+class ContractError(SSOTSetupError, RuntimeError):
     """The factory or class does not behave as the target's configuration documents."""
 
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from types import CodeType, FrameType, TracebackType
 from typing import Any
 
-from pytest_ssot.violation import SSOTViolation
+from pytest_ssot.violation import SSOTSetupError, SSOTViolation
 
 __all__ = [
     "InstanceTracker",
@@ -50,7 +50,7 @@ _MISSING = object()  # "the class had no such entry in its own __dict__"
 _UNHOOKED = object()  # "no late-subclass hook was installed on this class"
 
 
-class TrackingError(TypeError):
+class TrackingError(SSOTSetupError, TypeError):
     """A class cannot be tracked (e.g. a built-in type whose ``__init__`` cannot be set).
 
     Not an SSOTViolation: a tracker that could not be installed found nothing.

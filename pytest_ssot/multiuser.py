@@ -187,9 +187,14 @@ async def run_users(url: str, count: int, tokens: Callable[[str], str], *, proto
             complete = True
         except asyncio.TimeoutError:
             pass
+        dropped = [c for c in clients if c.closed_with is not None]
+        if dropped:  # the server hung up mid-run: what it would have sent cannot be judged
+            raise HarnessError(f"{len(dropped)} of {count} connections closed by the server mid-run; first: "
+                               f"user {dropped[0].user_id} ({' '.join(map(str, dropped[0].closed_with))})")
+        if not complete and not any(r.events() for r in runs):
+            raise HarnessError(f"no user received any event within {timeout} s: the server did not answer")
         thread_of = dict(zip(clients, thread_ids))
-        await _all([c for c in clients if c.closed_with is None], lambda c: c.barrier(thread_of[c]),
-                   connect_timeout, "drain")
+        await _all(clients, lambda c: c.barrier(thread_of[c]), connect_timeout, "drain")
         seconds = time.perf_counter() - started
     finally:
         await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)

@@ -175,11 +175,17 @@ class SSOTSession:
         self, item: pytest.Item, call: CallInfo[None]
     ) -> Generator[None, TestReport, TestReport]:
         report = yield
+        from pytest_ssot.violation import SSOTSetupError, is_violation, violation_text
+
+        if call.excinfo is not None and isinstance(call.excinfo.value, SSOTSetupError) \
+                and self.config.option.tbstyle not in ("long", "native"):
+            # a check that could not run: one line saying what and how to fix it, not the plugin's insides
+            error = call.excinfo.value
+            report.longrepr = f"{type(error).__name__}: {error}"
         mark = item.stash.get(mark_key, None)
         if mark is None:
             return report
         from pytest_ssot.outcomes import apply_fail_first
-        from pytest_ssot.violation import is_violation, violation_text
 
         violation = None
         if call.when == "call" and call.excinfo is not None and is_violation(call.excinfo.value):

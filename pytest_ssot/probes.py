@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+from pytest_ssot.violation import SSOTSetupError
+
 IMPORTED = "imported"
 MODULE_NOT_FOUND = "module_not_found"
 OTHER_ERROR = "other_error"
@@ -39,7 +41,7 @@ _MARKER = "\n@@pytest-ssot-result@@"
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 
 
-class ProbeSetupError(ValueError):
+class ProbeSetupError(SSOTSetupError, ValueError):
     """The probe could not be set up (no such interpreter, no such root).
 
     Deliberately not an SSOTViolation: a broken setup must never read as a
@@ -47,7 +49,7 @@ class ProbeSetupError(ValueError):
     """
 
 
-class ChildError(RuntimeError):
+class ChildError(SSOTSetupError, RuntimeError):
     """A child interpreter died without reporting a result."""
 
 

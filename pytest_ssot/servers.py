@@ -31,13 +31,14 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
+from pytest_ssot.violation import SSOTSetupError
 
 START_TIMEOUT = 20.0
 LOOPBACK = ("127.0.0.1", "::1")
 SERVE_APP = Path(__file__).with_name("serve_app.py")
 
 
-class ServerStartError(RuntimeError):
+class ServerStartError(SSOTSetupError, RuntimeError):
     """The server did not come up: a broken setup, never a violation."""
 
 

@@ -10,7 +10,6 @@ never appears in that line, in a repr, or in a log.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from pytest_ssot.websocket import EventClient, HarnessError

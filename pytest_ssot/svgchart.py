@@ -75,7 +75,7 @@ def latency_svg(seconds: Sequence[float], title: str = "latency to agent_complet
         f'<svg class="latency-chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="{escape(label)}">',
         f"<title>{escape(label)}</title>",
-        f'<g class="grid">' + "".join(
+        '<g class="grid">' + "".join(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(t):.1f}" y2="{y(t):.1f}"/>' for t in y_ticks
         ) + "</g>",
         '<g class="bars">',

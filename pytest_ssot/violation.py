@@ -27,6 +27,14 @@ class SSOTViolation(AssertionError):
         return self.message
 
 
+class SSOTSetupError(Exception):
+    """A check could not run: bad target configuration, a harness that failed, a broken probe.
+
+    Never a violation, under any issue status: the plugin reports it as a
+    failure or error in one line. Every such error of pytest-ssot derives from it.
+    """
+
+
 def is_violation(exc: BaseException | None) -> bool:
     """True if ``exc`` is an SSOTViolation, or a group made only of them."""
     if exc is None:

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_ssot.protocol import ChatProtocol
-from pytest_ssot.violation import SSOTViolation
+from pytest_ssot.violation import SSOTSetupError, SSOTViolation
 
 DEFAULT_TIMEOUT = 10.0
 
 
-class HarnessError(RuntimeError):
+class HarnessError(SSOTSetupError, RuntimeError):
     """The harness could not do its job (connect, authenticate, get a reply in time).
 
     Deliberately not an AssertionError: a broken harness must never count as a
@@ -237,14 +237,17 @@ class EventClient:
     async def collect(self, run: Run, timeout: float | None = None) -> Run:
         """Wait until the run's own final event arrives or ``timeout`` passes; the run either way.
 
-        A run that never completes is a finding (events missing), not a harness error.
+        A run that never completes is a finding (events missing: a misrouting
+        server sends them to another connection), not a harness error - unless
+        the server dropped the connection: then what it would have sent cannot be
+        judged, and the :class:`HarnessError` says so (never a confirmed violation).
         """
         protocol = self.protocol
         start = run.frames.start if isinstance(run.frames, _FramesFrom) else 0
         try:
             await self.wait_for(lambda f: protocol.kind(f) == protocol.final_event and run._own(f),
                                 start=start, timeout=timeout, what="events", errors_end=False)
-        except (asyncio.TimeoutError, HarnessError):
+        except asyncio.TimeoutError:
             pass
         run.frames = list(run.frames)  # freeze
         return run

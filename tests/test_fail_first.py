@@ -194,3 +194,20 @@ def test_unmarked_tests_are_untouched_when_configured(pytester):
     result = run(pytester, "def test_plain(): assert False\n", "--ssot-issue=824=open")
     result.assert_outcomes(failed=1)
     assert "SSOT issues" not in result.stdout.str()
+
+
+def test_a_setup_problem_is_one_line_and_never_xfail(pytester):
+    source = """
+import pytest
+from pytest_ssot.adapter import TargetSetupError
+
+@pytest.mark.ssot_issue(824)
+def test_check():
+    raise TargetSetupError("target 'x' has no 'factory'; add factory = \\"module:attr\\"")
+"""
+    result = run(pytester, source, "--ssot-issue=824=open")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["TargetSetupError: target 'x' has no 'factory'; add factory = *"])
+    assert "Traceback" not in result.stdout.str() and "raise TargetSetupError" not in result.stdout.str()
+    long = run(pytester, source, "--ssot-issue=824=open", "--tb=long")
+    assert "raise TargetSetupError" in long.stdout.str()

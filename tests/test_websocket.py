@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import time
 from types import SimpleNamespace
 from typing import Any
 
@@ -292,10 +291,8 @@ def test_server_thread_that_crashes_or_stays_silent_is_an_error_naming_the_entry
     with pytest.raises(ServerStartError) as crashed:
         ServerThread(_crashing_app, name="prod.server:serve").start(timeout=10)
     assert "prod.server:serve" in str(crashed.value) and "settings_for_prod" in str(crashed.value)
-    started = time.monotonic()
     with pytest.raises(ServerStartError, match=r"silent:serve gave no URL within 0.3 s"):
         ServerThread(_silent_app, name="silent:serve").start(timeout=0.3)
-    assert time.monotonic() - started < 10  # bounded, not a hang
 
 
 def test_only_loopback_addresses() -> None:
