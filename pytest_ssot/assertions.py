@@ -31,6 +31,14 @@ from pytest_ssot.probes import (
 from pytest_ssot.violation import SSOTSetupError, SSOTViolation
 
 
+class EmptyScanError(SSOTSetupError, LookupError):
+    """The scan found nothing to judge: a wrong package, root, pattern or name.
+
+    A check that passes (or fails) on an empty scan says nothing about the code,
+    so zero findings where one is expected is a setup error, not a verdict.
+    """
+
+
 class ProbeError(SSOTSetupError, RuntimeError):
     """A probe ended in an outcome that is neither a pass nor a violation."""
 
@@ -51,14 +59,15 @@ def _raise(message: str, findings: Sequence[object]) -> None:
 def assert_single_function(result: ScanResult, name: str = "get_websocket_manager") -> Definition:
     """Exactly one implementation of ``name``; shims that delegate to it are fine.
 
-    Returns the one implementation. Zero is a violation too: the check would
-    otherwise pass on a scan that looked in the wrong place.
+    Returns the one implementation. Zero is an :class:`EmptyScanError`: the scan
+    looked in the wrong place (or for the wrong name), which says nothing either way.
     """
     found = result.implementations(name)
     if len(found) == 1:
         return found[0]
     if not found:
-        _raise(f"SSOT VIOLATION: no {name} function found in {result.package or 'the scanned modules'}", [])
+        raise EmptyScanError(f"no {name} function found in {result.package or 'the scanned modules'}; "
+                             "check the target's package, root and function_name")
     _raise(f"SSOT VIOLATION: Multiple different {name} functions found:\n{_lines(found)}", found)
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -93,9 +102,11 @@ def assert_max_implementations(
 def assert_single_class(result: ScanResult, name: str = "WebSocketManager") -> Definition:
     """Exactly one class named ``name`` exists among the scanned modules."""
     found = result.classes_named(name)
+    if not found:
+        raise EmptyScanError(f"no class named {name} found in {result.package or 'the scanned modules'}; "
+                             "check the target's package, root, manager and class_pattern")
     if len(found) != 1:
-        listing = _lines(found) if found else "- (none)"
-        _raise(f"SSOT VIOLATION: expected exactly one {name} class, found {len(found)}:\n{listing}", found)
+        _raise(f"SSOT VIOLATION: expected exactly one {name} class, found {len(found)}:\n{_lines(found)}", found)
     return found[0]
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from pytest_ssot.locate import check_reference, is_dotted_name
+from pytest_ssot.locate import check_reference, find_module, is_dotted_name
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -495,6 +495,10 @@ class _Validator:
     def _resolve_references(self, where: str, values: dict[str, Any]) -> None:
         """Check that every module:attr of the selected target can be found."""
         search = [str(values["root"])]
+        package = values.get("package")
+        if package and find_module(package, search, use_sys_path=False) is None:
+            self.problem(where, "package", package, f"is not found under root {values['root']}",
+                         "give the dotted package to scan, as imported from the root")
         for key in ("manager", "factory", "user_context", "app", "token"):
             refs = values.get(key)
             for ref in ([refs] if isinstance(refs, str) else refs or []):

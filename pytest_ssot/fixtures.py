@@ -89,13 +89,13 @@ def ssot_runtime_scan(ssot_target: Target) -> ScanResult:
     """
     from pytest_ssot.scan import scan_runtime
 
-    return scan_runtime(
+    return _checked(scan_runtime(
         ssot_target.root,
         ssot_target.package,
         ssot_target.class_pattern,
         [ssot_target.function_name],
         python=ssot_target.python,
-    )
+    ), ssot_target)
 
 
 @pytest.fixture(scope="session")
@@ -107,7 +107,7 @@ def ssot_static_scan(pytestconfig: pytest.Config, ssot_target: Target) -> ScanRe
     """
     from pytest_ssot.static import scan_static
 
-    return scan_static(
+    return _checked(scan_static(
         ssot_target.root,
         ssot_target.package,
         ssot_target.class_pattern,
@@ -115,7 +115,7 @@ def ssot_static_scan(pytestconfig: pytest.Config, ssot_target: Target) -> ScanRe
         importers_of=ssot_target.deprecated_modules,
         cache_dir=_static_cache(pytestconfig),
         python=ssot_target.python,
-    )
+    ), ssot_target)
 
 
 @pytest.fixture(scope="session")
@@ -127,8 +127,31 @@ def ssot_codebase_scan(pytestconfig: pytest.Config, ssot_target: Target) -> Scan
     """
     from pytest_ssot.static import scan_static
 
-    return scan_static(ssot_target.root, None, ssot_target.class_pattern, [ssot_target.function_name],
-                       cache_dir=_static_cache(pytestconfig), python=ssot_target.python)
+    return _checked(scan_static(ssot_target.root, None, ssot_target.class_pattern, [ssot_target.function_name],
+                                cache_dir=_static_cache(pytestconfig), python=ssot_target.python), ssot_target)
+
+
+def _checked(result: ScanResult, target: Target) -> ScanResult:
+    """The scan, if it saw the target at all: an empty or broken scan judges nothing.
+
+    Raised as an :class:`~pytest_ssot.assertions.EmptyScanError` (a setup error):
+    every test using the scan errors with this line instead of passing or
+    XFAILing on nothing.
+    """
+    from pytest_ssot.assertions import EmptyScanError
+
+    broken = [e for e in result.import_errors if e.module == target.package]
+    if broken:
+        raise EmptyScanError(f"the runtime scan could not import {target.package} from {target.root}: "
+                             f"{broken[0].error_type}: {broken[0].message}")
+    if not (result.modules_scanned or result.files_scanned):
+        raise EmptyScanError(f"the {result.mode} scan found no module of {result.package or 'the tree'} "
+                             f"under {target.root}; check the target's root and package")
+    if not result.functions_named(target.function_name) and not result.classes:
+        raise EmptyScanError(f"the {result.mode} scan of {result.package or target.root} found neither a "
+                             f"{target.function_name} function nor a class matching {target.class_pattern!r}; "
+                             "check function_name and class_pattern")
+    return result
 
 
 def _static_cache(config: pytest.Config) -> Any:

@@ -37,17 +37,17 @@ def is_dotted_name(text: str) -> bool:
     return bool(text) and all(part.isidentifier() for part in text.split("."))
 
 
-def find_module(name: str, search_path: Sequence[str]) -> ModuleLocation | None:
+def find_module(name: str, search_path: Sequence[str], *, use_sys_path: bool = True) -> ModuleLocation | None:
     """Locate ``name`` on ``search_path`` (then ``sys.path``) without importing it."""
-    loaded = sys.modules.get(name)
+    loaded = sys.modules.get(name) if use_sys_path else None  # else: only what lies under search_path
     if loaded is not None:
         spec = vars(loaded).get("__spec__")
         origin = getattr(spec, "origin", None) or vars(loaded).get("__file__")
         return ModuleLocation(name, origin, "__path__" in vars(loaded))
-    if name in sys.builtin_module_names:
+    if use_sys_path and name in sys.builtin_module_names:
         return ModuleLocation(name, "built-in", False)
     parts = name.split(".")
-    locations: list[str] | None = [*search_path, *sys.path]
+    locations: list[str] | None = [*search_path, *(sys.path if use_sys_path else ())]
     spec = None
     for depth in range(len(parts)):
         if locations is None:  # parent is a plain module: it cannot have submodules

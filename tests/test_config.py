@@ -251,3 +251,11 @@ def test_the_staging_token_never_shows_in_the_configuration_repr(tmp_path):
     assert "s3cret" not in repr(settings)
     from_env = load_config(make_project(tmp_path, GOOD_TARGET), CliValues(), {"SSOT_STAGING_TOKEN": "from-env"})
     assert from_env.staging_token == "from-env"
+
+
+def test_a_package_that_is_not_under_the_root_is_a_mistake(tmp_path):
+    problems = problems_of(tmp_path, GOOD_TARGET.replace('package = "app.core"', 'package = "app.typo"'))
+    assert len(problems) == 1
+    assert "package = 'app.typo': is not found under root" in problems[0]
+    problems = problems_of(tmp_path, GOOD_TARGET.replace('package = "app.core"', 'package = "json"'))
+    assert len(problems) == 1 and "package = 'json'" in problems[0]  # on sys.path, but not the target's

@@ -250,3 +250,47 @@ def test_assert_isolated_select_keeps_only_the_chosen_findings():
     common = {}
     with pytest.raises(SSOTViolation, match=r"manager1.state is manager2.state"):
         assert_isolated(Holder(common), Holder(common), select=lambda s: not s.is_enum_member)
+
+
+# -- scan fixtures refuse to judge an empty or broken scan ---------------------------------------
+
+pytest_plugins = ["pytester"]
+
+SCAN_PROJECT = """
+[tool.ssot]
+target = "t"
+
+[tool.ssot.targets.t]
+root = "src"
+package = "app.core"
+
+[tool.ssot.targets.t.issues]
+824 = "open"
+"""
+
+
+@pytest.mark.parametrize(
+    "init_source, fixture, words",
+    [
+        ("x = 1\n", "ssot_static_scan", "found neither a get_websocket_manager function nor a class"),
+        ("raise RuntimeError('needs a database')\n", "ssot_runtime_scan",
+         "could not import app.core from"),
+    ],
+)
+def test_an_empty_or_broken_scan_is_an_error_not_a_verdict(pytester, init_source, fixture, words):
+    pytester.makepyprojecttoml(SCAN_PROJECT)
+    core = pytester.path / "src" / "app" / "core"
+    core.mkdir(parents=True)
+    (pytester.path / "src" / "app" / "__init__.py").write_text("")
+    (core / "__init__.py").write_text(init_source)
+    pytester.makepyfile(test_scan=f"""
+import pytest
+from pytest_ssot.assertions import assert_max_implementations
+
+@pytest.mark.ssot_issue(824)
+def test_check({fixture}):
+    assert_max_implementations({fixture}, 3)
+""")
+    result = pytester.runpytest_subprocess("-p", "ssot", "-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([f"*EmptyScanError: *{words}*"])
