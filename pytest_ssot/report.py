@@ -18,7 +18,7 @@ from typing import Any
 from _pytest.reports import TestReport
 
 from pytest_ssot.catalog import title_for
-from pytest_ssot.outcomes import CONFIRMED, LOOKS_FIXED, IssueMark
+from pytest_ssot.outcomes import CONFIRMED, LOOKS_FIXED, REGRESSION, IssueMark
 
 SCHEMA_VERSION = 1
 
@@ -30,6 +30,7 @@ VERDICT_LABELS = {
     "failing": "failing",
     "passing": "passing",
     "inconclusive": "inconclusive (no check ran)",
+    "broken": "broken (a test failed outside the fail-first table)",
 }
 
 TIMING_KEYS = frozenset({"duration", "generated_at"})
@@ -126,12 +127,21 @@ class RunMetrics:
 
 
 def verdict(status: str | None, tests: list[Mapping[str, Any]]) -> str:
-    """One word for an issue, from its status and its tests' records."""
-    broken = any(t["outcome"] in ("failed", "error") for t in tests)
-    if status == "resolved":
-        return "regressed" if broken else "holds"
+    """One word for an issue, from its status and its tests' records.
+
+    ``broken`` wins over the fail-first verdicts: a test that errored, failed
+    without a violation, or a guard that failed means the issue's evidence is
+    incomplete, and "open as expected" or "holds" would hide it.
+    """
+    failed = [t for t in tests if t["outcome"] in ("failed", "error")]
     if status is None:
-        return "failing" if broken else "passing"
+        return "failing" if failed else "passing"
+    regressions = [t for t in failed if t["effect"] == REGRESSION or (t["violation"] and t["outcome"] == "failed")]
+    unexplained = [t for t in failed if t["effect"] is None and t not in regressions]
+    if status == "resolved":
+        return "regressed" if regressions else "broken" if unexplained else "holds"
+    if unexplained or regressions:
+        return "broken"
     checks = [t for t in tests if not t["guard"]]
     if any(t["effect"] == CONFIRMED for t in checks):
         return "confirmed"

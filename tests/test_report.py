@@ -57,21 +57,26 @@ ARGS = ("-p", "ssot", "--ssot-issue=824=open", "--ssot-issue=1126=resolved",
         "--ssot-issue=889=resolved", "--ssot-issue=960=open")
 
 
-def _record(outcome, effect=None, guard=False):
-    return {"nodeid": "t", "guard": guard, "outcome": outcome, "effect": effect}
+def _record(outcome, effect=None, guard=False, violation=None):
+    return {"nodeid": "t", "guard": guard, "outcome": outcome, "effect": effect, "violation": violation}
 
 
 @pytest.mark.parametrize(
     "status, tests, expected",
     [
-        ("open", [_record("xfailed", "confirmed"), _record("passed", guard=True)], "confirmed"),
+        ("open", [_record("xfailed", "confirmed", violation="x"), _record("passed", guard=True)], "confirmed"),
         ("open", [_record("failed", "looks_fixed")], "looks_fixed"),
-        ("open", [_record("xfailed", "confirmed"), _record("failed", "looks_fixed")], "confirmed"),
+        ("open", [_record("xfailed", "confirmed", violation="x"), _record("failed", "looks_fixed")], "confirmed"),
         ("open", [_record("skipped")], "inconclusive"),
-        ("open", [_record("error")], "inconclusive"),
+        ("open", [_record("xfailed", "confirmed", violation="x"), _record("error")], "broken"),
+        ("open", [_record("xfailed", "confirmed", violation="x"), _record("failed")], "broken"),
+        ("open", [_record("xfailed", "confirmed", violation="x"),
+                  _record("failed", guard=True, violation="golden path broken")], "broken"),
         ("resolved", [_record("passed"), _record("passed", guard=True)], "holds"),
-        ("resolved", [_record("failed", "regression")], "regressed"),
-        ("resolved", [_record("passed"), _record("failed", guard=True)], "regressed"),
+        ("resolved", [_record("failed", "regression", violation="x")], "regressed"),
+        ("resolved", [_record("passed"), _record("failed", guard=True, violation="golden path broken")], "regressed"),
+        ("resolved", [_record("passed"), _record("error")], "broken"),
+        ("resolved", [_record("failed", "regression", violation="x"), _record("error")], "regressed"),
         (None, [_record("passed")], "passing"),
         (None, [_record("error")], "failing"),
     ],
