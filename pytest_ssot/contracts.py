@@ -154,15 +154,11 @@ class FactoryContract:
             raise ContractError("check_direct_instantiation needs manager_classes")
         built, problems = [], []
         for cls in self.manager_classes:
-            context = self.make_user_context(user_id)
-            try:
-                instance = self.construct(cls, context) if self.construct else cls(context)
-            except SSOTViolation:
-                raise
-            except Exception as exc:
+            instance, refusal = self.try_direct(cls, user_id)
+            if refusal is not None:
                 if self.direct_instantiation == "allowed":
                     raise ContractError(f"direct_instantiation = 'allowed', but {cls.__qualname__}(user_context) "
-                                        f"raised {type(exc).__name__}: {exc}") from exc
+                                        f"raised {type(refusal).__name__}: {refusal}") from refusal
                 continue
             built.append(instance)
             if self.direct_instantiation == "forbidden":
@@ -170,6 +166,30 @@ class FactoryContract:
                                 f"{user_label(user_id)} returned {_ident(instance)} instead of raising")
         _raise_problems("Direct instantiation bypasses the factory (policy: forbidden)", problems)
         return built
+
+    def try_direct(self, cls: type, user_id: Any) -> tuple[Any, Exception | None]:
+        """Call ``cls`` directly for ``user_id``: (instance, None), or (None, the exception refusing it).
+
+        A call that cannot even bind to the constructor's signature proves nothing
+        about a policy - it would "refuse" any class - so it is a ContractError
+        naming the signature (pass ``construct=`` to call it the right way).
+        """
+        context = self.make_user_context(user_id)
+        if self.construct is None:
+            try:
+                inspect.signature(cls).bind(context)
+            except TypeError as exc:
+                raise ContractError(f"cannot try {cls.__qualname__}(user_context) directly: its signature is "
+                                    f"{cls.__qualname__}{inspect.signature(cls)} ({exc}); give FactoryContract "
+                                    "a construct= callable") from None
+            except ValueError:
+                pass  # no signature to inspect (a C type): just try it
+        try:
+            return (self.construct(cls, context) if self.construct else cls(context)), None
+        except SSOTViolation:
+            raise
+        except Exception as exc:
+            return None, exc
 
     async def check_all(self, user_ids: Sequence[Any] = DEFAULT_USERS) -> None:
         """Every check; all violations together in one :class:`SSOTViolation`."""

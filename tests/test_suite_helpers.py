@@ -294,3 +294,34 @@ def test_check({fixture}):
     result = pytester.runpytest_subprocess("-p", "ssot", "-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines([f"*EmptyScanError: *{words}*"])
+
+
+def test_direct_instantiation_that_cannot_bind_proves_nothing():
+    from pytest_ssot.contracts import ContractError, FactoryContract
+
+    class NeedsRegistry:
+        def __init__(self, user_context, registry):  # a call with only a user context cannot bind
+            self.user_context = user_context
+
+    class Refuses:
+        def __init__(self, user_context):
+            raise RuntimeError("use the factory")
+
+    class Allows:
+        def __init__(self, user_context):
+            self.user_context = user_context
+
+    def contract(cls):
+        return FactoryContract(factory=lambda ctx: None, make_user_context=lambda u: {"user_id": u},
+                               manager_classes=[cls])
+
+    with pytest.raises(ContractError, match=r"NeedsRegistry\(user_context\) directly: its signature is .*"
+                                            r"NeedsRegistry\(user_context, registry\)"):
+        contract(NeedsRegistry).check_direct_instantiation("u1")
+    assert contract(Refuses).check_direct_instantiation("u1") == []
+    with pytest.raises(SSOTViolation, match="Direct instantiation bypasses the factory"):
+        contract(Allows).check_direct_instantiation("u1")
+    with_construct = FactoryContract(factory=lambda ctx: None, make_user_context=lambda u: u,
+                                     manager_classes=[NeedsRegistry], construct=lambda cls, ctx: cls(ctx, registry={}))
+    with pytest.raises(SSOTViolation):  # called the right way, it is built: the forbidden policy is broken
+        with_construct.check_direct_instantiation("u1")

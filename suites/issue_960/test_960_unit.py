@@ -36,19 +36,17 @@ def test_direct_instantiation_prevention(ssot_factory_contract, ssot_new_user):
 
 @pytest.mark.ssot_issue(960)
 @pytest.mark.asyncio
-async def test_factory_bypass_detection(ssot_adapter, ssot_target, ssot_instances, ssot_new_user):
+async def test_factory_bypass_detection(ssot_adapter, ssot_target, ssot_instances, ssot_factory_contract,
+                                       ssot_new_user):
     """A manager created outside the factory is reported by the tracker."""
     if ssot_target.direct_instantiation == "allowed":
         pytest.skip("direct_instantiation = 'allowed': building the class directly is this target's policy")
     user = ssot_new_user("bypass")
     await ssot_adapter.get_manager(ssot_adapter.make_user_context(user))
-    built = []  # kept alive: the tracker reports live instances only
-    for cls in ssot_adapter.manager_classes:
-        try:
-            built.append(cls(ssot_adapter.make_user_context(user)))
-        except Exception:  # refused, as the policy asks; the tracker decides either way
-            pass
+    # kept alive: the tracker reports live instances only; a refusal leaves nothing to report
+    built = [ssot_factory_contract.try_direct(cls, user)[0] for cls in ssot_adapter.manager_classes]
     ssot_instances.assert_no_factory_bypass()
+    del built
 
 
 @pytest.mark.ssot_issue(960)
