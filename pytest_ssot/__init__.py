@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from pytest_ssot.violation import SSOTViolation
+from pytest_ssot.violation import SSOTSetupError, SSOTViolation
 
 __version__ = "0.1.0"
 
@@ -83,7 +83,7 @@ _LAZY: dict[str, str] = {
     "StagingUnusable": "pytest_ssot.staging",
 }
 
-__all__ = ["SSOTViolation", "__version__", *_LAZY]
+__all__ = ["SSOTViolation", "SSOTSetupError", "__version__", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

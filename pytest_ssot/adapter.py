@@ -15,17 +15,8 @@ import inspect
 import sys
 from typing import Any
 
-from pytest_ssot.config import Target
+from pytest_ssot.config import Target, TargetSetupError
 from pytest_ssot.locate import split_reference
-from pytest_ssot.violation import SSOTSetupError
-
-
-class TargetSetupError(SSOTSetupError, RuntimeError):
-    """The target configuration lacks something a test needs, or it does not load.
-
-    Deliberately not an SSOTViolation: a broken setup must never pass for a
-    confirmed violation of an open issue.
-    """
 
 
 class TargetAdapter:
@@ -63,13 +54,7 @@ class TargetAdapter:
         return obj
 
     def _required(self, key: str) -> Any:
-        value = getattr(self.target, key)
-        if not value:
-            raise TargetSetupError(
-                f"target {self.target.name!r} has no {key!r}; add {key} = \"module:attr\" "
-                f"to [tool.ssot.targets.{self.target.name}]"
-            )
-        return value
+        return self.target.require(key)
 
     @property
     def manager_classes(self) -> tuple[type, ...]:

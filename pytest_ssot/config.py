@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from pytest_ssot.locate import check_reference, find_module, is_dotted_name
+from pytest_ssot.violation import SSOTSetupError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -36,6 +37,14 @@ DEFAULT_EVENTS = (
     "tool_completed",
     "agent_completed",
 )
+
+
+class TargetSetupError(SSOTSetupError, RuntimeError):
+    """The target configuration lacks something a test needs, or it does not load.
+
+    Deliberately not an SSOTViolation: a broken setup must never pass for a
+    confirmed violation of an open issue.
+    """
 
 
 class ConfigError(pytest.UsageError):
@@ -160,6 +169,14 @@ class Target:
     admin_user: str = "admin"
     thresholds: Thresholds = field(default_factory=Thresholds)
     issues: Mapping[int, str] = field(default_factory=dict)
+
+    def require(self, key: str) -> Any:
+        """The value of an optional key a check needs; a one-line setup error naming the fix if unset."""
+        value = getattr(self, key)
+        if not value:
+            raise TargetSetupError(f"target {self.name!r} has no {key!r}; add {key} = ... to "
+                                   f"[tool.ssot.targets.{self.name}] (see the configuration reference)")
+        return value
 
     @property
     def manager_class_name(self) -> str:

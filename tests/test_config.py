@@ -259,3 +259,24 @@ def test_a_package_that_is_not_under_the_root_is_a_mistake(tmp_path):
     assert "package = 'app.typo': is not found under root" in problems[0]
     problems = problems_of(tmp_path, GOOD_TARGET.replace('package = "app.core"', 'package = "json"'))
     assert len(problems) == 1 and "package = 'json'" in problems[0]  # on sys.path, but not the target's
+
+
+def test_a_missing_optional_key_is_a_one_line_setup_error(pytester):
+    pytester.makepyprojecttoml(GOOD_TARGET.replace('root = "src"', 'root = "."').replace(
+        'factory = "app.core.manager:get_manager"\n', ''))
+    (pytester.path / "app" / "core").mkdir(parents=True)
+    (pytester.path / "app" / "__init__.py").write_text("")
+    (pytester.path / "app" / "core" / "__init__.py").write_text("")
+    (pytester.path / "app" / "core" / "manager.py").write_text("class Manager: pass\n")
+    pytester.makepyfile(test_x="""
+import pytest
+
+@pytest.mark.ssot_issue(824)
+def test_needs_the_factory(ssot_target):
+    ssot_target.require("factory")
+""")
+    result = pytester.runpytest_subprocess("-p", "ssot")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["TargetSetupError: target 'demo' has no 'factory'; add factory = ... to "
+                                 "[[]tool.ssot.targets.demo[]]*"])
+    assert "Traceback" not in result.stdout.str()

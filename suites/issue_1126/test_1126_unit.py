@@ -48,7 +48,7 @@ def test_create_websocket_manager_function_deprecated(ssot_target):
 @pytest.mark.ssot_issue(1126, guard=True)
 def test_canonical_websocket_manager_import_works(ssot_target):
     """The canonical factory imports and answers in a fresh interpreter (before and after)."""
-    assert_importable(probe_factory_call(ssot_target.factory, ssot_target.root,
+    assert_importable(probe_factory_call(ssot_target.require("factory"), ssot_target.root,
                                          user_context=ssot_target.user_context, python=ssot_target.python,
                                          timeout=ssot_target.thresholds.factory_timeout_seconds))
 

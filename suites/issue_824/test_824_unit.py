@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.unit]
 @pytest.mark.ssot_issue(824, guard=True)
 def test_circular_reference_in_websocket_ssot_factory_method(ssot_target):
     """The factory's module imports in a fresh interpreter: no circular import, no hang."""
-    module = ssot_target.factory.partition(":")[0]
+    module = ssot_target.require("factory").partition(":")[0]
     assert_importable(probe_import(module, ssot_target.root, python=ssot_target.python,
                                    timeout=ssot_target.thresholds.factory_timeout_seconds))
 
@@ -34,7 +34,7 @@ def test_circular_reference_in_websocket_ssot_factory_method(ssot_target):
 @pytest.mark.ssot_issue(824, guard=True)
 def test_websocket_factory_method_infinite_loop_timeout(ssot_target):
     """Calling the factory returns within the time limit (seed: completed in 2.08 s)."""
-    probe = probe_factory_call(ssot_target.factory, ssot_target.root, user_context=ssot_target.user_context,
+    probe = probe_factory_call(ssot_target.require("factory"), ssot_target.root, user_context=ssot_target.user_context,
                                python=ssot_target.python,
                                timeout=ssot_target.thresholds.factory_timeout_seconds)
     assert_importable(probe)
