@@ -64,8 +64,14 @@ def load_baseline(path: Path, target: str, *, must_exist: bool) -> dict[str, dic
     if not isinstance(document, dict) or document.get("schema_version") != SCHEMA_VERSION:
         raise pytest.UsageError(f"--ssot-baseline {path}: expected schema_version {SCHEMA_VERSION}; "
                                 "fix: recreate it with --ssot-baseline-update")
-    targets = document.get("targets", {})
-    return {name: dict(entry) for name, entry in (targets.get(target) or {}).items()}
+    entries = (document.get("targets") or {}).get(target) or {}
+    for name, entry in entries.items():
+        if not (isinstance(entry, dict) and type(entry.get("count")) is int and entry["count"] >= 0
+                and isinstance(entry.get("items"), list) and all(isinstance(i, str) for i in entry["items"])):
+            raise pytest.UsageError(f"--ssot-baseline {path}: targets.{target}.{name} must be "
+                                    '{"count": N, "items": ["..."]}; fix the entry or recreate the file '
+                                    "with --ssot-baseline-update")
+    return {name: dict(entry) for name, entry in entries.items()}
 
 
 def compare(name: str, items: Iterable[str], baseline: Baseline) -> RatchetChange:

@@ -55,7 +55,7 @@ def command(name: str, help: str) -> Callable[[Callable[[argparse.Namespace], in
 
 def configure_scan(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", required=True, help="import root of the target (also the static-scan root)")
-    parser.add_argument("--package", required=True, help="dotted package to scan, e.g. chatapp.websocket_core")
+    parser.add_argument("--package", required=True, help="dotted package to scan, e.g. app.websocket_core")
     parser.add_argument("--class-pattern", default=DEFAULT_CLASS_PATTERN,
                         help="regex for class names (default: contains 'websocket' and 'manager')")
     parser.add_argument("--function", dest="functions", action="append", metavar="NAME",

@@ -603,9 +603,10 @@ def _check_number(v: _Validator, value: Any, spec: Key) -> Any:
 
 
 def _check_int_list(v: _Validator, value: Any, spec: Key) -> Any:
-    if isinstance(value, list) and value and all(type(i) is int and i > 0 for i in value):
+    if isinstance(value, list) and value and all(type(i) is int and i >= 2 for i in value):
         return value
-    return _Bad("must be a non-empty list of positive whole numbers", f"write it as {spec.name} = {spec.default}")
+    return _Bad("must be a non-empty list of whole numbers >= 2 (a concurrency check needs two users)",
+                f"write it as {spec.name} = {spec.default}")
 
 
 def _check_choice(v: _Validator, value: Any, spec: Key) -> Any:

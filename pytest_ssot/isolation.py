@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_ssot.violation import SSOTViolation
+from pytest_ssot.violation import SSOTSetupError, SSOTViolation
 
 __all__ = ["DEFAULT_IGNORED_ATTRS", "DEFAULT_IGNORED_TYPES", "SharedState", "assert_isolated", "find_shared_state"]
 
@@ -61,6 +61,10 @@ DEFAULT_IGNORED_TYPES: tuple[type, ...] = (
 DEFAULT_IGNORED_ATTRS: frozenset[str] = frozenset({"_abc_impl", "model_fields", "model_config",
                                                    "model_computed_fields"})
 _STANDARD_ENUM_KEYS = frozenset({"_value_", "_name_", "__objclass__", "_sort_order_", "__init__"})
+
+
+class IsolationWalkTruncated(SSOTSetupError, RuntimeError):
+    """The attribute walk hit its object limit: "nothing shared" could not be established."""
 
 
 @dataclass(frozen=True)
@@ -218,6 +222,11 @@ def find_shared_state(
             shared.append(_shared(obj, hit[0], path))
     if id(right) in mutable_left and mutable_left[id(right)][1] is right:
         shared.insert(0, _shared(right, mutable_left[id(right)][0], names[1]))
+    if not shared and (left_walker.truncated or right_walker.truncated):
+        # "nothing shared" after a cut-short walk would be a guess, not a finding
+        raise IsolationWalkTruncated(
+            f"isolation check of {names[0]} and {names[1]} stopped at max_objects={max_objects} before "
+            "finding anything shared; raise max_objects or pass ignore_types/ignore_attrs for big graphs")
     return shared
 
 

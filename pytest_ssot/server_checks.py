@@ -45,6 +45,9 @@ async def assert_one_manager_per_user_on_server(harness: Any, user_id: str, conn
         frame = await harness.diagnostics()
     protocol = harness.protocol
     count = protocol.managers_per_user(frame).get(str(user_id), 0)
+    if count == 0:
+        raise HarnessError(f"the server's diagnostics list no manager for user {user_id} right after it "
+                           "chatted: they cannot tell how many it holds (check the protocol's managers_per_user)")
     if count > 1:
         issues = [i for i in protocol.validation_issues(frame) if str(user_id) in i]
         raise SSOTViolation(

@@ -52,6 +52,7 @@ def record_failed_imports(prefixes: tuple[str, ...]) -> Iterator[list[FailedImpo
     when the block raises.
     """
     failures: list[FailedImport] = []
+    owner = threading.get_ident()  # other threads (an in-process server) import on their own account
     with _lock:
         original = builtins.__import__
 
@@ -60,6 +61,8 @@ def record_failed_imports(prefixes: tuple[str, ...]) -> Iterator[list[FailedImpo
             try:
                 return original(name, globals, locals, fromlist, level)
             except ImportError as exc:
+                if threading.get_ident() != owner:
+                    raise
                 module = _absolute(name, globals, level)
                 wanted = [module, *(f"{module}.{item}" for item in fromlist or ())]
                 if any(m == p or m.startswith(p + ".") for m in wanted for p in prefixes):
@@ -73,7 +76,9 @@ def record_failed_imports(prefixes: tuple[str, ...]) -> Iterator[list[FailedImpo
         yield failures
     finally:
         with _lock:
-            builtins.__import__ = original
+            if builtins.__import__ is recording_import:
+                builtins.__import__ = original
+            # else someone patched it after us: leave theirs in place rather than undo it
 
 
 def assert_no_swallowed_imports(failures: list[FailedImport], what: str = "the factory") -> None:

@@ -88,6 +88,8 @@ def test_update_creates_a_missing_baseline(project, monkeypatch):
         (None, [], "baseline.json: file does not exist; fix: create it with --ssot-baseline-update"),
         ("{not json", [], "not readable JSON"),
         ('{"schema_version": 7}', [], "expected schema_version 1"),
+        ('{"schema_version": 1, "targets": {"t": {"manager_classes": {"items": []}}}}', [],
+         'targets.t.manager_classes must be {"count": N, "items": ["..."]}'),
     ],
 )
 def test_a_bad_baseline_is_a_usage_error(project, monkeypatch, content, args, message):

@@ -325,3 +325,68 @@ def test_direct_instantiation_that_cannot_bind_proves_nothing():
                                      manager_classes=[NeedsRegistry], construct=lambda cls, ctx: cls(ctx, registry={}))
     with pytest.raises(SSOTViolation):  # called the right way, it is built: the forbidden policy is broken
         with_construct.check_direct_instantiation("u1")
+
+
+# -- the server-side manager count ----------------------------------------------------------------
+
+
+class _FakeClient:
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc_info):
+        return None
+
+    async def run_message(self, content, timeout=None):
+        return None
+
+
+class _FakeHarness:
+    """Just enough of a Harness: clients that chat, and a fixed diagnostics reply."""
+
+    run_timeout = 1.0
+
+    def __init__(self, diagnostics):
+        from pytest_ssot.protocol import ChatProtocol
+
+        self.protocol = ChatProtocol()
+        self._diagnostics = diagnostics
+
+    def client(self, user_id):
+        return _FakeClient()
+
+    async def diagnostics(self):
+        return self._diagnostics
+
+
+def test_one_manager_per_user_on_the_server():
+    from pytest_ssot.server_checks import assert_one_manager_per_user_on_server
+    from pytest_ssot.websocket import HarnessError
+
+    user = "demo-user-001"
+    asyncio.run(assert_one_manager_per_user_on_server(_FakeHarness({"managers": {user: 1}}), user))
+    two = _FakeHarness({"managers": {user: 2}, "validation_issues": [
+        f"['Multiple manager instances for user {user} - potential duplication']"]})
+    with pytest.raises(SSOTViolation, match=r"server holds 2 managers") as info:
+        asyncio.run(assert_one_manager_per_user_on_server(two, user))
+    assert "server logged: SSOT validation issues (non-blocking)" in info.value.message
+    with pytest.raises(HarnessError, match="list no manager for user demo-user-001"):
+        asyncio.run(assert_one_manager_per_user_on_server(_FakeHarness({"managers": {}}), user))
+
+
+def test_a_truncated_isolation_walk_is_an_error_not_a_pass():
+    from pytest_ssot.isolation import IsolationWalkTruncated, find_shared_state
+
+    class Node:
+        def __init__(self, children):
+            self.children = children
+
+    left = Node([Node([{} for _ in range(50)]) for _ in range(50)])
+    right = Node([Node([{} for _ in range(50)]) for _ in range(50)])
+    assert find_shared_state(left, right) == []
+    with pytest.raises(IsolationWalkTruncated, match="stopped at max_objects=100"):
+        find_shared_state(left, right, max_objects=100)
+    shared = {}
+    left.children.insert(0, shared)
+    right.children.insert(0, shared)
+    assert find_shared_state(left, right, max_objects=200)  # found despite the limit: still a finding

@@ -36,13 +36,20 @@ async def test_direct_instantiation_bypasses_ssot_factory(ssot_adapter, ssot_tar
 
 
 @pytest.mark.ssot_issue(889)
-async def test_demo_user_001_duplication_pattern(ssot_adapter, ssot_instances, caplog):
-    """The staging pattern: the same user comes back with a new context (reconnect, second tab)."""
+async def test_demo_user_001_duplication_pattern(ssot_adapter, ssot_instances, ssot_new_user, caplog):
+    """The staging pattern: the same user comes back with a new context (reconnect, second tab).
+
+    For the seed's own user, and for a user no earlier test touched: the tracker
+    only sees managers created while it runs, so a duplicate made on a user's
+    first calls cannot hide behind a manager an earlier test cached.
+    """
     caplog.set_level(logging.INFO)
-    for _ in range(3):
-        await ssot_adapter.get_manager(ssot_adapter.make_user_context(DEMO_USER))
+    users = [DEMO_USER, ssot_new_user("demo-user")]
+    for user in users:
+        for _ in range(3):
+            await ssot_adapter.get_manager(ssot_adapter.make_user_context(user))
     try:
-        ssot_instances.assert_single_manager_per_user([DEMO_USER])
+        ssot_instances.assert_single_manager_per_user(users)
     except SSOTViolation as exc:
         logged = [r.getMessage() for r in caplog.records if f"for user {DEMO_USER}" in r.getMessage()]
         if logged:
