@@ -96,9 +96,10 @@ def test_a_status_that_contradicts_the_code_fails_every_check(target, flipped_to
 
 
 def test_the_suites_give_the_same_outcomes_under_xdist():
+    # the staging tier shares one server between workers (see the CI workflow): it runs serially
     for target in ("demo-fragmented", "demo-consolidated"):
-        serial = records_of(run_suites(target)[1])
-        parallel = records_of(run_suites(target, "-n", "2")[1])
+        serial = {n: t for n, t in records_of(run_suites(target)[1]).items() if t["tier"] != "staging"}
+        parallel = records_of(run_suites(target, "-n", "2", "-m", "not staging")[1])
         assert {n: (t["outcome"], t["effect"]) for n, t in parallel.items()} == \
                {n: (t["outcome"], t["effect"]) for n, t in serial.items()}
 
