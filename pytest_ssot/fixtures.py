@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
-import pytest_asyncio
 
 if TYPE_CHECKING:
     from pytest_ssot.config import SSOTConfig, Target
@@ -240,20 +239,6 @@ def ssot_harness(ssot_server: str, ssot_tokens: Any, ssot_protocol: Any) -> Any:
 
     return Harness(ssot_server, ssot_tokens, ssot_protocol)
 
-
-@pytest_asyncio.fixture
-async def ssot_client_factory(ssot_harness: Any) -> Any:
-    """``await connect(user_id)`` -> a connected EventClient; every one is closed after the test."""
-    clients: list[Any] = []
-
-    async def connect(user_id: str) -> Any:
-        client = await ssot_harness.connect(user_id)
-        clients.append(client)
-        return client
-
-    yield connect
-    for client in clients:
-        await client.close()
 
 
 @pytest.fixture(scope="session")

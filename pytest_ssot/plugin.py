@@ -73,6 +73,10 @@ def pytest_configure(config: pytest.Config) -> None:
     from pytest_ssot import fixtures
 
     config.pluginmanager.register(fixtures, "ssot-fixtures")
+    if config.pluginmanager.has_plugin("asyncio"):  # pytest-asyncio's own plugin name
+        from pytest_ssot import fixtures_async
+
+        config.pluginmanager.register(fixtures_async, "ssot-fixtures-async")
     settings = _load_settings(config)
     if settings is None:
         return

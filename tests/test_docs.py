@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import pytest_ssot
-from pytest_ssot import fixtures
+from pytest_ssot import fixtures, fixtures_async
 from pytest_ssot.config import ROOT_KEYS, TARGET_KEYS, THRESHOLD_KEYS
 from pytest_ssot.plugin import MARKERS
 
@@ -44,8 +44,9 @@ def test_every_marker_is_documented():
 
 
 def test_every_fixture_is_documented():
-    names = [name for name, obj in vars(fixtures).items() if hasattr(obj, "_fixture_function_marker")
-             or type(obj).__name__ == "FixtureFunctionDefinition"]
+    names = [name for module in (fixtures, fixtures_async) for name, obj in vars(module).items()
+             if hasattr(obj, "_fixture_function_marker") or type(obj).__name__ == "FixtureFunctionDefinition"]
+    assert "ssot_client_factory" in names
     assert names
     missing = sorted(n for n in names if f"`{n}`" not in README)
     assert not missing, f"fixtures missing from README: {missing}"
