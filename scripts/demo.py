@@ -5,8 +5,9 @@ staging tier's stand-in for a deployed URL), runs ``pytest -p ssot suites``
 with ``--ssot-staging-url`` pointing at it, and stops it. Both runs must exit
 0: on ``demo-fragmented`` (every issue open) each check XFAILs with its
 violation confirmed and the guards pass; on ``demo-consolidated`` (every issue
-resolved) everything passes. Each run prints its per-issue table; the JSON
-reports land in ``artifacts/``.
+resolved) everything passes. Each run prints its per-issue table and holds its
+ratchets (manager classes, import paths) to ``ssot-baseline.json``; the JSON
+reports, their merge and the HTML dashboard land in ``artifacts/``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ("demo-fragmented", "demo-consolidated")
+BASELINE = ROOT / "ssot-baseline.json"  # the ratchets' counts: a rise fails the main job
 sys.path.insert(0, str(ROOT))
 
 
@@ -36,7 +38,8 @@ def run_target(target: str, extra: list[str], report: Path | None = None, *, qui
     env = dict(os.environ, CHATAPP_SECRET=secret)
     with start_app_process(config.app, config.root, python=config.python, env={"CHATAPP_SECRET": secret}) as server:
         command = [sys.executable, "-m", "pytest", "-p", "ssot", "suites", f"--ssot-target={target}",
-                   f"--ssot-staging-url={server.url}", f"--ssot-report={report}", "-rxfEs", *extra]
+                   f"--ssot-staging-url={server.url}", f"--ssot-report={report}",
+                   f"--ssot-baseline={BASELINE}", "-rxfEs", *extra]
         if quiet:
             done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
             code = done.returncode
@@ -47,8 +50,23 @@ def run_target(target: str, extra: list[str], report: Path | None = None, *, qui
     return code, document
 
 
+def write_dashboard(reports: list[Path]) -> Path:
+    """Merge the runs' reports and render the HTML dashboard beside them."""
+    from pytest_ssot.dashboard import render_html
+    from pytest_ssot.merge import load_report, merge_reports
+    from pytest_ssot.report import write_report
+
+    merged = merge_reports((path.name, load_report(path)) for path in reports if path.exists()).document
+    write_report(ROOT / "artifacts" / "demo-merged.json", merged)
+    page = ROOT / "artifacts" / "dashboard.html"
+    page.write_text(render_html(merged), encoding="utf-8")
+    return page
+
+
 def main() -> int:
     results = {target: run_target(target, sys.argv[1:]) for target in TARGETS}
+    page = write_dashboard([ROOT / "artifacts" / f"{target}.json" for target in TARGETS])
+    print(f"\ndashboard: {page.relative_to(ROOT)} (merged report: artifacts/demo-merged.json)")
     print("\nmain job summary")
     failed = False
     for target, (code, document) in results.items():

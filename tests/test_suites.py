@@ -65,6 +65,9 @@ def test_fragmented_every_check_xfails_with_a_violation_and_guards_pass():
             assert (test["outcome"], test["effect"]) == ("xfailed", "confirmed"), test
             assert test["violation"], test
     assert {i["verdict"] for i in document["issues"].values()} == {"confirmed"}
+    # the seeds' ratchets, held to ssot-baseline.json: 9 manager classes, 13 paths to the manager
+    assert {n: (r["count"], r["change"]) for n, r in document["ratchets"].items()} == {
+        "manager_classes": (9, "same"), "manager_import_paths": (13, "same")}
 
 
 def test_consolidated_everything_passes():
