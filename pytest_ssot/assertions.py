@@ -116,7 +116,8 @@ def assert_max_import_paths(
     limit: int = DEFAULT_MAX_IMPORT_PATHS,
 ) -> None:
     """Fewer than ``limit`` import paths lead to the objects named ``name`` (all if None)."""
-    defs = [d for d in result.classes + result.functions if name is None or d.name == name]
+    defs = result.classes + result.functions if name is None else \
+        result.classes_named(name) + result.functions_named(name)
     paths = result.all_paths(defs)
     if len(paths) >= limit:
         what = name or "the scanned classes and functions"
@@ -213,7 +214,8 @@ def assert_no_duplicate_class_names(result: ScanResult) -> None:
     """
     by_name: dict[str, list[Definition]] = {}
     for definition in result.classes:
-        by_name.setdefault(definition.name, []).append(definition)
+        for name in {definition.name, *(p.rsplit(".", 1)[-1] for p in definition.paths)}:
+            by_name.setdefault(name, []).append(definition)
     duplicated = {name: defs for name, defs in sorted(by_name.items()) if len(defs) > 1}
     if duplicated:
         _raise(

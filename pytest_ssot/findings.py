@@ -130,7 +130,13 @@ class ScanResult:
         return [d for d in self.functions_named(name) if d.kind != SHIM]
 
     def classes_named(self, name: str) -> list[Definition]:
-        return [d for d in self.classes if d.name == name]
+        """Distinct classes reachable under ``name``: defined so, or bound so (an alias).
+
+        After a consolidation the canonical class is often defined under another
+        name and aliased; before it, two different classes carry the same name.
+        Both count as "a class called ``name``"; each object once.
+        """
+        return [d for d in self.classes if name in _leaf_names(d)]
 
     def all_paths(self, defs: Iterable[Definition] | None = None) -> list[str]:
         seen: set[str] = set()

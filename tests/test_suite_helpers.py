@@ -390,3 +390,20 @@ def test_a_truncated_isolation_walk_is_an_error_not_a_pass():
     left.children.insert(0, shared)
     right.children.insert(0, shared)
     assert find_shared_state(left, right, max_objects=200)  # found despite the limit: still a finding
+
+
+def test_a_class_counts_under_every_name_it_is_reachable_by():
+    from pytest_ssot.assertions import assert_single_class
+
+    # consolidated: the canonical class is defined as UnifiedManager and aliased as WebSocketManager
+    canonical = _definition("UnifiedManager", "p.core", 1, ("p.core.UnifiedManager", "p.WebSocketManager"))
+    healthy = ScanResult(mode="runtime", package="p", classes=[canonical])
+    assert assert_single_class(healthy, "WebSocketManager") is canonical
+    assert_no_duplicate_class_names(healthy)
+    # still broken: an old class bound under the canonical alias elsewhere
+    old = _definition("LegacyManager", "p.legacy", 2, ("p.legacy.LegacyManager", "p.legacy.WebSocketManager"))
+    broken = ScanResult(mode="runtime", package="p", classes=[canonical, old])
+    with pytest.raises(SSOTViolation, match="expected exactly one WebSocketManager class, found 2"):
+        assert_single_class(broken, "WebSocketManager")
+    with pytest.raises(SSOTViolation, match="WebSocketManager:"):
+        assert_no_duplicate_class_names(broken)

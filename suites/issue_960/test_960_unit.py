@@ -65,7 +65,7 @@ async def test_concurrent_manager_access_isolation(ssot_adapter, ssot_target, ss
 def test_import_path_ssot_compliance(ssot_runtime_scan, ssot_target, ssot_record):
     """Import paths to the manager class stay under the seed's threshold (fewer than 12)."""
     name = ssot_target.manager_class_name
-    paths = ssot_runtime_scan.all_paths([d for d in ssot_runtime_scan.classes if d.name == name])
+    paths = ssot_runtime_scan.all_paths(ssot_runtime_scan.classes_named(name))
     ssot_record.set_ratchet("manager_import_paths", paths)
     assert_max_import_paths(ssot_runtime_scan, name, limit=ssot_target.thresholds.max_import_paths + 1)
 
