@@ -67,3 +67,26 @@ deprecated_modules = ["chatapp.websocket_core.websocket_manager_factory"]
     summary = done.stdout.strip().splitlines()[-1]
     assert " passed" in summary and "failed" not in summary and "error" not in summary, summary
     assert "#824 " in done.stdout and "holds" in done.stdout
+
+
+def test_the_submodule_guard_reports_a_package_the_scan_could_not_see_whole(tmp_path):
+    core = tmp_path / "src" / "app" / "core"
+    core.mkdir(parents=True)
+    (tmp_path / "src" / "app" / "__init__.py").write_text("")
+    (core / "__init__.py").write_text("")
+    (core / "manager.py").write_text("class WebSocketManager:\n    pass\n\n"
+                                     "def get_websocket_manager(ctx):\n    return WebSocketManager()\n")
+    (core / "needs_db.py").write_text("raise RuntimeError('DATABASE_URL is not set')\n")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.ssot]\ntarget = "mine"\n[tool.ssot.targets.mine]\nroot = "src"\npackage = "app.core"\n'
+        'factory = "app.core.manager:get_websocket_manager"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SSOT_")}
+    command = [sys.executable, "-m", "pytest", "--pyargs", "pytest_ssot.suites", "-p", "no:cacheprovider",
+               "-k", "test_every_submodule_of_the_package_imports", "-q"]
+    broken = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
+    assert broken.returncode == 1, broken.stdout[-2000:]
+    assert "EmptyScanError: 1 submodule(s) of app.core failed to import" in broken.stdout
+    assert "app.core.needs_db: RuntimeError: DATABASE_URL is not set" in broken.stdout
+    (core / "needs_db.py").write_text("DATABASE_URL = None\n")
+    fixed = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
+    assert fixed.returncode == 0, fixed.stdout[-2000:]

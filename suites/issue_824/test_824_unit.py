@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_ssot.assertions import (
+    EmptyScanError,
     assert_importable,
     assert_max_implementations,
     assert_single_class,
@@ -38,6 +39,21 @@ def test_websocket_factory_method_infinite_loop_timeout(ssot_target):
                                python=ssot_target.python,
                                timeout=ssot_target.thresholds.factory_timeout_seconds)
     assert_importable(probe)
+
+
+@pytest.mark.ssot_issue(824, guard=True)
+def test_every_submodule_of_the_package_imports(ssot_runtime_scan, ssot_target):
+    """The runtime scan saw the whole package: a submodule that fails to import hides its duplicates.
+
+    A broken module is not a duplicate, so this is a setup error (the scan's
+    evidence is incomplete), never a violation.
+    """
+    if ssot_runtime_scan.import_errors:
+        raise EmptyScanError(
+            f"{len(ssot_runtime_scan.import_errors)} submodule(s) of {ssot_target.package} failed to import in the "
+            "runtime scan, so their definitions were not seen:\n"
+            + "\n".join(f"- {e.module}: {e.error_type}: {e.message}" for e in ssot_runtime_scan.import_errors)
+        )
 
 
 @pytest.mark.ssot_issue(824)
