@@ -100,14 +100,12 @@ def _load_settings(config: pytest.Config) -> SSOTConfig | None:
     return load_config(pyproject_for(config.rootpath, config.inipath), cli, os.environ)
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_ssot_make_adapter(config: pytest.Config, target: Target) -> Any:
     """Default adapter: the seeds' method names over the target's configuration."""
     from pytest_ssot.adapter import TargetAdapter
 
     return TargetAdapter(target)
-
-
-pytest_ssot_make_adapter = pytest.hookimpl(trylast=True)(pytest_ssot_make_adapter)
 
 
 class SSOTSession:
