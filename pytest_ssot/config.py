@@ -11,33 +11,36 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import shutil
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pytest_ssot.locate import check_reference, find_module, is_dotted_name
+from pytest_ssot.locate import check_reference, find_module
+from pytest_ssot.schema import (  # noqa: F401 (re-exported: the tables are part of the config's API)
+    CHECKS,
+    DEFAULT_EVENTS,
+    INVALID,
+    MISSING,
+    REQUIRED_TARGET_KEYS,
+    ROOT_KEYS,
+    STATUSES,
+    TARGET_KEYS,
+    THRESHOLD_KEYS,
+    TIERS,
+    Bad,
+    Key,
+    short,
+)
 from pytest_ssot.violation import SSOTSetupError
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
-
-STATUSES = ("open", "resolved")
-TIERS = ("unit", "integration", "staging")
-DEFAULT_EVENTS = (
-    "agent_started",
-    "agent_thinking",
-    "tool_executing",
-    "tool_completed",
-    "agent_completed",
-)
-
 
 class TargetSetupError(SSOTSetupError, RuntimeError):
     """The target configuration lacks something a test needs, or it does not load.
@@ -53,83 +56,6 @@ class ConfigError(pytest.UsageError):
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = list(problems)
         super().__init__("\n".join(self.problems))
-
-
-# --------------------------------------------------------------------------- schema
-
-
-@dataclass(frozen=True)
-class Key:
-    """One configuration key: its type check, default and documentation."""
-
-    name: str
-    kind: str
-    default: Any
-    doc: str
-    choices: tuple[str, ...] = ()
-
-
-THRESHOLD_KEYS: dict[str, Key] = {
-    k.name: k
-    for k in (
-        Key("max_redundant_implementations", "int", 3,
-            "most redundant manager implementations tolerated (#824: 9 found, 3 acceptable)"),
-        Key("max_import_paths", "int", 11,
-            "most distinct import paths to the manager (#960: fewer than 12)"),
-        Key("golden_path_seconds", "number", 2.0,
-            "time limit from message sent to agent_completed (#1036: under 2 s)"),
-        Key("concurrent_users", "int_list", [8, 10],
-            "user counts for the concurrency checks (#960: 8, #1036: 10)"),
-        Key("factory_timeout_seconds", "number", 10.0,
-            "time limit for importing and calling the factory before it counts as a hang (#824)"),
-    )
-}
-
-TARGET_KEYS: dict[str, Key] = {
-    k.name: k
-    for k in (
-        Key("root", "dir", None, "import root of the target, relative to pyproject.toml; also the static-scan root"),
-        Key("package", "module", None, "dotted package that is scanned, e.g. 'app.websocket_core'"),
-        Key("manager", "ref_list", [], "canonical manager class(es) as 'module:Class'"),
-        Key("factory", "ref", None, "canonical factory as 'module:function' (sync or async)"),
-        Key("user_context", "ref", None, "callable taking a user id and returning a user context"),
-        Key("deprecated_modules", "module_list", [], "modules that must no longer import"),
-        Key("deprecated_names", "ref_list", [],
-            "'module:Name' imports that must fail (deprecated classes and functions); never resolved"),
-        Key("allowed_factory_modules", "module_list", [], "'*factory*' modules that are legitimate"),
-        Key("app", "ref", None, "async server entry point the integration tier starts"),
-        Key("events", "str_list", list(DEFAULT_EVENTS), "the critical events, in order"),
-        Key("python", "python", None, "interpreter for subprocess probes (default: the one running pytest)"),
-        Key("class_pattern", "regex", r"(?i)^(?=.*websocket)(?=.*manager)",
-            "regex a class name must match to count as a manager implementation"),
-        Key("function_name", "identifier", "get_websocket_manager", "name of the factory function to find duplicates of"),
-        Key("direct_instantiation", "choice", "forbidden",
-            "policy for calling the manager class directly", ("forbidden", "allowed")),
-        Key("null_user_context", "choice", "reuse",
-            "what the factory does for a null user context", ("reuse", "error")),
-        Key("user_id_attr", "attr_path", "user_context.user_id", "attribute path from a manager to its user id"),
-        Key("admin_user", "str", "admin", "user id whose token may read the server's diagnostics"),
-        Key("token", "ref", None,
-            "'module:function' returning a bearer token for a user id (integration and staging tiers)"),
-        Key("thresholds", "table", {}, "overrides of the seeds' numbers (see THRESHOLD_KEYS)"),
-        Key("issues", "table", {}, "issue number -> 'open' | 'resolved'"),
-    )
-}
-
-ROOT_KEYS: dict[str, Key] = {
-    k.name: k
-    for k in (
-        Key("target", "str", None, "default target name (overridden by --ssot-target / SSOT_TARGET)"),
-        Key("targets", "table", {}, "the named targets"),
-        Key("tiers", "tier_list", None, "default tiers to run (overridden by --ssot-tier / SSOT_TIER)"),
-        Key("staging_url", "str", None, "staging URL (overridden by --ssot-staging-url / SSOT_STAGING_URL)"),
-        Key("report", "str", None, "JSON report path (overridden by --ssot-report / SSOT_REPORT)"),
-        Key("baseline", "str", None,
-            "ratchet baseline file, relative to pyproject.toml (overridden by --ssot-baseline / SSOT_BASELINE)"),
-    )
-}
-
-REQUIRED_TARGET_KEYS = ("root", "package")
 
 
 # --------------------------------------------------------------------------- results
@@ -292,7 +218,7 @@ class _Validator:
         return f"{name} [{table}]"
 
     def problem(self, where: str, key: str, value: Any, what: str, fix: str) -> None:
-        shown = "" if value is _MISSING else f" = {_short(value)}"
+        shown = "" if value is MISSING else f" = {short(value)}"
         self.problems.append(f"{where}: {key}{shown}: {what}; fix: {fix}")
 
     def _unknown_keys(self, table: str, data: Mapping[str, Any], known: Mapping[str, Key]) -> None:
@@ -417,7 +343,7 @@ class _Validator:
             return None
         names = raw.split(",") if isinstance(raw, str) else raw
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            self.problems.append(f"{origin}: {_short(raw)} must be a list of tier names; "
+            self.problems.append(f"{origin}: {short(raw)} must be a list of tier names; "
                                  f"fix: use some of {', '.join(TIERS)}")
             return None
         tiers = tuple(n.strip() for n in names if n.strip())
@@ -436,7 +362,7 @@ class _Validator:
             return None
         if not re.match(r"^wss?://[^/\s]+", url):
             self.problems.append(
-                f"{origin}: {_short(url)} is not a WebSocket URL; "
+                f"{origin}: {short(url)} is not a WebSocket URL; "
                 f"fix: give ws://HOST:PORT/PATH or wss://HOST/PATH"
             )
             return None
@@ -453,12 +379,12 @@ class _Validator:
         self._unknown_keys(f"tool.ssot.targets.{name}", table, TARGET_KEYS)
         for key in REQUIRED_TARGET_KEYS:
             if key not in table:
-                self.problem(where, key, _MISSING, "is required", f'add {key} = "..." to the target')
+                self.problem(where, key, MISSING, "is required", f'add {key} = "..." to the target')
         values: dict[str, Any] = {}
         for key, spec in TARGET_KEYS.items():
             if key in table and key not in ("thresholds", "issues"):
                 checked = self._check(where, spec, table[key])
-                if checked is not _INVALID:
+                if checked is not INVALID:
                     values[key] = checked
         values["thresholds"] = self._thresholds(name, table.get("thresholds", {}))
         values["issues"] = self._issue_table(name, table.get("issues", {}))
@@ -469,11 +395,10 @@ class _Validator:
         return Target(name=name, **values)
 
     def _check(self, where: str, spec: Key, value: Any) -> Any:
-        checker = _CHECKS[spec.kind]
-        result = checker(self, value, spec)
-        if isinstance(result, _Bad):
+        result = CHECKS[spec.kind](self.base, value, spec)
+        if isinstance(result, Bad):
             self.problem(where, spec.name, value, result.what, result.fix)
-            return _INVALID
+            return INVALID
         return result
 
     def _thresholds(self, name: str, raw: Any) -> Thresholds:
@@ -487,7 +412,7 @@ class _Validator:
         for key, spec in THRESHOLD_KEYS.items():
             if key in raw:
                 checked = self._check(self._where(table), spec, raw[key])
-                if checked is not _INVALID:
+                if checked is not INVALID:
                     values[key] = tuple(checked) if isinstance(checked, list) else checked
         return Thresholds(**values)
 
@@ -523,152 +448,6 @@ class _Validator:
                 if why is not None:
                     self.problem(where, key, ref, f"does not resolve: {why}",
                                  f"point it at an importable module:attribute under root {values['root']}")
-
-
-# --------------------------------------------------------------------------- type checks
-
-_MISSING = object()
-_INVALID = object()
-
-
-@dataclass(frozen=True)
-class _Bad:
-    what: str
-    fix: str
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _check_str(v: _Validator, value: Any, spec: Key) -> Any:
-    if isinstance(value, str) and value:
-        return value
-    return _Bad(f"must be a non-empty string, not {type(value).__name__}", f'write it as {spec.name} = "..."')
-
-
-def _check_dir(v: _Validator, value: Any, spec: Key) -> Any:
-    if not isinstance(value, str) or not value:
-        return _check_str(v, value, spec)
-    path = (v.base / value).resolve()
-    if not path.is_dir():
-        return _Bad(f"folder {path} does not exist", "give the target's import root, relative to pyproject.toml")
-    return path
-
-
-def _check_module(v: _Validator, value: Any, spec: Key) -> Any:
-    if isinstance(value, str) and is_dotted_name(value):
-        return value
-    return _Bad("is not a dotted module name", f'write it as {spec.name} = "package.module"')
-
-
-def _check_ref(v: _Validator, value: Any, spec: Key) -> Any:
-    if isinstance(value, str) and ":" in value:
-        module, _, attr = value.partition(":")
-        if is_dotted_name(module) and is_dotted_name(attr):
-            return value
-    return _Bad("is not a 'module:attribute' reference", f'write it as {spec.name} = "package.module:Name"')
-
-
-def _check_ref_list(v: _Validator, value: Any, spec: Key) -> Any:
-    items = [value] if isinstance(value, str) else value
-    if isinstance(items, list) and all(not isinstance(_check_ref(v, i, spec), _Bad) for i in items):
-        return tuple(items)
-    return _Bad("must be 'module:Class' or a list of them", f'write it as {spec.name} = "package.module:Class"')
-
-
-def _check_module_list(v: _Validator, value: Any, spec: Key) -> Any:
-    if isinstance(value, list) and all(isinstance(i, str) and is_dotted_name(i) for i in value):
-        return tuple(value)
-    return _Bad("must be a list of dotted module names", f'write it as {spec.name} = ["package.module"]')
-
-
-def _check_str_list(v: _Validator, value: Any, spec: Key) -> Any:
-    if isinstance(value, list) and value and all(isinstance(i, str) and i for i in value):
-        return tuple(value)
-    return _Bad("must be a non-empty list of strings", f'write it as {spec.name} = ["a", "b"]')
-
-
-def _check_int(v: _Validator, value: Any, spec: Key) -> Any:
-    if type(value) is int and value >= 0:
-        return value
-    return _Bad(f"must be a whole number >= 0, not {type(value).__name__}", f"write it as {spec.name} = {spec.default}")
-
-
-def _check_number(v: _Validator, value: Any, spec: Key) -> Any:
-    if type(value) in (int, float) and value > 0:
-        return float(value)
-    return _Bad("must be a positive number", f"write it as {spec.name} = {spec.default}")
-
-
-def _check_int_list(v: _Validator, value: Any, spec: Key) -> Any:
-    if isinstance(value, list) and value and all(type(i) is int and i >= 2 for i in value):
-        return value
-    return _Bad("must be a non-empty list of whole numbers >= 2 (a concurrency check needs two users)",
-                f"write it as {spec.name} = {spec.default}")
-
-
-def _check_choice(v: _Validator, value: Any, spec: Key) -> Any:
-    if value in spec.choices:
-        return value
-    return _Bad("is not an allowed value", f"use one of {', '.join(map(repr, spec.choices))}")
-
-
-def _check_regex(v: _Validator, value: Any, spec: Key) -> Any:
-    if not isinstance(value, str):
-        return _check_str(v, value, spec)
-    try:
-        re.compile(value)
-    except re.error as exc:
-        return _Bad(f"is not a valid regular expression ({exc})", "fix the pattern (Python re syntax)")
-    return value
-
-
-def _check_identifier(v: _Validator, value: Any, spec: Key) -> Any:
-    if isinstance(value, str) and value.isidentifier():
-        return value
-    return _Bad("is not a Python identifier", f'write it as {spec.name} = "function_name"')
-
-
-def _check_attr_path(v: _Validator, value: Any, spec: Key) -> Any:
-    if isinstance(value, str) and is_dotted_name(value):
-        return value
-    return _Bad("is not a dotted attribute path", f'write it as {spec.name} = "user_context.user_id"')
-
-
-def _check_python(v: _Validator, value: Any, spec: Key) -> Any:
-    if not isinstance(value, str) or not value:
-        return _check_str(v, value, spec)
-    candidate = (v.base / value) if ("/" in value or os.sep in value) else None
-    if candidate is not None:
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
-        return _Bad(f"interpreter {candidate} does not exist or is not executable",
-                    "give the path of the target's python (e.g. .venv/bin/python)")
-    found = shutil.which(value)
-    if found:
-        return found
-    return _Bad(f"interpreter {value!r} is not on PATH", "give a path or a command found on PATH")
-
-
-_CHECKS: dict[str, Callable[[_Validator, Any, Key], Any]] = {
-    "str": _check_str,
-    "dir": _check_dir,
-    "module": _check_module,
-    "ref": _check_ref,
-    "ref_list": _check_ref_list,
-    "module_list": _check_module_list,
-    "str_list": _check_str_list,
-    "int": _check_int,
-    "number": _check_number,
-    "int_list": _check_int_list,
-    "choice": _check_choice,
-    "regex": _check_regex,
-    "identifier": _check_identifier,
-    "attr_path": _check_attr_path,
-    "python": _check_python,
-}
 
 
 def pyproject_for(rootpath: Path, inipath: Path | None) -> Path | None:

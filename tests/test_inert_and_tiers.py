@@ -95,7 +95,7 @@ def test_unconfigured_run_imports_no_heavy_module(pytester):
     loaded = eval(env_run.stdout.split("LOADED ", 1)[1].splitlines()[0])
     assert set(loaded) <= {"pytest_ssot", "pytest_ssot.plugin", "pytest_ssot.violation",
                            "pytest_ssot.fixtures", "pytest_ssot.hookspecs", "pytest_ssot.config",
-                           "pytest_ssot.locate"}, loaded
+                           "pytest_ssot.locate", "pytest_ssot.schema"}, loaded
     assert "pytest_ssot.report" not in loaded
     assert "WEBSOCKETS False" in env_run.stdout
 

@@ -1,0 +1,251 @@
+"""What ``[tool.ssot]`` may contain: every key, its type check, default and meaning.
+
+The tables here are the single source the validator, the README reference and
+the docs test read; adding a key is one line in a table (plus its field on
+:class:`~pytest_ssot.config.Target`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pytest_ssot.locate import is_dotted_name
+
+STATUSES = ("open", "resolved")
+TIERS = ("unit", "integration", "staging")
+DEFAULT_EVENTS = (
+    "agent_started",
+    "agent_thinking",
+    "tool_executing",
+    "tool_completed",
+    "agent_completed",
+)
+
+
+# --------------------------------------------------------------------------- schema
+
+
+@dataclass(frozen=True)
+class Key:
+    """One configuration key: its type check, default and documentation."""
+
+    name: str
+    kind: str
+    default: Any
+    doc: str
+    choices: tuple[str, ...] = ()
+
+
+THRESHOLD_KEYS: dict[str, Key] = {
+    k.name: k
+    for k in (
+        Key("max_redundant_implementations", "int", 3,
+            "most redundant manager implementations tolerated (#824: 9 found, 3 acceptable)"),
+        Key("max_import_paths", "int", 11,
+            "most distinct import paths to the manager (#960: fewer than 12)"),
+        Key("golden_path_seconds", "number", 2.0,
+            "time limit from message sent to agent_completed (#1036: under 2 s)"),
+        Key("concurrent_users", "int_list", [8, 10],
+            "user counts for the concurrency checks (#960: 8, #1036: 10)"),
+        Key("factory_timeout_seconds", "number", 10.0,
+            "time limit for importing and calling the factory before it counts as a hang (#824)"),
+    )
+}
+
+TARGET_KEYS: dict[str, Key] = {
+    k.name: k
+    for k in (
+        Key("root", "dir", None, "import root of the target, relative to pyproject.toml; also the static-scan root"),
+        Key("package", "module", None, "dotted package that is scanned, e.g. 'app.websocket_core'"),
+        Key("manager", "ref_list", [], "canonical manager class(es) as 'module:Class'"),
+        Key("factory", "ref", None, "canonical factory as 'module:function' (sync or async)"),
+        Key("user_context", "ref", None, "callable taking a user id and returning a user context"),
+        Key("deprecated_modules", "module_list", [], "modules that must no longer import"),
+        Key("deprecated_names", "ref_list", [],
+            "'module:Name' imports that must fail (deprecated classes and functions); never resolved"),
+        Key("allowed_factory_modules", "module_list", [], "'*factory*' modules that are legitimate"),
+        Key("app", "ref", None, "async server entry point the integration tier starts"),
+        Key("events", "str_list", list(DEFAULT_EVENTS), "the critical events, in order"),
+        Key("python", "python", None, "interpreter for subprocess probes (default: the one running pytest)"),
+        Key("class_pattern", "regex", r"(?i)^(?=.*websocket)(?=.*manager)",
+            "regex a class name must match to count as a manager implementation"),
+        Key("function_name", "identifier", "get_websocket_manager", "name of the factory function to find duplicates of"),
+        Key("direct_instantiation", "choice", "forbidden",
+            "policy for calling the manager class directly", ("forbidden", "allowed")),
+        Key("null_user_context", "choice", "reuse",
+            "what the factory does for a null user context", ("reuse", "error")),
+        Key("user_id_attr", "attr_path", "user_context.user_id", "attribute path from a manager to its user id"),
+        Key("admin_user", "str", "admin", "user id whose token may read the server's diagnostics"),
+        Key("token", "ref", None,
+            "'module:function' returning a bearer token for a user id (integration and staging tiers)"),
+        Key("thresholds", "table", {}, "overrides of the seeds' numbers (see THRESHOLD_KEYS)"),
+        Key("issues", "table", {}, "issue number -> 'open' | 'resolved'"),
+    )
+}
+
+ROOT_KEYS: dict[str, Key] = {
+    k.name: k
+    for k in (
+        Key("target", "str", None, "default target name (overridden by --ssot-target / SSOT_TARGET)"),
+        Key("targets", "table", {}, "the named targets"),
+        Key("tiers", "tier_list", None, "default tiers to run (overridden by --ssot-tier / SSOT_TIER)"),
+        Key("staging_url", "str", None, "staging URL (overridden by --ssot-staging-url / SSOT_STAGING_URL)"),
+        Key("report", "str", None, "JSON report path (overridden by --ssot-report / SSOT_REPORT)"),
+        Key("baseline", "str", None,
+            "ratchet baseline file, relative to pyproject.toml (overridden by --ssot-baseline / SSOT_BASELINE)"),
+    )
+}
+
+REQUIRED_TARGET_KEYS = ("root", "package")
+
+
+# --------------------------------------------------------------------------- type checks
+
+MISSING = object()  # a required key that is absent
+INVALID = object()  # a value that failed its check
+
+
+@dataclass(frozen=True)
+class Bad:
+    what: str
+    fix: str
+
+
+def short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _check_str(base: Path, value: Any, spec: Key) -> Any:
+    if isinstance(value, str) and value:
+        return value
+    return Bad(f"must be a non-empty string, not {type(value).__name__}", f'write it as {spec.name} = "..."')
+
+
+def _check_dir(base: Path, value: Any, spec: Key) -> Any:
+    if not isinstance(value, str) or not value:
+        return _check_str(base, value, spec)
+    path = (base / value).resolve()
+    if not path.is_dir():
+        return Bad(f"folder {path} does not exist", "give the target's import root, relative to pyproject.toml")
+    return path
+
+
+def _check_module(base: Path, value: Any, spec: Key) -> Any:
+    if isinstance(value, str) and is_dotted_name(value):
+        return value
+    return Bad("is not a dotted module name", f'write it as {spec.name} = "package.module"')
+
+
+def _check_ref(base: Path, value: Any, spec: Key) -> Any:
+    if isinstance(value, str) and ":" in value:
+        module, _, attr = value.partition(":")
+        if is_dotted_name(module) and is_dotted_name(attr):
+            return value
+    return Bad("is not a 'module:attribute' reference", f'write it as {spec.name} = "package.module:Name"')
+
+
+def _check_ref_list(base: Path, value: Any, spec: Key) -> Any:
+    items = [value] if isinstance(value, str) else value
+    if isinstance(items, list) and all(not isinstance(_check_ref(base, i, spec), Bad) for i in items):
+        return tuple(items)
+    return Bad("must be 'module:Class' or a list of them", f'write it as {spec.name} = "package.module:Class"')
+
+
+def _check_module_list(base: Path, value: Any, spec: Key) -> Any:
+    if isinstance(value, list) and all(isinstance(i, str) and is_dotted_name(i) for i in value):
+        return tuple(value)
+    return Bad("must be a list of dotted module names", f'write it as {spec.name} = ["package.module"]')
+
+
+def _check_str_list(base: Path, value: Any, spec: Key) -> Any:
+    if isinstance(value, list) and value and all(isinstance(i, str) and i for i in value):
+        return tuple(value)
+    return Bad("must be a non-empty list of strings", f'write it as {spec.name} = ["a", "b"]')
+
+
+def _check_int(base: Path, value: Any, spec: Key) -> Any:
+    if type(value) is int and value >= 0:
+        return value
+    return Bad(f"must be a whole number >= 0, not {type(value).__name__}", f"write it as {spec.name} = {spec.default}")
+
+
+def _check_number(base: Path, value: Any, spec: Key) -> Any:
+    if type(value) in (int, float) and value > 0:
+        return float(value)
+    return Bad("must be a positive number", f"write it as {spec.name} = {spec.default}")
+
+
+def _check_int_list(base: Path, value: Any, spec: Key) -> Any:
+    if isinstance(value, list) and value and all(type(i) is int and i >= 2 for i in value):
+        return value
+    return Bad("must be a non-empty list of whole numbers >= 2 (a concurrency check needs two users)",
+                f"write it as {spec.name} = {spec.default}")
+
+
+def _check_choice(base: Path, value: Any, spec: Key) -> Any:
+    if value in spec.choices:
+        return value
+    return Bad("is not an allowed value", f"use one of {', '.join(map(repr, spec.choices))}")
+
+
+def _check_regex(base: Path, value: Any, spec: Key) -> Any:
+    if not isinstance(value, str):
+        return _check_str(base, value, spec)
+    try:
+        re.compile(value)
+    except re.error as exc:
+        return Bad(f"is not a valid regular expression ({exc})", "fix the pattern (Python re syntax)")
+    return value
+
+
+def _check_identifier(base: Path, value: Any, spec: Key) -> Any:
+    if isinstance(value, str) and value.isidentifier():
+        return value
+    return Bad("is not a Python identifier", f'write it as {spec.name} = "function_name"')
+
+
+def _check_attr_path(base: Path, value: Any, spec: Key) -> Any:
+    if isinstance(value, str) and is_dotted_name(value):
+        return value
+    return Bad("is not a dotted attribute path", f'write it as {spec.name} = "user_context.user_id"')
+
+
+def _check_python(base: Path, value: Any, spec: Key) -> Any:
+    if not isinstance(value, str) or not value:
+        return _check_str(base, value, spec)
+    candidate = (base / value) if ("/" in value or os.sep in value) else None
+    if candidate is not None:
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+        return Bad(f"interpreter {candidate} does not exist or is not executable",
+                    "give the path of the target's python (e.g. .venv/bin/python)")
+    found = shutil.which(value)
+    if found:
+        return found
+    return Bad(f"interpreter {value!r} is not on PATH", "give a path or a command found on PATH")
+
+
+CHECKS: dict[str, Callable[[Path, Any, Key], Any]] = {
+    "str": _check_str,
+    "dir": _check_dir,
+    "module": _check_module,
+    "ref": _check_ref,
+    "ref_list": _check_ref_list,
+    "module_list": _check_module_list,
+    "str_list": _check_str_list,
+    "int": _check_int,
+    "number": _check_number,
+    "int_list": _check_int_list,
+    "choice": _check_choice,
+    "regex": _check_regex,
+    "identifier": _check_identifier,
+    "attr_path": _check_attr_path,
+    "python": _check_python,
+}
