@@ -55,7 +55,7 @@ from pytest_ssot.objects import (
     unwrap,
     wrapped_of,
 )
-from pytest_ssot.prefilter import MODULE_DICT, TYPE_NAME, TYPE_QUALNAME, NameTest, modules_holding, modules_may_hit, nested_may_hit
+from pytest_ssot.prefilter import MODULE_DICT, TYPE_NAME, TYPE_QUALNAME, NameTest, bindings_may_hit, nested_may_hit
 from pytest_ssot.summary import definition_lines
 
 __all__ = [
@@ -96,16 +96,15 @@ class _Walker:
         over all modules at once; only the modules it cannot rule out are walked
         one value at a time, on a copy of their namespace.
         """
-        flat_hits = modules_may_hit(self.test, namespaces)
-        if self.nested and nested_may_hit(self.test):
-            flat = set(flat_hits)
-            flat_hits = [
-                at
-                for at, (modname, namespace) in enumerate(zip(names, namespaces))
-                if at in flat or self._own_classes_may_hit(modname, namespace)
-            ]
-        for at in flat_hits:
-            self._visit_module_slow(names[at], dict.copy(namespaces[at]))
+        flat_hit = bindings_may_hit(self.test, namespaces)
+        nested_hit = self.nested and nested_may_hit(self.test)
+        if not flat_hit and not nested_hit:
+            return
+        for modname, namespace in zip(names, namespaces):
+            if (flat_hit and bindings_may_hit(self.test, [namespace])) or (
+                nested_hit and self._own_classes_may_hit(modname, namespace)
+            ):
+                self._visit_module_slow(modname, dict.copy(namespace))
 
     def _own_classes_may_hit(self, modname: str, namespace: dict[str, Any]) -> bool:
         """Could a definition nested in a class this module defines be a candidate?"""
@@ -220,9 +219,9 @@ def scan_modules(
     walker = _Walker(compile_class_pattern(class_pattern), functions, nested)
     names, namespaces = _namespaces(snapshot_modules(modules), prefix)
     walker.visit_modules(names, namespaces)  # read in C-level passes; copied before a Python loop
-    if walker.found:  # every path to a candidate binds that same object: found by identity
-        for at in modules_holding(namespaces, walker.found.keys() | walker.nested_under.keys()):
-            walker.collect_paths(names[at], dict.copy(namespaces[at]))
+    if walker.found:
+        for modname, namespace in zip(names, namespaces):
+            walker.collect_paths(modname, dict.copy(namespace))
     files = dict(zip(names, map(dict.get, namespaces, repeat("__file__"))))
     module_files = _module_files(modules, files)
     classes, funcs = [], []

@@ -21,10 +21,9 @@ such a cache would only ever speed up a benchmark that repeats it.
 from __future__ import annotations
 
 import operator
-from bisect import bisect_right
-from itertools import accumulate, chain, compress, repeat
+from itertools import chain, compress, repeat
 from types import FunctionType, ModuleType
-from typing import Any, Container, Iterable, Pattern, Sequence
+from typing import Any, Iterable, Pattern, Sequence
 
 from pytest_ssot.literals import required_literals
 
@@ -90,105 +89,34 @@ class NameTest:
                 return False
         return any(type(n) is str and self.class_name_matches(n) for n in names)
 
-    def may_match_at(self, names: Sequence[Any]) -> list[int]:
-        """Indices of the ``names`` that could match the class pattern (a superset).
-
-        Locates the hits :meth:`names_may_match` only detects, with the same
-        joined string: a hit's index is the number of separators before it,
-        counted incrementally, so many hits still cost one pass.
-        """
-        if self.words is not None:
-            try:
-                joined = "\0".join(names).lower()
-            except TypeError:  # a non-str key somewhere
-                joined = None
-            if joined is not None and joined.count("\0") == len(names) - 1:
-                found = set()
-                if not joined.isascii():
-                    found.update(i for i, n in enumerate(names) if not n.isascii() and self.class_name_matches(n))
-                first, rest = self.words[0], self.words[1:]
-                index, counted = 0, 0
-                at = joined.find(first)
-                while at >= 0:
-                    start = joined.rfind("\0", 0, at) + 1
-                    end = joined.find("\0", at)
-                    end = len(joined) if end < 0 else end
-                    if all(word in joined[start:end] for word in rest):
-                        index += joined.count("\0", counted, start)
-                        counted = start
-                        found.add(index)
-                    at = joined.find(first, end)
-                return sorted(found)
-        return [i for i, n in enumerate(names) if issubclass(type(n), str) and self.class_name_matches(n)]
-
 
 def bindings_may_hit(test: NameTest, namespaces: Sequence[dict[str, Any]]) -> bool:
-    """Could a module-level binding in ``namespaces`` (exact dicts) be a candidate?"""
-    return bool(modules_may_hit(test, namespaces))
-
-
-def modules_may_hit(test: NameTest, namespaces: Sequence[dict[str, Any]]) -> list[int]:
-    """Indices of the ``namespaces`` (exact dicts) that may hold a candidate binding.
+    """Could a module-level binding in ``namespaces`` (exact dicts) be a candidate?
 
     A function is one if its key or its code's name is searched; a class if its
     key or its ``__name__`` matches. One pass reads every value's type; the
     rest runs on the classes and functions only. A class is nearly always bound
     under its own (interned) ``__name__``, so only the keys that are other
     string objects are read as well.
-
-    The bulk passes first decide whether anything may hit at all (the common
-    "no" costs no Python loop). Only then are the hits located, once, in the
-    same flat lists, and mapped back to their namespaces by position: asking
-    the question again per namespace costs a dozen C passes times the number
-    of modules, which made a scan with one real hit twice as slow as one with none.
     """
-    count = len(namespaces)
-    functions = test.functions
-    hits: set[int] = set()
-    for name in functions:  # a searched key: found by lookup, whatever the value
-        hits.update(compress(range(count), map(_CONTAINS, namespaces, repeat(name))))
+    if test.any_key_in(namespaces):
+        return True
     try:
         values = list(chain.from_iterable(map(_DICT_VALUES, namespaces)))
         types = list(map(type, values))
-        positions: list[int] = []
-        if functions and not functions.isdisjoint(
+        if test.functions and not test.functions.isdisjoint(
             map(_CO_NAME, compress(values, map(_IS, types, repeat(FunctionType))))
         ):
-            is_function = list(map(_IS, types, repeat(FunctionType)))
-            names_of = map(_CO_NAME, compress(values, is_function))
-            positions += compress(compress(range(len(values)), is_function), map(functions.__contains__, names_of))
+            return True
         is_class = list(map(issubclass, types, repeat(type)))  # exact `type` as 2nd arg: no user hook
         keys = list(compress(chain.from_iterable(namespaces), is_class))
-        ends = list(accumulate(map(len, namespaces)))
     except RuntimeError:  # a namespace changed under us (another thread): let the walk decide
-        return list(range(count))
+        return True
     classes = list(compress(values, is_class))
-    if len(keys) != len(classes) or (ends and ends[-1] != len(values)):
-        return list(range(count))
+    if len(keys) != len(classes):
+        return True
     names = list(map(TYPE_NAME.__get__, classes))
-    if test.names_may_match(chain(compress(keys, map(_IS_NOT, keys, names)), names)):
-        where = list(compress(range(len(values)), is_class))
-        positions += map(where.__getitem__, {*test.may_match_at(keys), *test.may_match_at(names)})
-    hits.update(map(bisect_right, repeat(ends), positions))
-    return sorted(hits)
-
-
-def modules_holding(namespaces: Sequence[dict[str, Any]], idents: Container[int]) -> list[int]:
-    """Indices of the ``namespaces`` that bind an object whose ``id()`` is in ``idents``.
-
-    Every alias of a found object is that same object, so its bindings are
-    found by identity in one bulk pass over all values, without reading any
-    attribute; only the modules that hold one are then walked key by key.
-    """
-    try:
-        values = list(chain.from_iterable(map(_DICT_VALUES, namespaces)))
-        ends = list(accumulate(map(len, namespaces)))
-    except RuntimeError:  # a namespace changed under us: walk them all
-        return list(range(len(namespaces)))
-    if ends and ends[-1] != len(values):
-        return list(range(len(namespaces)))
-    positions = compress(range(len(values)), map(idents.__contains__, map(id, values)))
-    return sorted(set(map(bisect_right, repeat(ends), positions)))
+    return test.names_may_match(chain(compress(keys, map(_IS_NOT, keys, names)), names))
 
 
 def all_classes() -> list[type]:
