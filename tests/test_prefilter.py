@@ -7,6 +7,7 @@ method), so a prefilter that skipped that test would make the scan miss it.
 
 from __future__ import annotations
 
+import sys
 import types
 
 import pytest
@@ -71,3 +72,61 @@ def test_all_classes_reaches_classes_nested_and_local():
 
     held = local()
     assert any(c is held for c in all_classes())
+
+
+# -- the hard cases: aliases under other keys, closure-made functions, hostile values --
+
+HARD = {
+    "alias": "def get_websocket_manager():\n    return 1\n",
+    "alias_user": "from alias import get_websocket_manager as gwm\n",
+    "closure": (
+        "def make():\n    def get_websocket_manager():\n        return 2\n    return get_websocket_manager\n"
+        "made = make()\ndel make\n"
+    ),
+    "closure_user": "from closure import made as other_name\n",
+    "class_alias": "class WebSocketManager:\n    pass\nHidden = WebSocketManager\ndel WebSocketManager\n",
+    "class_alias_user": "from class_alias import Hidden as AlsoHidden\n",
+    "plain": "import os\nclass Config:\n    pass\ndef main():\n    pass\n",
+}
+
+
+class _Hostile:
+    """Every hook raises: the scan must never call one."""
+
+    def __getattribute__(self, name):
+        raise AssertionError(f"__getattribute__({name!r}) called")
+
+    def __eq__(self, other):
+        raise AssertionError("__eq__ called")
+
+    def __hash__(self):
+        raise AssertionError("__hash__ called")
+
+
+def _hard_modules() -> dict[str, types.ModuleType]:
+    modules: dict[str, types.ModuleType] = {}
+    for name, source in HARD.items():
+        module = types.ModuleType(name)
+        modules[name] = module
+        saved = {k: sys.modules.get(k) for k in modules}
+        sys.modules.update(modules)
+        try:
+            exec(source, vars(module))
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    sys.modules.pop(k, None)
+                else:
+                    sys.modules[k] = v
+    vars(modules["plain"])["proxy"] = _Hostile()
+    vars(modules["alias_user"])["proxy"] = _Hostile()
+    return modules
+
+
+def test_every_path_to_a_hard_case_is_found():
+    modules = _hard_modules()
+    result = scan_modules("", modules=modules)
+    paths = {p for d in result.functions + result.classes for p in d.paths}
+    assert {"alias.get_websocket_manager", "alias_user.gwm", "closure.made", "closure_user.other_name",
+            "class_alias.Hidden", "class_alias_user.AlsoHidden"} <= paths
+    assert len(result.functions) == 2 and len(result.classes) == 1
