@@ -48,6 +48,7 @@ from pytest_ssot.objects import (
     PARTIAL,
     class_dict,
     class_module,
+    code_qualname,
     function_site,
     module_dict,
     real_file,
@@ -150,9 +151,8 @@ class _Walker:
                 t = type(value)
             inner_rel = f"{rel}.{key}" if rel else key
             if t is FunctionType:
-                code_qualname = getattr(value.__code__, "co_qualname", None) or ""
                 # matched by the key it is reachable under (what the prefilter reads)
-                if key in self.functions and code_qualname == f"{qualname}.{key}":
+                if key in self.functions and code_qualname(value) == f"{qualname}.{key}":
                     self._add_function(value, key)
                     self.nested_under.setdefault(outer_id, []).append((inner_rel, id(value)))
             elif issubclass(t, type):

@@ -71,6 +71,26 @@ def class_module(cls: type) -> str:
     return module if type(module) is str else "?"
 
 
+_FUNCTION_QUALNAME = FunctionType.__dict__["__qualname__"]  # the C getset: runs no user code
+
+
+def code_qualname(func: FunctionType) -> str:
+    """The qualified name the function was defined under.
+
+    Python 3.11+ keeps it on the code object (``co_qualname``), which
+    ``functools.wraps`` cannot overwrite. On 3.10 the function's own
+    ``__qualname__`` is used when it still ends in the code's name; a copied
+    one (``wraps`` gave the wrapper the wrapped function's) falls back to
+    ``co_name``.
+    """
+    code = func.__code__
+    own = getattr(code, "co_qualname", None)
+    if own:
+        return own
+    qualname = _FUNCTION_QUALNAME.__get__(func, FunctionType)
+    return qualname if type(qualname) is str and qualname.rsplit(".", 1)[-1] == code.co_name else code.co_name
+
+
 def function_site(func: FunctionType) -> tuple[str, str, str, str | None, int | None]:
     """(module, qualname, name, file, line) from the code object and globals.
 
@@ -83,8 +103,7 @@ def function_site(func: FunctionType) -> tuple[str, str, str, str | None, int | 
     module = namespace.get("__name__") if type(namespace) is dict else None
     if type(module) is not str:
         module = "?"
-    qualname = getattr(code, "co_qualname", None) or code.co_name
-    return module, qualname, code.co_name, real_file(code.co_filename), code.co_firstlineno
+    return module, code_qualname(func), code.co_name, real_file(code.co_filename), code.co_firstlineno
 
 
 def real_file(path: object) -> str | None:
