@@ -28,6 +28,7 @@ import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
@@ -89,7 +90,9 @@ class ServerThread:
             self.stop()
             if isinstance(exc, ServerStartError):
                 raise
-            what = "did not start" if not isinstance(exc, TimeoutError) else f"gave no URL within {timeout} s"
+            # concurrent.futures.TimeoutError is the builtin only from Python 3.11 on
+            timed_out = isinstance(exc, (TimeoutError, FutureTimeout))
+            what = f"gave no URL within {timeout} s" if timed_out else "did not start"
             raise ServerStartError(f"server {self.name} {what} ({exc or type(exc).__name__})") from None
         return self.url
 
