@@ -25,7 +25,7 @@ WALK = ["email", "json", "xml", "asyncio", "http", "urllib", "concurrent", "impo
         "multiprocessing", "unittest", "sqlite3", "ctypes", "dbm", "encodings", "html", "wsgiref",
         "xmlrpc", "collections", "curses", "distutils", "zoneinfo", "tomllib", "hypothesis", "_pytest",
         "websockets", "xdist", "pygments", "execnet", "packaging"]
-SKIP_SUB = ("pygments.lexers", "pygments.styles", "hypothesis.extra", "websockets.legacy.auth",
+SKIP_SUB = ("pygments.styles", "hypothesis.extra", "websockets.legacy.auth",
             "distutils.command.bdist_msi", "encodings.mbcs", "encodings.oem", "encodings.cp65001",
             "ctypes.wintypes", "multiprocessing.popen_spawn_win32", "asyncio.windows", "_pytest.debugging")
 
