@@ -32,7 +32,10 @@ FRAGMENTED = {
     "contract_direct_instantiation": "Direct instantiation bypasses the factory (policy: forbidden)",
     "isolation_two_users": "manager1.session_state is manager2.session_state",
     "concurrency_same_user": "8 concurrent calls (asyncio tasks) returned 8 distinct instances",
-    "state_machine_all_checks": "Shared mutable state between the managers of users",
+    # every check on: whichever of fragmented's flaws hypothesis reaches first is reported
+    "state_machine_all_checks": ("Shared mutable state between the managers of users",
+                                 "Multiple manager instances for user demo-user-00",
+                                 "Connection state leaked: user demo-user-00"),
     "state_machine_managers": "Multiple manager instances for user demo-user-00",
     "state_machine_connections": "Connection state leaked: user demo-user-00",
 }
@@ -52,7 +55,8 @@ def probe(target: str) -> dict[str, Any]:
 def test_fragmented_violation_is_reported(check: str) -> None:
     result = probe("demo-fragmented")[check]
     assert "violation" in result, result
-    assert FRAGMENTED[check] in result["violation"]
+    expected = FRAGMENTED[check]
+    assert any(text in result["violation"] for text in ((expected,) if isinstance(expected, str) else expected))
 
 
 def test_fragmented_isolation_names_each_shared_object() -> None:
