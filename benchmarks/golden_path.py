@@ -43,6 +43,7 @@ from backend_support import EVENTS  # noqa: E402
 from backend_support.load import LoadResult, run_users  # noqa: E402
 from backend_support.process import ServerProcess, read_first_line, start_server  # noqa: E402
 from backend_support.tokens import mint  # noqa: E402
+from pytest_ssot.multiuser import percentile  # noqa: E402
 
 BACKLOG = 1024
 
@@ -87,11 +88,6 @@ def start_baseline() -> ServerProcess:
 # --------------------------------------------------------------------------- measuring
 
 
-def _percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
-
-
 async def measure(url: str, users: int, samples: int, timeout: float) -> dict[str, Any]:
     """Rounds of ``users`` concurrent users until at least ``samples`` latencies (max 100 rounds)."""
     latencies: list[float] = []
@@ -106,7 +102,7 @@ async def measure(url: str, users: int, samples: int, timeout: float) -> dict[st
         connect_max = max(connect_max, result.connect_seconds)
     return {
         "p50_ms": 1000 * statistics.median(latencies) if latencies else float("nan"),
-        "p99_ms": 1000 * _percentile(latencies, 0.99) if latencies else float("nan"),
+        "p99_ms": 1000 * percentile(latencies, 0.99) if latencies else float("nan"),
         "events_per_s": events / seconds if seconds else 0.0,
         "samples": len(latencies), "lost": lost, "connect_s": connect_max,
     }
@@ -150,7 +146,7 @@ async def harness_overhead(url: str, users: int, rounds: int, timeout: float) ->
         report = await harness_users(url, users, tokens, prefix=f"harness-{users}-{round_no}", timeout=timeout)
         report.assert_isolated()
         harness += report.latencies
-    stats = {name: {"p50_ms": 1000 * statistics.median(values), "p99_ms": 1000 * _percentile(values, 0.99),
+    stats = {name: {"p50_ms": 1000 * statistics.median(values), "p99_ms": 1000 * percentile(values, 0.99),
                     "samples": len(values)} for name, values in (("raw", raw), ("harness", harness))}
     stats["p50_ratio"] = stats["harness"]["p50_ms"] / stats["raw"]["p50_ms"]
     return stats

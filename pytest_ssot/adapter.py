@@ -8,13 +8,12 @@ overriding the ``ssot_adapter`` fixture.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import importlib
-import inspect
 import sys
 from typing import Any
 
+from pytest_ssot.awaiting import maybe_await, resolve_blocking
 from pytest_ssot.config import Target, TargetSetupError
 from pytest_ssot.locate import split_reference
 
@@ -90,23 +89,20 @@ class TargetAdapter:
 
     async def get_manager(self, user_context: Any) -> Any:
         """The factory's manager for ``user_context``, awaiting an async factory."""
-        return await _maybe_await(self.factory(user_context))
+        return await maybe_await(self.factory(user_context))
 
     def get_manager_blocking(self, user_context: Any) -> Any:
         """Same as :meth:`get_manager`, for sync tests (no event loop running)."""
-        result = self.factory(user_context)
-        if inspect.isawaitable(result):
-            return asyncio.run(_await(result))
-        return result
+        return resolve_blocking(self.factory(user_context))
 
     # -- a manager's connection and events (the seeds' method names)
 
     async def connect(self, manager: Any, connection: Any) -> None:
         """Attach ``connection`` (anything with ``async send(text)``, or an opaque handle)."""
-        await _maybe_await(manager.connect(connection))
+        await maybe_await(manager.connect(connection))
 
     async def disconnect(self, manager: Any, connection: Any = None) -> None:
-        await _maybe_await(manager.disconnect(connection))
+        await maybe_await(manager.disconnect(connection))
 
     def is_connected(self, manager: Any) -> bool:
         """``manager.is_connected()``, or the attribute when it is not callable."""
@@ -116,7 +112,7 @@ class TargetAdapter:
     async def emit(self, manager: Any, event_type: str, *, thread_id: str, run_id: str,
                    data: Any = None) -> Any:
         """Send one event through ``manager`` to its user's connections."""
-        return await _maybe_await(manager.emit(event_type, thread_id=thread_id, run_id=run_id,
+        return await maybe_await(manager.emit(event_type, thread_id=thread_id, run_id=run_id,
                                                data=data if data is not None else {}))
 
     def user_id_of(self, manager: Any) -> Any:
@@ -128,10 +124,3 @@ class TargetAdapter:
                 return None
         return value
 
-
-async def _await(awaitable: Any) -> Any:
-    return await awaitable
-
-
-async def _maybe_await(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value

@@ -65,7 +65,7 @@ def factory_components(scan: ScanResult, name: str, adapter: Any) -> list[Compon
     Shims (wrappers that only delegate) are components too: a caller that imports
     a shim goes through it. The target's own factory comes first.
     """
-    found = [d for d in scan.functions if d.name == name or name in {p.rsplit(".", 1)[-1] for p in d.paths}]
+    found = scan.functions_named(name)
     components = [Component(f"{d.module}:{d.qualname}", adapter.resolve(f"{d.module}:{d.qualname}"))
                   for d in sorted(found, key=lambda d: (d.module, d.qualname))]
     canonical = adapter.factory
@@ -77,9 +77,9 @@ def factory_components(scan: ScanResult, name: str, adapter: Any) -> list[Compon
 
 async def managers_from(components: Sequence[Component], user_context: Any) -> list[tuple[Component, Any]]:
     """Each component's manager for ``user_context`` (async factories awaited)."""
-    from pytest_ssot.adapter import _maybe_await
+    from pytest_ssot.awaiting import maybe_await
 
-    return [(c, await _maybe_await(c.function(user_context))) for c in components]
+    return [(c, await maybe_await(c.function(user_context))) for c in components]
 
 
 def _describe(component: Component, manager: Any) -> str:

@@ -17,13 +17,13 @@ async factory called from a thread runs in its own event loop in that thread.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pytest_ssot.awaiting import maybe_await, resolve_blocking
 from pytest_ssot.instances import read_attr_path, user_label
 from pytest_ssot.violation import SSOTSetupError, SSOTViolation
 
@@ -102,10 +102,7 @@ async def run_concurrently_async(
             released.set()
         await released.wait()
         try:
-            result = call(*args[index])
-            if inspect.isawaitable(result):
-                result = await result
-            outcomes.results[index] = result
+            outcomes.results[index] = await maybe_await(call(*args[index]))
         except Exception as exc:  # reported by raise_errors, with the call's index
             outcomes.errors[index] = exc
 
@@ -133,10 +130,7 @@ def _run_threads(call: Callable[..., Any], args: Sequence[tuple[Any, ...]], time
             outcomes.errors[index] = HarnessTimeout(f"barrier of {len(args)} threads broken or timed out ({exc!r})")
             return
         try:
-            result = call(*args[index])
-            if inspect.isawaitable(result):
-                result = asyncio.run(_await(result))
-            outcomes.results[index] = result
+            outcomes.results[index] = resolve_blocking(call(*args[index]))
         except Exception as exc:
             outcomes.errors[index] = exc
 
@@ -155,10 +149,6 @@ def _run_threads(call: Callable[..., Any], args: Sequence[tuple[Any, ...]], time
     if timeouts:
         raise timeouts[0]
     return outcomes
-
-
-async def _await(awaitable: Any) -> Any:
-    return await awaitable
 
 
 def run_concurrently(

@@ -100,8 +100,8 @@ class Target:
         """The value of an optional key a check needs; a one-line setup error naming the fix if unset."""
         value = getattr(self, key)
         if not value:
-            raise TargetSetupError(f"target {self.name!r} has no {key!r}; add {key} = ... to "
-                                   f"[tool.ssot.targets.{self.name}] (see the configuration reference)")
+            raise TargetSetupError(f"target {self.name!r} has no {key!r} ({TARGET_KEYS[key].doc}); add {key} = ... "
+                                   f"to [tool.ssot.targets.{self.name}]")
         return value
 
     @property

@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pytest_ssot.awaiting import maybe_await
 from pytest_ssot.instances import read_attr_path, user_label
 from pytest_ssot.violation import SSOTSetupError, SSOTViolation
 
@@ -75,10 +76,7 @@ class FactoryContract:
 
     async def get(self, user_context: Any) -> Any:
         """The factory's result for ``user_context``, awaited if it is awaitable."""
-        result = self.factory(user_context)
-        if inspect.isawaitable(result):
-            result = await result
-        return result
+        return await maybe_await(self.factory(user_context))
 
     def user_id_of(self, manager: Any) -> Any:
         return read_attr_path(manager, self.user_id_attr)

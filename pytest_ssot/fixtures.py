@@ -204,21 +204,12 @@ def ssot_tokens(ssot_adapter: Any, ssot_target: Target) -> Any:
     return target_tokens(ssot_adapter, ssot_target)
 
 
-def _app_reference(target: Target) -> str:
-    from pytest_ssot.adapter import TargetSetupError
-
-    if not target.app:
-        raise TargetSetupError(f"target {target.name!r} has no 'app'; add app = \"module:serve\" "
-                               f"(async serve(host, port, *, ready)) to [tool.ssot.targets.{target.name}]")
-    return target.app
-
-
 @pytest.fixture(scope="session")
 def ssot_server(ssot_adapter: Any, ssot_target: Target) -> Any:
     """URL of the target's ``app`` served in this process (own loop, own thread), one per xdist worker."""
     from pytest_ssot.servers import ServerThread
 
-    reference = _app_reference(ssot_target)
+    reference = ssot_target.require("app")
     with ServerThread(ssot_adapter.resolve(reference), name=reference) as server:
         yield server.url
 
@@ -228,7 +219,7 @@ def ssot_server_process(ssot_target: Target) -> Any:
     """The target's ``app`` in a separate process (a :class:`~pytest_ssot.servers.ServerProcess`, ``.url``)."""
     from pytest_ssot.servers import start_app_process
 
-    with start_app_process(_app_reference(ssot_target), ssot_target.root, python=ssot_target.python) as server:
+    with start_app_process(ssot_target.require("app"), ssot_target.root, python=ssot_target.python) as server:
         yield server
 
 

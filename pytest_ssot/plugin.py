@@ -126,6 +126,8 @@ class SSOTSession:
                                           must_exist=not settings.baseline_update)
         self.marks: dict[str, IssueMark] = {}
         self.is_worker = hasattr(config, "workerinput")
+        self.final: dict[str, Any] | None = None  # the report, built once at the end of the run
+        self.baseline_written: list[Any] = []
 
     # -- header and collection
 
@@ -219,16 +221,18 @@ class SSOTSession:
             self.config.workeroutput["ssot_records"] = self.outcomes.records  # type: ignore[attr-defined]
             self.config.workeroutput["ssot_metrics"] = self.metrics.to_json()  # type: ignore[attr-defined]
             return
+        # every record is in (xdist nodes went down before this hook): build the report once
+        self.final = self.document()
         path = self.settings.report_path
         if path is not None:
             from pytest_ssot.report import write_report
 
-            write_report(self._invocation_path(path), self.document())
+            write_report(self._invocation_path(path), self.final)
         if self.settings.baseline_update and self.settings.baseline_path is not None:
             from pytest_ssot.baseline import write_lowered
 
             self.baseline_written = write_lowered(self._invocation_path(self.settings.baseline_path),
-                                                  self.settings.target.name, self.document()["ratchets"])
+                                                  self.settings.target.name, self.final["ratchets"])
 
     def _invocation_path(self, path: Path) -> Path:
         """Relative to where pytest was invoked, like --junitxml, even if a test chdir'ed."""
@@ -250,7 +254,7 @@ class SSOTSession:
             return
         from pytest_ssot.report import table_lines
 
-        document = self.document()
+        document = self.final or self.document()  # the summary normally follows sessionfinish
         if not document["issues"]:
             return
         target = f"target {document['target']}" if document["target"] else "no target"
@@ -261,7 +265,7 @@ class SSOTSession:
             if ratchet.get("change") in ("rise", "fall"):
                 terminalreporter.write_line(f"ratchet {name}: {ratchet['count']} (baseline {ratchet['baseline']}, "
                                             f"{ratchet['change']})")
-        for change in getattr(self, "baseline_written", []):
+        for change in self.baseline_written:
             terminalreporter.write_line(f"baseline {change.name}: written {change.count} (was {change.baseline})")
         if self.settings.report_path is not None:
             terminalreporter.write_line(f"ssot report written to {self.settings.report_path}")

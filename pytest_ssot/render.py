@@ -13,10 +13,9 @@ from html import escape
 from typing import Any
 
 from pytest_ssot.merge import NO_TARGET, conflict_lines, targets_of
-from pytest_ssot.report import VERDICT_LABELS
+from pytest_ssot.report import LATENCY_SAMPLES, VERDICT_LABELS
 from pytest_ssot.svgchart import percentile
 
-LATENCY_SAMPLES = "agent_completed_seconds"
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,9 @@ VERDICT_LABELS = {
 
 TIMING_KEYS = frozenset({"duration", "generated_at"})
 
+# the samples the suites record and the dashboard charts: seconds from message sent to the final event
+LATENCY_SAMPLES = "agent_completed_seconds"
+
 
 class TestOutcomes:
     """Folds the setup/call/teardown reports of each test into one record."""

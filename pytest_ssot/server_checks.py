@@ -13,10 +13,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from pytest_ssot.components import Component, RecordingConnection, managers_from
+from pytest_ssot.report import LATENCY_SAMPLES
+from pytest_ssot.staging import require_user_tokens
 from pytest_ssot.violation import SSOTViolation
 from pytest_ssot.websocket import EventClient, HarnessError, assert_golden_path
 
 __all__ = [
+    "recorded_golden_path",
+    "assert_users_isolated",
     "assert_one_manager_per_user_on_server",
     "assert_server_and_factory_share_manager",
     "events_through_components",
@@ -25,6 +29,28 @@ __all__ = [
     "assert_bad_token_refused",
     "assert_final_result",
 ]
+
+
+async def recorded_golden_path(harness: Any, user_id: str, record: Any = None, content: str = "hello") -> Any:
+    """One user's golden-path run, its latency to the final event added to ``record`` (``ssot_record``)."""
+    run = await harness.golden_path(user_id, content)
+    if record is not None and run.latency() is not None:
+        record.add_samples(LATENCY_SAMPLES, [run.latency()])
+    return run
+
+
+async def assert_users_isolated(harness: Any, count: int, *, prefix: str, record: Any = None) -> Any:
+    """``count`` users at once each receive all of their own events and none of anyone else's.
+
+    The latencies reach ``record``; a fixed staging token (one user) skips with
+    the reason, since the check needs tokens for chosen users.
+    """
+    require_user_tokens(harness)
+    report = await harness.users(count, prefix=prefix)
+    if record is not None:
+        record.add_samples(LATENCY_SAMPLES, report.latencies)
+    report.assert_isolated()
+    return report
 
 
 async def _run_on(clients: Sequence[EventClient], harness: Any) -> None:

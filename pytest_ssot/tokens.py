@@ -57,15 +57,12 @@ class StaticToken:
 
 def target_tokens(adapter: Any, target: Any) -> FunctionTokens:
     """The adapter's ``mint_token`` (by default the target's ``token`` function) as a token source."""
-    from pytest_ssot.adapter import TargetAdapter, TargetSetupError
+    from pytest_ssot.adapter import TargetAdapter
 
     mint = getattr(adapter, "mint_token", None)
     own = callable(mint) and type(adapter).mint_token is not TargetAdapter.mint_token
-    if not own and not getattr(target, "token", None):
-        raise TargetSetupError(
-            f"target {target.name!r} has no 'token'; add token = \"module:function\" (user id -> bearer "
-            f"token) to [tool.ssot.targets.{target.name}]"
-        )
+    if not own:
+        target.require("token")  # checked here: inside a mint call the reason would be lost
     if callable(mint):
         return FunctionTokens(mint, "adapter.mint_token" if own else target.token)
     return FunctionTokens(adapter.resolve(target.token), target.token)

@@ -277,6 +277,6 @@ def test_needs_the_factory(ssot_target):
 """)
     result = pytester.runpytest_subprocess("-p", "ssot")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["TargetSetupError: target 'demo' has no 'factory'; add factory = ... to "
-                                 "[[]tool.ssot.targets.demo[]]*"])
+    result.stdout.fnmatch_lines(["TargetSetupError: target 'demo' has no 'factory' (canonical factory as*); "
+                                 "add factory = ... to [[]tool.ssot.targets.demo[]]*"])
     assert "Traceback" not in result.stdout.str()

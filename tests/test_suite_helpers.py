@@ -407,3 +407,37 @@ def test_a_class_counts_under_every_name_it_is_reachable_by():
         assert_single_class(broken, "WebSocketManager")
     with pytest.raises(SSOTViolation, match="WebSocketManager:"):
         assert_no_duplicate_class_names(broken)
+
+
+def test_recorded_golden_path_and_users_isolated_feed_the_latency_samples():
+    from types import SimpleNamespace
+
+    from pytest_ssot.report import LATENCY_SAMPLES, RunMetrics
+    from pytest_ssot.server_checks import assert_users_isolated, recorded_golden_path
+    from pytest_ssot.tokens import FunctionTokens
+
+    def report(leaky):
+        def assert_isolated():
+            if leaky:
+                raise SSOTViolation("2 of 2 concurrent users not isolated")
+        return SimpleNamespace(latencies=[0.01, 0.02], assert_isolated=assert_isolated)
+
+    class Harness:
+        tokens = FunctionTokens(lambda user: f"t-{user}")
+
+        def __init__(self, leaky=False):
+            self.leaky = leaky
+
+        async def golden_path(self, user_id, content="hello"):
+            return SimpleNamespace(latency=lambda: 0.005, user_id=user_id)
+
+        async def users(self, count, prefix):
+            return report(self.leaky)
+
+    metrics = RunMetrics()
+    run = asyncio.run(recorded_golden_path(Harness(), "u1", metrics))
+    assert run.user_id == "u1"
+    asyncio.run(assert_users_isolated(Harness(), 2, prefix="p", record=metrics))
+    assert metrics.samples[LATENCY_SAMPLES] == [0.005, 0.01, 0.02]
+    with pytest.raises(SSOTViolation, match="not isolated"):
+        asyncio.run(assert_users_isolated(Harness(leaky=True), 2, prefix="p"))

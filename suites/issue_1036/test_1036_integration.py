@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from pytest_ssot.components import assert_events_delivered, factory_components
-from pytest_ssot.server_checks import assert_server_and_factory_share_manager, events_through_components
+from pytest_ssot.server_checks import (
+    assert_server_and_factory_share_manager,
+    assert_users_isolated,
+    events_through_components,
+    recorded_golden_path,
+)
 from pytest_ssot.websocket import assert_golden_path, assert_latency_under
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
@@ -33,8 +38,7 @@ async def test_all_5_websocket_events_delivered_consistently(ssot_adapter, ssot_
 async def test_golden_path_user_login_to_ai_response_with_events(ssot_harness, ssot_target, ssot_new_user,
                                                                 ssot_record):
     """Login, message, every event in order, under the seed's 2 s (reported with the measured time)."""
-    run = await ssot_harness.golden_path(ssot_new_user("golden"))
-    ssot_record.add_samples("agent_completed_seconds", [run.latency()] if run.latency() is not None else [])
+    run = await recorded_golden_path(ssot_harness, ssot_new_user("golden"), ssot_record)
     assert_golden_path(run)
     assert_latency_under(run, ssot_target.thresholds.golden_path_seconds)
 
@@ -42,6 +46,5 @@ async def test_golden_path_user_login_to_ai_response_with_events(ssot_harness, s
 @pytest.mark.ssot_issue(1036)
 async def test_concurrent_users_isolated_websocket_experiences(ssot_harness, ssot_target, ssot_record):
     """The seed's 10 concurrent users: each gets only their own events."""
-    report = await ssot_harness.users(max(ssot_target.thresholds.concurrent_users), prefix="ssot-1036-user")
-    ssot_record.add_samples("agent_completed_seconds", report.latencies)
-    report.assert_isolated()
+    await assert_users_isolated(ssot_harness, max(ssot_target.thresholds.concurrent_users),
+                                prefix="ssot-1036-user", record=ssot_record)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_ssot.server_checks import assert_final_result
-from pytest_ssot.staging import require_user_tokens
+from pytest_ssot.server_checks import assert_final_result, assert_users_isolated, recorded_golden_path
 from pytest_ssot.websocket import assert_golden_path
 
 pytestmark = [pytest.mark.staging, pytest.mark.asyncio]
@@ -14,8 +13,7 @@ pytestmark = [pytest.mark.staging, pytest.mark.asyncio]
 @pytest.mark.ssot_issue(1126, guard=True)
 async def test_complete_user_chat_flow_post_ssot_resolution(ssot_staging, ssot_record):
     """Message in, every event out, and the final event carries the recommendations."""
-    run = await ssot_staging.golden_path("ssot-1126-staging", "Optimize my AWS costs")
-    ssot_record.add_samples("agent_completed_seconds", [run.latency()] if run.latency() is not None else [])
+    run = await recorded_golden_path(ssot_staging, "ssot-1126-staging", ssot_record, "Optimize my AWS costs")
     assert_golden_path(run)
     assert_final_result(run)
 
@@ -23,5 +21,4 @@ async def test_complete_user_chat_flow_post_ssot_resolution(ssot_staging, ssot_r
 @pytest.mark.ssot_issue(1126)
 async def test_multi_user_concurrent_chat_isolation(ssot_staging):
     """Two users at once: no shared threads, no events of the other."""
-    require_user_tokens(ssot_staging)
-    (await ssot_staging.users(2, prefix="ssot-1126-user")).assert_isolated()
+    await assert_users_isolated(ssot_staging, 2, prefix="ssot-1126-user")

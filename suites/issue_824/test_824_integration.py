@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pytest_ssot.server_checks import recorded_golden_path
 from pytest_ssot.websocket import assert_golden_path
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
@@ -12,6 +13,4 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
 @pytest.mark.ssot_issue(824, guard=True)
 async def test_golden_path_all_events_delivered(ssot_harness, ssot_new_user, ssot_record):
     """One user, real server: every critical event, in order (the seed's mission-critical suite)."""
-    run = await ssot_harness.golden_path(ssot_new_user("golden"))
-    ssot_record.add_samples("agent_completed_seconds", [run.latency()] if run.latency() is not None else [])
-    assert_golden_path(run)
+    assert_golden_path(await recorded_golden_path(ssot_harness, ssot_new_user("golden"), ssot_record))

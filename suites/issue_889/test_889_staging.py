@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_ssot.server_checks import assert_one_manager_per_user_on_server
+from pytest_ssot.server_checks import assert_one_manager_per_user_on_server, assert_users_isolated
 from pytest_ssot.staging import require_user_tokens
 
 pytestmark = [pytest.mark.staging, pytest.mark.asyncio]
@@ -20,7 +20,5 @@ async def test_staging_demo_user_001_violation_reproduction(ssot_staging):
 @pytest.mark.ssot_issue(889)
 async def test_golden_path_multi_user_manager_isolation(ssot_staging, ssot_target, ssot_record):
     """N users at once on staging: everyone gets their own events, and only those."""
-    require_user_tokens(ssot_staging)
-    report = await ssot_staging.users(min(ssot_target.thresholds.concurrent_users), prefix="ssot-889-user")
-    ssot_record.add_samples("agent_completed_seconds", report.latencies)
-    report.assert_isolated()
+    await assert_users_isolated(ssot_staging, min(ssot_target.thresholds.concurrent_users),
+                                prefix="ssot-889-user", record=ssot_record)

@@ -12,6 +12,7 @@ from pytest_ssot.server_checks import (
     assert_bad_token_refused,
     assert_history_persisted,
     assert_server_and_factory_share_manager,
+    assert_users_isolated,
 )
 from pytest_ssot.websocket import assert_golden_path
 
@@ -29,15 +30,14 @@ async def test_websocket_manager_service_integration_consistency(ssot_harness, s
 @pytest.mark.ssot_issue(960)
 async def test_websocket_event_delivery_consistency_integration(ssot_harness):
     """Two users chatting at once each receive exactly their own events, in order."""
-    (await ssot_harness.users(2, prefix="ssot-960-pair")).assert_isolated()
+    await assert_users_isolated(ssot_harness, 2, prefix="ssot-960-pair")
 
 
 @pytest.mark.ssot_issue(960)
 async def test_multi_user_concurrent_session_isolation_integration(ssot_harness, ssot_target, ssot_record):
     """The seed's 8 concurrent users, isolated."""
-    report = await ssot_harness.users(min(ssot_target.thresholds.concurrent_users), prefix="ssot-960-user")
-    ssot_record.add_samples("agent_completed_seconds", report.latencies)
-    report.assert_isolated()
+    await assert_users_isolated(ssot_harness, min(ssot_target.thresholds.concurrent_users),
+                                prefix="ssot-960-user", record=ssot_record)
 
 
 @pytest.mark.ssot_issue(960, guard=True)
