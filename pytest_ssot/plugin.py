@@ -179,7 +179,7 @@ class SSOTSession:
         self, item: pytest.Item, call: CallInfo[None]
     ) -> Generator[None, TestReport, TestReport]:
         report = yield
-        from pytest_ssot.violation import SSOTSetupError, is_violation, violation_text
+        from pytest_ssot.violation import SSOTSetupError, error_line, is_violation, violation_text
 
         if call.excinfo is not None and isinstance(call.excinfo.value, SSOTSetupError) \
                 and self.config.option.tbstyle not in ("long", "native"):
@@ -195,6 +195,9 @@ class SSOTSession:
         if call.when == "call" and call.excinfo is not None and is_violation(call.excinfo.value):
             violation = violation_text(call.excinfo.value)
             report.ssot_violation = violation  # type: ignore[attr-defined]
+        elif call.excinfo is not None and report.failed:
+            # why a test failed outside the fail-first table, so a "broken" verdict can be read off the report
+            report.ssot_error = error_line(call.excinfo.value)  # type: ignore[attr-defined]
         if not self.config.option.runxfail:
             effect = apply_fail_first(report, mark, self.settings.status_of(mark.number), violation)
             if effect is not None:

@@ -60,6 +60,7 @@ class TestOutcomes:
                 "outcome": "passed",
                 "violation": None,
                 "effect": None,
+                "error": None,
                 "duration": 0.0,
             },
         )
@@ -67,6 +68,9 @@ class TestOutcomes:
         violation = getattr(report, "ssot_violation", None)
         if violation is not None:
             record["violation"] = violation
+        error = getattr(report, "ssot_error", None)
+        if error is not None and record["error"] is None:
+            record["error"] = error
         effect = getattr(report, "ssot_effect", None)
         if effect is not None:
             record["effect"] = effect

@@ -54,6 +54,13 @@ def violation_text(exc: BaseException) -> str:
     return "\n".join(violation_text(leaf) for leaf in getattr(exc, "exceptions", ()))
 
 
+def error_line(exc: BaseException, width: int = 300) -> str:
+    """One line naming an exception that is not a violation, for reports read without the log."""
+    text = str(exc).strip().splitlines()
+    line = f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
 def check_each(items: Iterable[Any], check: Callable[[Any], Any]) -> None:
     """Run ``check(item)`` for every item; one SSOTViolation joins all their violations.
 

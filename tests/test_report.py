@@ -107,7 +107,7 @@ def test_json_report_and_table(pytester):
     by_id = {t["nodeid"]: t for t in issue["tests"]}
     assert by_id["test_suite.py::test_functions"] == {
         "nodeid": "test_suite.py::test_functions", "tier": "unit", "guard": False, "outcome": "xfailed",
-        "violation": "3 get_websocket_manager functions", "effect": "confirmed",
+        "violation": "3 get_websocket_manager functions", "effect": "confirmed", "error": None,
         "duration": by_id["test_suite.py::test_functions"]["duration"],
     }
     assert by_id["test_suite.py::test_golden_path"]["guard"] is True
@@ -149,3 +149,33 @@ def test_build_report_sorts_tests_and_strips_internal_keys():
     assert [t["nodeid"] for t in document["issues"]["1"]["tests"]] == ["a", "b"]
     assert "issue" not in document["issues"]["1"]["tests"][0]
     assert document["issues"]["1"]["verdict"] == "holds"
+
+
+def test_a_failure_outside_the_fail_first_table_records_its_error(pytester):
+    pytester.makepyfile(test_broken="""
+        import pytest
+        from pytest_ssot import SSOTViolation
+
+        @pytest.mark.unit
+        @pytest.mark.ssot_issue(824)
+        def test_harness_trouble():
+            raise ConnectionResetError("server hung up\\nsecond line")
+
+        @pytest.mark.unit
+        @pytest.mark.ssot_issue(824)
+        def test_violation():
+            raise SSOTViolation("2 managers")
+
+        @pytest.mark.unit
+        @pytest.mark.ssot_issue(824, guard=True)
+        def test_guard():
+            assert 1 == 2, "guard broke"
+    """)
+    result = pytester.runpytest_subprocess("-p", "ssot", "--ssot-issue=824=open", "--ssot-report=r.json")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    tests = {t["nodeid"].rsplit("::", 1)[1]: t for t in json.loads((pytester.path / "r.json").read_text())
+             ["issues"]["824"]["tests"]}
+    assert tests["test_harness_trouble"]["error"] == "ConnectionResetError: server hung up"
+    assert tests["test_guard"]["error"].startswith("AssertionError: guard broke")
+    assert tests["test_violation"]["error"] is None
+    assert tests["test_violation"]["violation"] == "2 managers"

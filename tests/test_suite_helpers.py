@@ -441,3 +441,80 @@ def test_recorded_golden_path_and_users_isolated_feed_the_latency_samples():
     assert metrics.samples[LATENCY_SAMPLES] == [0.005, 0.01, 0.02]
     with pytest.raises(SSOTViolation, match="not isolated"):
         asyncio.run(assert_users_isolated(Harness(leaky=True), 2, prefix="p"))
+
+
+# -- connection state per user ----------------------------------------------------------------
+
+
+class _OwnConnectionManager:
+    """Clean: each manager knows only its own connection."""
+
+    def __init__(self):
+        self._connection = None
+
+    def is_connected(self):
+        return self._connection is not None
+
+    async def connect(self, connection):
+        self._connection = connection
+
+    async def disconnect(self, connection=None):
+        self._connection = None
+
+
+class _SharedConnectionManager(_OwnConnectionManager):
+    """Violating: one process-wide "current connection" every manager reads."""
+
+    current = None
+
+    def is_connected(self):
+        return type(self).current is not None or self._connection is not None
+
+    async def connect(self, connection):
+        self._connection = type(self).current = connection
+
+    async def disconnect(self, connection=None):
+        if type(self).current is (connection or self._connection):
+            type(self).current = None
+        self._connection = None
+
+
+class _NeverConnectedManager(_OwnConnectionManager):
+    is_connected = property(lambda self: False)
+
+
+def _independent(first, second):
+    from pytest_ssot.adapter import TargetAdapter
+    from pytest_ssot.server_checks import assert_connection_states_independent
+
+    asyncio.run(assert_connection_states_independent(TargetAdapter(None), first, second, ("u1", "u2")))
+
+
+def test_connection_states_independent_passes_on_per_user_state():
+    first, second = _OwnConnectionManager(), _OwnConnectionManager()
+    _independent(first, second)
+    assert not first.is_connected()  # the check disconnects what it connected
+
+
+def test_connection_states_independent_fails_on_a_shared_connection():
+    _SharedConnectionManager.current = None
+    with pytest.raises(SSOTViolation, match="u2 reports connected after only user u1 connected") as info:
+        _independent(_SharedConnectionManager(), _SharedConnectionManager())
+    assert "before any connection of its own" not in info.value.message
+    assert _SharedConnectionManager.current is None
+
+
+def test_a_connection_left_by_someone_else_is_the_leak_not_a_harness_error():
+    """Another client's connection still attached (e.g. a server handler still closing) shows up as the leak."""
+    _SharedConnectionManager.current = object()
+    try:
+        with pytest.raises(SSOTViolation, match="u2 reports connected before any connection of its own") as info:
+            _independent(_SharedConnectionManager(), _SharedConnectionManager())
+        assert "u1 reports connected before any connection of its own" in info.value.message
+    finally:
+        _SharedConnectionManager.current = None
+
+
+def test_connection_states_independent_fails_when_connecting_does_not_register():
+    with pytest.raises(SSOTViolation, match="u1 connected, but its manager reports not connected"):
+        _independent(_NeverConnectedManager(), _NeverConnectedManager())
