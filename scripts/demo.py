@@ -17,6 +17,8 @@ import os
 import secrets
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,9 +27,21 @@ BASELINE = ROOT / "ssot-baseline.json"  # the ratchets' counts: a rise fails the
 sys.path.insert(0, str(ROOT))
 
 
-def run_target(target: str, extra: list[str], report: Path | None = None, *, quiet: bool = False
-               ) -> tuple[int, dict]:
-    """Run the suites against ``target`` with its own server as the staging URL; (exit code, report)."""
+def suite_args(target: str, staging_url: str, report: Path, extra: list[str]) -> list[str]:
+    """The pytest arguments of one target's run, valid from any working directory."""
+    return ["-p", "ssot", str(ROOT / "suites"), f"--rootdir={ROOT}", "-c", str(ROOT / "pyproject.toml"),
+            f"--ssot-target={target}", f"--ssot-staging-url={staging_url}", f"--ssot-report={report}",
+            f"--ssot-baseline={BASELINE}", "-rxfEs", *extra]
+
+
+def run_target(target: str, extra: list[str], report: Path | None = None, *, quiet: bool = False,
+               runner: Callable[[list[str]], int] | None = None) -> tuple[int, dict]:
+    """Run the suites against ``target`` with its own server as the staging URL; (exit code, report).
+
+    ``runner`` runs pytest with the given arguments (``CHATAPP_SECRET`` is set in
+    ``os.environ`` while it runs) and returns the exit code; the tests pass
+    pytester's. By default pytest runs in a subprocess of this interpreter.
+    """
     from pytest_ssot.config import CliValues, load_config
     from pytest_ssot.servers import start_app_process
 
@@ -35,19 +49,33 @@ def run_target(target: str, extra: list[str], report: Path | None = None, *, qui
     report = report or ROOT / "artifacts" / f"{target}.json"
     report.unlink(missing_ok=True)
     secret = secrets.token_hex(16)  # the server and the target's token function must agree on it
-    env = dict(os.environ, CHATAPP_SECRET=secret)
-    with start_app_process(config.app, config.root, python=config.python, env={"CHATAPP_SECRET": secret}) as server:
-        command = [sys.executable, "-m", "pytest", "-p", "ssot", "suites", f"--ssot-target={target}",
-                   f"--ssot-staging-url={server.url}", f"--ssot-report={report}",
-                   f"--ssot-baseline={BASELINE}", "-rxfEs", *extra]
-        if quiet:
-            done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
-            code = done.returncode
+    with start_app_process(config.app, config.root, python=config.python, env={"CHATAPP_SECRET": secret}) as server, \
+            _environ(CHATAPP_SECRET=secret):
+        args = suite_args(target, server.url, report, extra)
+        if runner is not None:
+            code = runner(args)
+        elif quiet:
+            code = subprocess.run([sys.executable, "-m", "pytest", *args], cwd=ROOT, capture_output=True,
+                                  text=True, timeout=900).returncode
         else:
-            print(f"\n$ {' '.join(command[2:])}   # staging: {target}'s server in its own process", flush=True)
-            code = subprocess.call(command, cwd=ROOT, env=env)
+            print(f"\n$ pytest {' '.join(args)}   # staging: {target}'s server in its own process", flush=True)
+            code = subprocess.call([sys.executable, "-m", "pytest", *args], cwd=ROOT)
     document = json.loads(report.read_text()) if report.exists() else {"issues": {}}
     return code, document
+
+
+@contextmanager
+def _environ(**values: str) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def write_dashboard(reports: list[Path]) -> Path:

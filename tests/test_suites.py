@@ -11,11 +11,11 @@ fixed". Staging runs against each target's own server, as in the main job.
 from __future__ import annotations
 
 import importlib.util
-import tempfile
-from functools import lru_cache
 from pathlib import Path
 
 import pytest
+
+pytest_plugins = ["pytester"]
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -27,13 +27,33 @@ def _load_main_job():
     return module
 
 
-@lru_cache(maxsize=None)
-def run_suites(target: str, *extra: str) -> tuple[int, dict]:
-    report = Path(tempfile.mkdtemp(prefix="ssot-suites-")) / "report.json"
-    code, document = _load_main_job().run_target(target, ["-p", "no:cacheprovider", "-q", *extra], report,
-                                                  quiet=True)
-    assert report.exists(), f"{target}: no report written (exit {code})"
-    return code, document
+MAIN_JOB = _load_main_job()
+_RUNS: dict[tuple[str, ...], tuple[int, dict]] = {}
+
+
+@pytest.fixture
+def run_suites(pytester):
+    """Run the suites against a target in a pytester subprocess, as the main job does; once per argument set.
+
+    The arguments are those of README command 1 (``scripts/demo.py``): the target's own
+    server as the staging URL, the repository's pyproject and baseline. A run's report
+    is kept for the session, so the tests below share the few runs they need.
+    """
+    def run(target: str, *extra: str) -> tuple[int, dict]:
+        key = (target, *extra)
+        if key not in _RUNS:
+            report = pytester.path / f"report-{len(_RUNS)}.json"
+
+            def runner(args: list[str]) -> int:
+                return int(pytester.runpytest_subprocess(*args, "-p", "no:cacheprovider", "-q", *extra,
+                                                         timeout=900).ret)
+
+            code, document = MAIN_JOB.run_target(target, [], report, runner=runner)
+            assert report.exists(), f"{target}: no report written (exit {code})"
+            _RUNS[key] = code, document
+        return _RUNS[key]
+
+    return run
 
 
 def why(test: dict) -> str:
@@ -48,7 +68,7 @@ def records_of(document: dict) -> dict[str, dict]:
     return tests
 
 
-def test_every_seed_test_is_there_with_its_tier():
+def test_every_seed_test_is_there_with_its_tier(run_suites):
     tests = records_of(run_suites("demo-consolidated")[1])
     per_issue: dict[str, dict[str, int]] = {}
     for nodeid, test in tests.items():
@@ -61,7 +81,7 @@ def test_every_seed_test_is_there_with_its_tier():
     assert sum(per_issue["issue_889"].values()) == 10
 
 
-def test_fragmented_every_check_xfails_with_a_violation_and_guards_pass():
+def test_fragmented_every_check_xfails_with_a_violation_and_guards_pass(run_suites):
     code, document = run_suites("demo-fragmented")
     assert code == 0
     for nodeid, test in records_of(document).items():
@@ -76,7 +96,7 @@ def test_fragmented_every_check_xfails_with_a_violation_and_guards_pass():
         "manager_classes": (9, "same"), "manager_import_paths": (13, "same")}
 
 
-def test_consolidated_everything_passes():
+def test_consolidated_everything_passes(run_suites):
     code, document = run_suites("demo-consolidated")
     assert code == 0
     assert {t["outcome"] for t in records_of(document).values()} == {"passed"}
@@ -90,7 +110,7 @@ def test_consolidated_everything_passes():
         ("demo-consolidated", "open", "looks_fixed", "looks_fixed"),
     ],
 )
-def test_a_status_that_contradicts_the_code_fails_every_check(target, flipped_to, effect, verdict):
+def test_a_status_that_contradicts_the_code_fails_every_check(run_suites, target, flipped_to, effect, verdict):
     _, as_configured = run_suites(target)
     flips = tuple(f"--ssot-issue={n}={flipped_to}" for n in sorted(as_configured["issues"]))
     code, document = run_suites(target, *flips)
@@ -104,7 +124,7 @@ def test_a_status_that_contradicts_the_code_fails_every_check(target, flipped_to
     assert {i["verdict"] for i in document["issues"].values()} == {verdict}
 
 
-def test_the_suites_give_the_same_outcomes_under_xdist():
+def test_the_suites_give_the_same_outcomes_under_xdist(run_suites):
     # the staging tier shares one server between workers (see the CI workflow): it runs serially
     for target in ("demo-fragmented", "demo-consolidated"):
         serial = {n: t for n, t in records_of(run_suites(target)[1]).items() if t["tier"] != "staging"}
@@ -160,7 +180,7 @@ CONCRETE_FINDINGS = {
 }
 
 
-def test_violation_messages_name_the_concrete_findings():
+def test_violation_messages_name_the_concrete_findings(run_suites):
     _, document = run_suites("demo-fragmented")
     messages = {}
     for nodeid, test in records_of(document).items():
