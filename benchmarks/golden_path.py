@@ -30,7 +30,6 @@ import json
 import math
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -41,9 +40,10 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from backend_support import EVENTS  # noqa: E402
 from backend_support.load import LoadResult, run_users  # noqa: E402
-from backend_support.process import ServerProcess, read_first_line, start_server  # noqa: E402
+from backend_support.process import start_server  # noqa: E402
 from backend_support.tokens import mint  # noqa: E402
 from pytest_ssot.multiuser import percentile  # noqa: E402
+from pytest_ssot.servers import ServerProcess, start_process  # noqa: E402
 
 BACKLOG = 1024
 
@@ -78,11 +78,7 @@ async def _baseline(host: str, port: int) -> None:
 
 
 def start_baseline() -> ServerProcess:
-    import tempfile
-
-    log = tempfile.NamedTemporaryFile(prefix="baseline-", suffix=".log", delete=False)
-    proc = subprocess.Popen([sys.executable, __file__, "--baseline-server"], stdout=subprocess.PIPE, stderr=log)
-    return ServerProcess("baseline", read_first_line(proc, 20), proc, log)
+    return start_process([sys.executable, __file__, "--baseline-server"], name="baseline", timeout=20)
 
 
 # --------------------------------------------------------------------------- measuring

@@ -21,7 +21,7 @@ _LAZY: dict[str, str] = {
     "Target": "pytest_ssot.config",
     "load_config": "pytest_ssot.config",
     "TargetAdapter": "pytest_ssot.adapter",
-    "TargetSetupError": "pytest_ssot.adapter",
+    "TargetSetupError": "pytest_ssot.config",
     "RunMetrics": "pytest_ssot.report",
     # finding duplicates: scans, probes and their assertions
     "ScanResult": "pytest_ssot.findings",

@@ -52,17 +52,14 @@ class TargetAdapter:
                 ) from None
         return obj
 
-    def _required(self, key: str) -> Any:
-        return self.target.require(key)
-
     @property
     def manager_classes(self) -> tuple[type, ...]:
         """The canonical manager class(es) named by the target."""
-        return tuple(self.resolve(ref) for ref in self._required("manager"))
+        return tuple(self.resolve(ref) for ref in self.target.require("manager"))
 
     @property
     def factory(self) -> Any:
-        return self.resolve(self._required("factory"))
+        return self.resolve(self.target.require("factory"))
 
     @functools.cached_property
     def protocol(self) -> Any:
@@ -71,13 +68,13 @@ class TargetAdapter:
         Replace it (subclass :class:`~pytest_ssot.protocol.ChatProtocol`, or any
         object with its methods) when your server speaks differently.
         """
-        from pytest_ssot.protocol import ChatProtocol
+        from pytest_ssot.protocol import default_protocol
 
-        return ChatProtocol(events=tuple(self.target.events), admin_user=self.target.admin_user)
+        return default_protocol(self.target)
 
     def mint_token(self, user_id: str) -> str:
         """A bearer token for ``user_id`` from the target's ``token`` function."""
-        return self.resolve(self._required("token"))(user_id)
+        return self.resolve(self.target.require("token"))(user_id)
 
     # -- the seeds' calls
 
@@ -85,7 +82,7 @@ class TargetAdapter:
         """A user context for ``user_id``; None stands for "no user context"."""
         if user_id is None:
             return None
-        return self.resolve(self._required("user_context"))(user_id)
+        return self.resolve(self.target.require("user_context"))(user_id)
 
     async def get_manager(self, user_context: Any) -> Any:
         """The factory's manager for ``user_context``, awaiting an async factory."""

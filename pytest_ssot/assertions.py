@@ -10,7 +10,7 @@ expected failure of an open issue.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from pytest_ssot.findings import (
     DEFAULT_MAX_IMPLEMENTATIONS,
@@ -18,6 +18,7 @@ from pytest_ssot.findings import (
     Definition,
     ImportSite,
     ScanResult,
+    leaf_names,
 )
 from pytest_ssot.introspect import ImportPathReport
 from pytest_ssot.probes import (
@@ -51,7 +52,7 @@ def _lines(defs: Sequence[Definition]) -> str:
     return "\n".join(f"- {d.dotted} {d.where()}" for d in defs)
 
 
-def _raise(message: str, findings: Sequence[object]) -> None:
+def _raise(message: str, findings: Sequence[object]) -> NoReturn:
     items = [f.to_json() if hasattr(f, "to_json") else getattr(f, "__dict__", f) for f in findings]
     raise SSOTViolation(message, items)
 
@@ -69,7 +70,6 @@ def assert_single_function(result: ScanResult, name: str = "get_websocket_manage
         raise EmptyScanError(f"no {name} function found in {result.package or 'the scanned modules'}; "
                              "check the target's package, root and function_name")
     _raise(f"SSOT VIOLATION: Multiple different {name} functions found:\n{_lines(found)}", found)
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def assert_single_source_module(result: ScanResult, name: str = "get_websocket_manager") -> None:
@@ -140,12 +140,17 @@ def assert_paths_resolve_to_one(report: ImportPathReport) -> None:
     )
 
 
+def import_site_lines(sites: Sequence[ImportSite]) -> str:
+    """One ``- file:line (importer): statement`` line per import site."""
+    return "\n".join(f"- {s.file}:{s.line} ({s.importer}): {s.statement}" for s in sites)
+
+
 def assert_no_importers(sites: Sequence[ImportSite], modules: Sequence[str] = ()) -> None:
     """Nobody imports the (deprecated) modules any more."""
     if sites:
         what = ", ".join(modules) or ", ".join(sorted({s.imported for s in sites}))
-        listing = "\n".join(f"- {s.file}:{s.line} ({s.importer}): {s.statement}" for s in sites)
-        _raise(f"SSOT VIOLATION: {len(sites)} import(s) of deprecated {what} remain:\n{listing}", list(sites))
+        _raise(f"SSOT VIOLATION: {len(sites)} import(s) of deprecated {what} remain:\n{import_site_lines(sites)}",
+               list(sites))
 
 
 def assert_no_forbidden_submodules(found: Sequence[str], pattern: str = "*factory*") -> None:
@@ -214,7 +219,7 @@ def assert_no_duplicate_class_names(result: ScanResult) -> None:
     """
     by_name: dict[str, list[Definition]] = {}
     for definition in result.classes:
-        for name in {definition.name, *(p.rsplit(".", 1)[-1] for p in definition.paths)}:
+        for name in leaf_names(definition):
             by_name.setdefault(name, []).append(definition)
     duplicated = {name: defs for name, defs in sorted(by_name.items()) if len(defs) > 1}
     if duplicated:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from pytest_ssot.report import RunMetrics, write_report
+from pytest_ssot.report import RunMetrics, change_of, write_report
 
 SCHEMA_VERSION = 1
 
@@ -33,13 +33,10 @@ class RatchetChange:
     count: int
     baseline: int | None
     new_items: tuple[str, ...] = ()
-    gone_items: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str:
-        if self.baseline is None:
-            return "new"
-        return "rise" if self.count > self.baseline else "fall" if self.count < self.baseline else "same"
+        return change_of(self.count, self.baseline)
 
 
 Baseline = Mapping[str, Mapping[str, Any]]  # ratchet name -> {"count": int, "items": [...]}
@@ -80,8 +77,7 @@ def compare(name: str, items: Iterable[str], baseline: Baseline) -> RatchetChang
     if entry is None:
         return RatchetChange(name, len(current), None)
     before = set(entry.get("items", []))
-    return RatchetChange(name, len(current), int(entry["count"]),
-                         tuple(i for i in current if i not in before), tuple(sorted(before - set(current))))
+    return RatchetChange(name, len(current), int(entry["count"]), tuple(i for i in current if i not in before))
 
 
 class Recorder:
@@ -94,7 +90,7 @@ class Recorder:
     def add_samples(self, name: str, values: Iterable[float]) -> None:
         self.metrics.add_samples(name, values)
 
-    def set_ratchet(self, name: str, items: Iterable[str]) -> RatchetChange | None:
+    def set_ratchet(self, name: str, items: Iterable[str]) -> None:
         """Record the items a ratchet counts; fail the test if the count rose above the baseline.
 
         The failure is a plain test failure, not an SSOTViolation: a rise is a
@@ -103,7 +99,7 @@ class Recorder:
         items = [str(i) for i in items]
         self.metrics.set_ratchet(name, items)
         if self.baseline is None:
-            return None
+            return
         change = compare(name, items, self.baseline)
         if change.kind == "rise":
             pytest.fail(
@@ -111,17 +107,14 @@ class Recorder:
                 + ", ".join(change.new_items or ("(items renamed)",)),
                 pytrace=False,
             )
-        return change
 
 
-def annotate(ratchets: Mapping[str, Mapping[str, Any]], baseline: Baseline | None) -> dict[str, dict[str, Any]]:
-    """The report's ratchets with ``baseline`` and ``change`` added (when a baseline is in use)."""
+def annotate(ratchets: Mapping[str, Mapping[str, Any]], baseline: Baseline) -> dict[str, dict[str, Any]]:
+    """The report's ratchets with ``baseline`` and ``change`` added."""
     out = {}
     for name, entry in ratchets.items():
-        out[name] = dict(entry)
-        if baseline is not None:
-            change = compare(name, entry["items"], baseline)
-            out[name].update(baseline=change.baseline, change=change.kind)
+        change = compare(name, entry["items"], baseline)
+        out[name] = dict(entry, baseline=change.baseline, change=change.kind)
     return out
 
 

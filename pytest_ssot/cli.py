@@ -22,6 +22,7 @@ import sys
 from typing import Callable, NoReturn, Sequence
 
 from pytest_ssot.findings import DEFAULT_CLASS_PATTERN, DEFAULT_FUNCTIONS, ScanResult
+from pytest_ssot.locate import find_module, is_dotted_name
 
 EXIT_OK = 0
 EXIT_CONFLICTS = 1  # ssot report merge: jobs disagree (the merged file is still written)
@@ -81,10 +82,9 @@ def run_scan(args: argparse.Namespace) -> int:
     root = os.path.abspath(args.root)
     if not os.path.isdir(root):
         raise UsageError(f"ssot scan: --root is not a directory: {args.root}")
-    if not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", args.package):
+    if not is_dotted_name(args.package):
         raise UsageError(f"ssot scan: --package is not a dotted module name: {args.package!r}")
-    base = os.path.join(root, *args.package.split("."))
-    if not (os.path.isdir(base) or os.path.isfile(base + ".py")):
+    if find_module(args.package, [root], use_sys_path=False) is None:
         raise UsageError(f"ssot scan: package {args.package!r} not found under {args.root}")
     try:
         pattern = re.compile(args.class_pattern)

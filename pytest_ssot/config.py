@@ -13,7 +13,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -61,13 +61,19 @@ class ConfigError(pytest.UsageError):
 # --------------------------------------------------------------------------- results
 
 
+def _default(table: Mapping[str, Key], key: str) -> Any:
+    """A key's default from the schema; lists as tuples, since the results are frozen."""
+    value = table[key].default
+    return tuple(value) if isinstance(value, list) else value
+
+
 @dataclass(frozen=True)
 class Thresholds:
-    max_redundant_implementations: int = 3
-    max_import_paths: int = 11
-    golden_path_seconds: float = 2.0
-    concurrent_users: tuple[int, ...] = (8, 10)
-    factory_timeout_seconds: float = 10.0
+    max_redundant_implementations: int = _default(THRESHOLD_KEYS, "max_redundant_implementations")
+    max_import_paths: int = _default(THRESHOLD_KEYS, "max_import_paths")
+    golden_path_seconds: float = _default(THRESHOLD_KEYS, "golden_path_seconds")
+    concurrent_users: tuple[int, ...] = _default(THRESHOLD_KEYS, "concurrent_users")
+    factory_timeout_seconds: float = _default(THRESHOLD_KEYS, "factory_timeout_seconds")
 
 
 @dataclass(frozen=True)
@@ -77,22 +83,22 @@ class Target:
     name: str
     root: Path
     package: str
-    manager: tuple[str, ...] = ()
-    factory: str | None = None
-    user_context: str | None = None
-    deprecated_modules: tuple[str, ...] = ()
-    deprecated_names: tuple[str, ...] = ()
-    allowed_factory_modules: tuple[str, ...] = ()
-    app: str | None = None
-    events: tuple[str, ...] = DEFAULT_EVENTS
-    python: str = sys.executable
-    class_pattern: str = TARGET_KEYS["class_pattern"].default
-    function_name: str = "get_websocket_manager"
-    direct_instantiation: str = "forbidden"
-    null_user_context: str = "reuse"
-    user_id_attr: str = "user_context.user_id"
-    token: str | None = None
-    admin_user: str = "admin"
+    manager: tuple[str, ...] = _default(TARGET_KEYS, "manager")
+    factory: str | None = _default(TARGET_KEYS, "factory")
+    user_context: str | None = _default(TARGET_KEYS, "user_context")
+    deprecated_modules: tuple[str, ...] = _default(TARGET_KEYS, "deprecated_modules")
+    deprecated_names: tuple[str, ...] = _default(TARGET_KEYS, "deprecated_names")
+    allowed_factory_modules: tuple[str, ...] = _default(TARGET_KEYS, "allowed_factory_modules")
+    app: str | None = _default(TARGET_KEYS, "app")
+    events: tuple[str, ...] = _default(TARGET_KEYS, "events")
+    python: str = sys.executable  # the schema's None: "the one running pytest"
+    class_pattern: str = _default(TARGET_KEYS, "class_pattern")
+    function_name: str = _default(TARGET_KEYS, "function_name")
+    direct_instantiation: str = _default(TARGET_KEYS, "direct_instantiation")
+    null_user_context: str = _default(TARGET_KEYS, "null_user_context")
+    user_id_attr: str = _default(TARGET_KEYS, "user_id_attr")
+    token: str | None = _default(TARGET_KEYS, "token")
+    admin_user: str = _default(TARGET_KEYS, "admin_user")
     thresholds: Thresholds = field(default_factory=Thresholds)
     issues: Mapping[int, str] = field(default_factory=dict)
 
@@ -146,8 +152,7 @@ class CliValues:
     baseline_update: bool = False
 
     def any_given(self) -> bool:
-        return bool(self.target or self.issues or self.tiers or self.staging_url or self.report
-                    or self.staging_token or self.baseline or self.baseline_update)
+        return any(getattr(self, f.name) for f in fields(self))
 
 
 # --------------------------------------------------------------------------- loading

@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from pytest_ssot.assertions import assert_not_importable
-from pytest_ssot.findings import ImportSite
+from pytest_ssot.assertions import assert_not_importable, import_site_lines
+from pytest_ssot.findings import ImportSite, in_package
 from pytest_ssot.probes import DEFAULT_TIMEOUT, IMPORTED, MODULE_NOT_FOUND, probe_import, probe_import_paths
 from pytest_ssot.violation import SSOTViolation
 
@@ -21,7 +21,7 @@ __all__ = ["assert_module_removed", "assert_name_removed"]
 
 
 def _importers_of(module: str, importers: Sequence[ImportSite]) -> list[ImportSite]:
-    return [s for s in importers if s.imported == module or s.imported.startswith(module + ".")]
+    return [s for s in importers if in_package(s.imported, module)]
 
 
 def assert_module_removed(
@@ -49,9 +49,9 @@ def assert_module_removed(
     if dangling:
         problems.append(
             f"SSOT VIOLATION: {len(dangling)} module(s) still import deprecated {module}:\n"
-            + "\n".join(f"- {s.file}:{s.line} ({s.importer}): {s.statement}" for s in dangling)
+            + import_site_lines(dangling)
         )
-        findings.extend(s.to_json() if hasattr(s, "to_json") else vars(s) for s in dangling)
+        findings.extend(vars(s) for s in dangling)
     if problems:
         raise SSOTViolation("\n".join(problems), findings)
 

@@ -14,16 +14,18 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Iterable, Pattern
 
+from pytest_ssot.schema import DEFAULT_CLASS_PATTERN, DEFAULT_FUNCTION_NAME, THRESHOLD_KEYS
+
 # kinds of a function entry
 IMPLEMENTATION = "implementation"  # an independent function
 SHIM = "shim"  # a functools.wraps wrapper that delegates to another function
 ALIAS = "alias"  # a function bound under the searched name but defined under another
 CLASS = "class"
 
-DEFAULT_FUNCTIONS: tuple[str, ...] = ("get_websocket_manager",)
-DEFAULT_CLASS_PATTERN = r"(?i)^(?=.*websocket)(?=.*manager)"
-DEFAULT_MAX_IMPLEMENTATIONS = 3
-DEFAULT_MAX_IMPORT_PATHS = 12  # "fewer than 12"
+# the defaults live in the configuration schema (DEFAULT_CLASS_PATTERN is re-exported from here)
+DEFAULT_FUNCTIONS: tuple[str, ...] = (DEFAULT_FUNCTION_NAME,)
+DEFAULT_MAX_IMPLEMENTATIONS: int = THRESHOLD_KEYS["max_redundant_implementations"].default
+DEFAULT_MAX_IMPORT_PATHS: int = THRESHOLD_KEYS["max_import_paths"].default + 1  # a limit: "fewer than 12"
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,7 @@ class ScanResult:
     # -- queries the assertions use -------------------------------------
     def functions_named(self, name: str) -> list[Definition]:
         """Entries found under the searched function name ``name``."""
-        return [d for d in self.functions if name in _leaf_names(d)]
+        return [d for d in self.functions if name in leaf_names(d)]
 
     def implementations(self, name: str) -> list[Definition]:
         """Distinct objects under ``name`` that are not shims of another one."""
@@ -136,7 +138,7 @@ class ScanResult:
         name and aliased; before it, two different classes carry the same name.
         Both count as "a class called ``name``"; each object once.
         """
-        return [d for d in self.classes if name in _leaf_names(d)]
+        return [d for d in self.classes if name in leaf_names(d)]
 
     def all_paths(self, defs: Iterable[Definition] | None = None) -> list[str]:
         seen: set[str] = set()
@@ -179,7 +181,8 @@ class ScanResult:
         )
 
 
-def _leaf_names(d: Definition) -> set[str]:
+def leaf_names(d: Definition) -> set[str]:
+    """Every name ``d`` is reachable under: its own, and the last part of each of its paths."""
     names = {p.rsplit(".", 1)[-1] for p in d.paths}
     names.add(d.name)
     return names

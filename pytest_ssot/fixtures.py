@@ -15,20 +15,22 @@ if TYPE_CHECKING:
     from pytest_ssot.config import SSOTConfig, Target
     from pytest_ssot.findings import ScanResult
     from pytest_ssot.baseline import Recorder
+    from pytest_ssot.components import Component
+    from pytest_ssot.probes import ProbeResult
 
 
 @pytest.fixture(scope="session")
 def ssot_config(pytestconfig: pytest.Config) -> SSOTConfig:
     """The effective pytest-ssot configuration of this run."""
-    from pytest_ssot.plugin import settings_key
+    from pytest_ssot.plugin import SESSION_PLUGIN_NAME
 
-    settings = pytestconfig.stash.get(settings_key, None)
-    if settings is None:
+    session = pytestconfig.pluginmanager.get_plugin(SESSION_PLUGIN_NAME)
+    if session is None:
         pytest.fail(
             "pytest-ssot is not configured: add [tool.ssot] to pyproject.toml or pass --ssot-target NAME",
             pytrace=False,
         )
-    return settings
+    return session.settings
 
 
 @pytest.fixture(scope="session")
@@ -185,6 +187,32 @@ def ssot_factory_contract(ssot_adapter: Any) -> Any:
     return FactoryContract.from_adapter(ssot_adapter)
 
 
+@pytest.fixture(scope="session")
+def ssot_factory_probe(ssot_target: Target) -> ProbeResult:
+    """The target's factory imported and called once, in a fresh interpreter on the target's python.
+
+    One child per session (per xdist worker) serves every check that the factory
+    imports and answers within ``thresholds.factory_timeout_seconds`` (no circular
+    import, no hang when called); judge it with ``assert_importable``.
+    """
+    from pytest_ssot.probes import probe_factory_call
+
+    return probe_factory_call(ssot_target.require("factory"), ssot_target.root, user_context=ssot_target.user_context,
+                              python=ssot_target.python, timeout=ssot_target.thresholds.factory_timeout_seconds)
+
+
+@pytest.fixture(scope="session")
+def ssot_factory_components(ssot_runtime_scan: ScanResult, ssot_target: Target,
+                            ssot_adapter: Any) -> tuple[Component, ...]:
+    """Every distinct ``function_name`` function the runtime scan found, resolved in this process.
+
+    The target's factory comes first; shims count (a caller that imports one goes through it).
+    """
+    from pytest_ssot.components import factory_components
+
+    return tuple(factory_components(ssot_runtime_scan, ssot_target.function_name, ssot_adapter))
+
+
 # --------------------------------------------------------------------------- WebSocket tiers
 
 
@@ -239,8 +267,10 @@ def ssot_staging(request: pytest.FixtureRequest, ssot_config: SSOTConfig) -> Any
     The URL is probed once per session (short time limit); every staging test
     then reports the same one-line reason.
     """
+    from pytest_ssot.plugin import STAGING_SKIP_REASON
+
     if not ssot_config.staging_url:
-        pytest.skip("staging tier: no staging URL; pass --ssot-staging-url URL or set SSOT_STAGING_URL")
+        pytest.skip(STAGING_SKIP_REASON)
     from pytest_ssot.harness import Harness
     from pytest_ssot.protocol import ChatProtocol
     from pytest_ssot.staging import StagingUnusable, probe_blocking, staging_tokens

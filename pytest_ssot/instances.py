@@ -31,7 +31,7 @@ import gc
 import sys
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import CodeType, FrameType, TracebackType
 from typing import Any
@@ -90,14 +90,17 @@ class TrackedInstance:
     callers (a helper's line alone says little about which path created it).
     """
 
-    __slots__ = ("ref", "object_id", "class_name", "frames", "user_id", "via", "weakly_referenced")
-    ref: Callable[[], Any] | None
+    __slots__ = ("ref", "object_id", "class_name", "frames", "user_id", "via")
+    ref: Callable[[], Any] | None  # None: no __weakref__ slot, tracked by id only
     object_id: int
     class_name: str
     frames: tuple[Frame, ...]
     user_id: Any
     via: str | None
-    weakly_referenced: bool
+
+    @property
+    def weakly_referenced(self) -> bool:
+        return self.ref is not None
 
     @property
     def site(self) -> str:
@@ -359,15 +362,14 @@ class InstanceTracker:
     def _record(self, obj: Any, frames: tuple[Frame, ...], via: str | None) -> None:
         try:
             ref: Callable[[], Any] | None = weakref.ref(obj)
-            weak = True
         except TypeError:
-            ref, weak = None, False
+            ref = None
         cls = type(obj)
         name = self._class_names.get(cls)
         if name is None:
             name = self._class_names[cls] = f"{cls.__module__}.{cls.__qualname__}"
         self._records.append(TrackedInstance(
-            ref, id(obj), name, frames, read_attr_path(obj, self.user_id_attr), via, weak))
+            ref, id(obj), name, frames, read_attr_path(obj, self.user_id_attr), via))
 
     # -- queries
 
@@ -388,12 +390,6 @@ class InstanceTracker:
         for record in self.live(collect=collect):
             groups.setdefault(_hashable(record.current_user_id(self.user_id_attr)), []).append(record)
         return groups
-
-    def __iter__(self) -> Iterator[TrackedInstance]:
-        return iter(self.live())
-
-    def __len__(self) -> int:
-        return len(self.live())
 
     # -- assertions
 

@@ -132,14 +132,14 @@ class _Walker:
             t = type(value)
             if t is FunctionType:
                 if key in functions or value.__code__.co_name in functions:
-                    self._add_function(value, key)
+                    self._add_function(value)
             elif issubclass(t, type):
                 if self.class_name_matches(key) or self.class_name_matches(TYPE_NAME.__get__(value, type)):
                     self._add(value, CLASS)
                 if self.nested and class_module(value) == modname:
                     self._visit_class(value, TYPE_QUALNAME.__get__(value, type), id(value), "")
             elif key in functions:
-                self._add_function(value, key)
+                self._add_function(value)
 
     def _visit_class(self, cls: type, qualname: str, outer_id: int, rel: str, depth: int = 0) -> None:
         if depth > 20:
@@ -153,7 +153,7 @@ class _Walker:
             if t is FunctionType:
                 # matched by the key it is reachable under (what the prefilter reads)
                 if key in self.functions and code_qualname(value) == f"{qualname}.{key}":
-                    self._add_function(value, key)
+                    self._add_function(value)
                     self.nested_under.setdefault(outer_id, []).append((inner_rel, id(value)))
             elif issubclass(t, type):
                 inner_qualname = TYPE_QUALNAME.__get__(value, type)
@@ -168,7 +168,7 @@ class _Walker:
         if id(value) not in self.found:
             self.found[id(value)] = _Candidate(value, kind)
 
-    def _add_function(self, value: object, key: str) -> None:
+    def _add_function(self, value: object) -> None:
         t = type(value)
         if t is FunctionType:
             inner = wrapped_of(value)
@@ -213,7 +213,7 @@ def scan_modules(
     defined inside the classes of those modules, matched by the name they are
     reachable under. Modules that cannot hold a match are ruled out in bulk
     (:mod:`pytest_ssot.prefilter`) before any per-value Python loop. Importing nothing, it sees only what is loaded; use
-    :func:`pytest_ssot.runtime.scan_runtime` for the whole package.
+    :func:`pytest_ssot.scan.scan_runtime` for the whole package.
     """
     started = time.perf_counter()
     walker = _Walker(compile_class_pattern(class_pattern), functions, nested)
@@ -225,11 +225,11 @@ def scan_modules(
     files = dict(zip(names, map(dict.get, namespaces, repeat("__file__"))))
     module_files = _module_files(modules, files)
     classes, funcs = [], []
-    for ident, cand in walker.found.items():
+    for cand in walker.found.values():
         if cand.kind == CLASS:
             classes.append(_class_definition(cand, module_files))
         else:
-            funcs.append(_function_definition(cand, walker.found))
+            funcs.append(_function_definition(cand))
     return ScanResult(
         mode="runtime",
         package=prefix,
@@ -299,7 +299,7 @@ def _class_definition(cand: _Candidate, module_files: Mapping[str, Any]) -> Defi
     )
 
 
-def _function_definition(cand: _Candidate, found: Mapping[int, _Candidate]) -> Definition:
+def _function_definition(cand: _Candidate) -> Definition:
     obj = cand.obj
     wraps = None
     inner = unwrap(obj)

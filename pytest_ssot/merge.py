@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pytest_ssot.report import SCHEMA_VERSION, RunMetrics, build_report
+from pytest_ssot.report import SCHEMA_VERSION, RunMetrics, build_report, change_of
 
 NO_TARGET = "(none)"
 
@@ -212,13 +212,6 @@ def _with_baselines(ratchets: dict[str, Any], parts: list[tuple[str, Mapping[str
         elif "new" in changes:
             ratchet["change"] = "new"
     return ratchets
-
-
-def change_of(count: int, baseline: int | None) -> str:
-    """``rise`` / ``fall`` / ``same`` against the baseline, ``new`` when there is none."""
-    if baseline is None:
-        return "new"
-    return "rise" if count > baseline else "fall" if count < baseline else "same"
 
 
 def conflict_lines(conflicts: Iterable[Mapping[str, Any]]) -> list[str]:

@@ -31,11 +31,9 @@ MARKERS = (
     "ssot_issue(number, guard=False, title=None): the SSOT issue this test encodes; "
     "its status (open/resolved) decides what a violation means (pytest-ssot)",
 )
-TIER_MARKERS = ("unit", "integration", "staging")
 SESSION_PLUGIN_NAME = "ssot-session"
+STAGING_SKIP_REASON = "staging tier: no staging URL; pass --ssot-staging-url URL or set SSOT_STAGING_URL"
 
-settings_key = pytest.StashKey["SSOTConfig"]()
-mark_key = pytest.StashKey["IssueMark"]()
 mark_error_key = pytest.StashKey[str]()
 
 
@@ -80,7 +78,6 @@ def pytest_configure(config: pytest.Config) -> None:
     settings = _load_settings(config)
     if settings is None:
         return
-    config.stash[settings_key] = settings
     config.pluginmanager.register(SSOTSession(config, settings), SESSION_PLUGIN_NAME)
 
 
@@ -141,11 +138,12 @@ class SSOTSession:
 
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         from pytest_ssot.outcomes import parse_issue_marker
+        from pytest_ssot.schema import TIERS
 
         keep: list[pytest.Item] = []
         deselected: list[pytest.Item] = []
         for item in items:
-            tier = next((t for t in TIER_MARKERS if item.get_closest_marker(t)), None)
+            tier = next((t for t in TIERS if item.get_closest_marker(t)), None)
             if self.settings.tiers is not None and tier not in self.settings.tiers:
                 deselected.append(item)
                 continue
@@ -157,11 +155,9 @@ class SSOTSession:
                 except ValueError as exc:
                     item.stash[mark_error_key] = str(exc)
                 else:
-                    item.stash[mark_key] = self.marks[item.nodeid] = _with_tier(mark, tier)
+                    self.marks[item.nodeid] = _with_tier(mark, tier)
             if tier == "staging" and not self.settings.staging_url:
-                item.add_marker(pytest.mark.skip(
-                    reason="staging tier: no staging URL; pass --ssot-staging-url URL or set SSOT_STAGING_URL"
-                ))
+                item.add_marker(pytest.mark.skip(reason=STAGING_SKIP_REASON))
         if deselected:
             config.hook.pytest_deselected(items=deselected)
             items[:] = keep
@@ -186,7 +182,7 @@ class SSOTSession:
             # a check that could not run: one line saying what and how to fix it, not the plugin's insides
             error = call.excinfo.value
             report.longrepr = f"{type(error).__name__}: {error}"
-        mark = item.stash.get(mark_key, None)
+        mark = self.marks.get(item.nodeid)
         if mark is None:
             return report
         from pytest_ssot.outcomes import apply_fail_first
@@ -231,7 +227,7 @@ class SSOTSession:
             from pytest_ssot.report import write_report
 
             write_report(self._invocation_path(path), self.final)
-        if self.settings.baseline_update and self.settings.baseline_path is not None:
+        if self.settings.baseline_update:  # the configuration made sure a baseline path and target are set
             from pytest_ssot.baseline import write_lowered
 
             self.baseline_written = write_lowered(self._invocation_path(self.settings.baseline_path),
@@ -257,8 +253,8 @@ class SSOTSession:
             return
         from pytest_ssot.report import table_lines
 
-        document = self.final or self.document()  # the summary normally follows sessionfinish
-        if not document["issues"]:
+        document = self.final  # built in sessionfinish, which the summary follows
+        if document is None or not document["issues"]:
             return
         target = f"target {document['target']}" if document["target"] else "no target"
         terminalreporter.write_sep("=", f"SSOT issues ({target})")

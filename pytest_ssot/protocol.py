@@ -144,10 +144,15 @@ class ChatProtocol:
         )
 
 
+def default_protocol(target: Any, events: tuple[str, ...] | None = None) -> ChatProtocol:
+    """The reference protocol over ``events`` (default the target's), with the target's admin user."""
+    return ChatProtocol(events=tuple(events or getattr(target, "events", None) or DEFAULT_EVENTS),
+                        admin_user=getattr(target, "admin_user", None) or ChatProtocol.admin_user)
+
+
 def protocol_of(adapter: Any, events: tuple[str, ...] | None = None) -> Any:
-    """The adapter's ``protocol`` if it has one, else the reference protocol over ``events``."""
+    """The adapter's ``protocol`` if it has one, else :func:`default_protocol` of its target over ``events``."""
     protocol = getattr(adapter, "protocol", None)
     if protocol is not None:
         return protocol
-    target = getattr(adapter, "target", None)
-    return ChatProtocol(events=tuple(events or getattr(target, "events", None) or DEFAULT_EVENTS))
+    return default_protocol(getattr(adapter, "target", None), events)

@@ -1,7 +1,8 @@
 """What a report says, as data and as markdown for a CI job summary.
 
-The rows and violation lists here are shared by the markdown summary and the
-HTML dashboard, so both always show the same numbers as the terminal table.
+The violation lists here, and the issue rows (:func:`pytest_ssot.report.issue_rows`,
+which the terminal table is built from too), are shared by the markdown summary
+and the HTML dashboard, so all three always show the same numbers.
 """
 
 from __future__ import annotations
@@ -13,26 +14,8 @@ from html import escape
 from typing import Any
 
 from pytest_ssot.merge import NO_TARGET, conflict_lines, targets_of
-from pytest_ssot.report import LATENCY_SAMPLES, VERDICT_LABELS
+from pytest_ssot.report import LATENCY_SAMPLES, issue_rows
 from pytest_ssot.svgchart import percentile
-
-
-
-@dataclass(frozen=True)
-class IssueRow:
-    """One issue of one target, as the tables show it."""
-
-    number: str
-    title: str
-    status: str | None
-    tests: int
-    failed: int
-    violations: int
-    verdict: str
-
-    @property
-    def label(self) -> str:
-        return VERDICT_LABELS.get(self.verdict, self.verdict)
 
 
 @dataclass(frozen=True)
@@ -54,17 +37,6 @@ class Violation:
 
 def target_name(part: Mapping[str, Any]) -> str:
     return part.get("target") or NO_TARGET
-
-
-def issue_rows(part: Mapping[str, Any]) -> list[IssueRow]:
-    """The per-issue rows of one target, in issue-number order."""
-    rows = []
-    for number in sorted(part["issues"], key=int):
-        issue = part["issues"][number]
-        counts = issue["counts"]
-        rows.append(IssueRow(number, issue.get("title") or "", issue.get("status"), counts["tests"],
-                             counts["failed"], counts["violations_confirmed"], issue["verdict"]))
-    return rows
 
 
 def confirmed_violations(part: Mapping[str, Any]) -> list[Violation]:

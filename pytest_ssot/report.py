@@ -8,9 +8,8 @@ xdist workers to the controller, into ``--ssot-report`` files, and back in when
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -208,33 +207,55 @@ def without_timings(value: Any) -> Any:
     return value
 
 
+def change_of(count: int, baseline: int | None) -> str:
+    """A ratchet's ``rise`` / ``fall`` / ``same`` against its baseline, ``new`` when there is none."""
+    if baseline is None:
+        return "new"
+    return "rise" if count > baseline else "fall" if count < baseline else "same"
+
+
 def write_report(path: Path, document: Mapping[str, Any]) -> None:
     """Write atomically, so a CI job never uploads half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".ssot-report-", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(document, handle, indent=2, sort_keys=False)
-        handle.write("\n")
-    os.replace(tmp, path)
+    from pytest_ssot.summary_cache import atomic_write_text  # local: only writing needs it
+
+    atomic_write_text(path, json.dumps(document, indent=2, sort_keys=False) + "\n", prefix=".ssot-report-")
+
+
+@dataclass(frozen=True)
+class IssueRow:
+    """One issue of one target, as the tables show it."""
+
+    number: str
+    title: str
+    status: str | None
+    tests: int
+    failed: int
+    violations: int
+    verdict: str
+
+    @property
+    def label(self) -> str:
+        return VERDICT_LABELS.get(self.verdict, self.verdict)
+
+
+def issue_rows(part: Mapping[str, Any]) -> list[IssueRow]:
+    """The per-issue rows of one target, in issue-number order."""
+    rows = []
+    for number in sorted(part["issues"], key=int):
+        issue = part["issues"][number]
+        counts = issue["counts"]
+        rows.append(IssueRow(number, issue.get("title") or "", issue.get("status"), counts["tests"],
+                             counts["failed"], counts["violations_confirmed"], issue["verdict"]))
+    return rows
 
 
 def table_lines(document: Mapping[str, Any]) -> list[str]:
     """The per-issue table the terminal summary ends with."""
     header = ("issue", "title", "status", "tests", "failed", "violations", "verdict")
     rows = [header]
-    for number, issue in document["issues"].items():
-        counts = issue["counts"]
-        rows.append(
-            (
-                f"#{number}",
-                _clip(issue["title"], 60),
-                issue["status"] or "-",
-                str(counts["tests"]),
-                str(counts["failed"]),
-                str(counts["violations_confirmed"]),
-                VERDICT_LABELS[issue["verdict"]],
-            )
-        )
+    for r in issue_rows(document):
+        rows.append((f"#{r.number}", _clip(r.title, 60), r.status or "-", str(r.tests), str(r.failed),
+                     str(r.violations), r.label))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_ssot.locate import is_dotted_name
+from pytest_ssot.locate import is_dotted_name, split_reference
 
 STATUSES = ("open", "resolved")
 TIERS = ("unit", "integration", "staging")
@@ -26,6 +26,9 @@ DEFAULT_EVENTS = (
     "tool_completed",
     "agent_completed",
 )
+# a manager class is one whose name contains both words; the factory function the seeds look for
+DEFAULT_CLASS_PATTERN = r"(?i)^(?=.*websocket)(?=.*manager)"
+DEFAULT_FUNCTION_NAME = "get_websocket_manager"
 
 
 # --------------------------------------------------------------------------- schema
@@ -74,9 +77,9 @@ TARGET_KEYS: dict[str, Key] = {
             "async server entry point the integration tier starts: 'module:serve', serve(host, port, *, ready)"),
         Key("events", "str_list", list(DEFAULT_EVENTS), "the critical events, in order"),
         Key("python", "python", None, "interpreter for subprocess probes (default: the one running pytest)"),
-        Key("class_pattern", "regex", r"(?i)^(?=.*websocket)(?=.*manager)",
+        Key("class_pattern", "regex", DEFAULT_CLASS_PATTERN,
             "regex a class name must match to count as a manager implementation"),
-        Key("function_name", "identifier", "get_websocket_manager", "name of the factory function to find duplicates of"),
+        Key("function_name", "identifier", DEFAULT_FUNCTION_NAME, "name of the factory function to find duplicates of"),
         Key("direct_instantiation", "choice", "forbidden",
             "policy for calling the manager class directly", ("forbidden", "allowed")),
         Key("null_user_context", "choice", "reuse",
@@ -145,9 +148,12 @@ def _check_module(base: Path, value: Any, spec: Key) -> Any:
 
 
 def _check_ref(base: Path, value: Any, spec: Key) -> Any:
-    if isinstance(value, str) and ":" in value:
-        module, _, attr = value.partition(":")
-        if is_dotted_name(module) and is_dotted_name(attr):
+    if isinstance(value, str):
+        try:
+            split_reference(value)
+        except ValueError:
+            pass
+        else:
             return value
     return Bad("is not a 'module:attribute' reference", f'write it as {spec.name} = "package.module:Name"')
 

@@ -53,21 +53,19 @@ async def assert_users_isolated(harness: Any, count: int, *, prefix: str, record
     return report
 
 
-async def _run_on(clients: Sequence[EventClient], harness: Any) -> None:
-    for client in clients:
-        await client.run_message("ssot check", timeout=harness.run_timeout)
-
-
 async def assert_one_manager_per_user_on_server(harness: Any, user_id: str, connections: int = 2) -> None:
     """``user_id`` connects ``connections`` times and chats; the server holds one manager for them.
 
     The seed's demo-user-001 scenario (a second tab, a reconnect), judged by the
     server's own registry as its diagnostics report it; the validation issues it
-    logged are quoted as evidence.
+    logged are quoted as evidence. A fixed staging token (one user, not
+    necessarily ``user_id``) skips with the reason.
     """
+    require_user_tokens(harness)
     async with contextlib.AsyncExitStack() as stack:
         clients = [await stack.enter_async_context(harness.client(user_id)) for _ in range(connections)]
-        await _run_on(clients[-1:], harness)  # on the newest connection: a misrouting server still answers it
+        # on the newest connection: a misrouting server still answers it
+        await clients[-1].run_message("ssot check", timeout=harness.run_timeout)
         frame = await harness.diagnostics()
     protocol = harness.protocol
     count = protocol.managers_per_user(frame).get(str(user_id), 0)

@@ -69,11 +69,9 @@ def wait_until_accepting(url: str, timeout: float) -> None:
 class ServerThread:
     """``app`` running on its own event loop in a daemon thread."""
 
-    def __init__(self, app: Callable[..., Any], *, name: str = "app", host: str = "127.0.0.1",
-                 port: int = 0, kwargs: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, app: Callable[..., Any], *, name: str = "app", host: str = "127.0.0.1") -> None:
         check_loopback(host)
-        self.app, self.name, self.host, self.port = app, name, host, port
-        self.kwargs = dict(kwargs or {})
+        self.app, self.name, self.host = app, name, host
         self.url: str | None = None
         self._bound: Future[str] = Future()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -109,7 +107,7 @@ class ServerThread:
         loop = asyncio.get_running_loop()
         self._loop, self._stop = loop, asyncio.Event()
         ready: asyncio.Future[str] = loop.create_future()
-        task = loop.create_task(self.app(self.host, self.port, ready=ready, **self.kwargs))
+        task = loop.create_task(self.app(self.host, 0, ready=ready))  # port 0: an ephemeral port
         stopper = loop.create_task(self._stop.wait())
         done, _ = await asyncio.wait({ready, task, stopper}, return_when=asyncio.FIRST_COMPLETED)
         if ready in done and not self._bound.done():

@@ -24,11 +24,11 @@ class StagingUnusable(HarnessError):
 
 def staging_tokens(config: Any, adapter: Any, target: Any) -> Any:
     """The token source of the staging tier: the fixed token if given, else the target's function."""
-    from pytest_ssot.tokens import StaticToken, target_tokens
+    from pytest_ssot.tokens import StaticToken, adapter_mints_tokens, target_tokens
 
     if config.staging_token:
         return StaticToken(config.staging_token)
-    if target is None or not (getattr(target, "token", None) or callable(getattr(adapter, "mint_token", None))):
+    if target is None or not (getattr(target, "token", None) or adapter_mints_tokens(adapter)):
         raise StagingUnusable(
             f"{config.staging_url}: no token source; pass --ssot-staging-token / SSOT_STAGING_TOKEN or set "
             "token = \"module:function\" in the target"

@@ -37,7 +37,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from pytest_ssot.instances import read_attr_path, user_label
-from pytest_ssot.isolation import find_shared_state
+from pytest_ssot.isolation import assert_isolated
 from pytest_ssot.violation import SSOTViolation
 
 __all__ = ["CHECKS", "FakeConnection", "ManagerMachineBase", "manager_state_machine", "manager_state_machine_from_adapter"]
@@ -157,14 +157,9 @@ class ManagerMachineBase(RuleBasedStateMachine):
 
     def check_no_shared_state(self) -> None:
         for (u1, m1), (u2, m2) in combinations(self.managers.items(), 2):
-            shared = find_shared_state(m1, m2, names=(f"manager[{u1!r}]", f"manager[{u2!r}]"),
-                                       **self.isolation_options)
-            if shared:
-                raise SSOTViolation(
-                    f"Shared mutable state between the managers of users {user_label(u1)} and {user_label(u2)} "
-                    "- user context contamination:\n" + "\n".join(f"  - {s.describe()}" for s in shared),
-                    [s.to_json() for s in shared],
-                )
+            assert_isolated(m1, m2, names=(f"manager[{u1!r}]", f"manager[{u2!r}]"),
+                            what=f"the managers of users {user_label(u1)} and {user_label(u2)}",
+                            **self.isolation_options)
 
     def check_connection_states(self) -> None:
         for user, manager in self.managers.items():
@@ -268,6 +263,14 @@ def manager_state_machine(
 
 
 def manager_state_machine_from_adapter(adapter: Any, **options: Any) -> type[ManagerMachineBase]:
-    """:func:`manager_state_machine` with the factory, contexts and user-id path of a target."""
+    """:func:`manager_state_machine` with the factory, contexts, user-id path and connection calls of a target.
+
+    ``connect``, ``disconnect`` and ``is_connected`` default to the adapter's, so
+    an adapter that reaches a manager's connection differently is honoured.
+    """
     options.setdefault("user_id_attr", adapter.target.user_id_attr)
+    for name in ("connect", "disconnect", "is_connected"):
+        call = getattr(adapter, name, None)
+        if callable(call):
+            options.setdefault(name, call)
     return manager_state_machine(adapter.factory, adapter.make_user_context, **options)

@@ -91,6 +91,7 @@ class StaticScanner(Resolver):
         self.nested = nested
         self.python = python
         self.modules: dict[str, ModuleSummary] = {}
+        self.files: dict[str, SourceFile | None] = {}
         self.parse_errors: list[ParseError] = []
         self.files_parsed = 0
         self._unread: dict[str, bytes | None] = {}  # skipped paths -> bytes if read
@@ -174,7 +175,7 @@ class StaticScanner(Resolver):
                 del self._unread[mod.file.path]
                 mod = self.modules[name] = self._load(mod.file, None, force=True)
             return mod
-        sf = module_file(self.root, name)
+        sf = self.module_file(name)
         if sf is None:
             return None
         mod = self.modules[name] = self._load(sf, None, force=True)
@@ -349,7 +350,7 @@ class StaticScanner(Resolver):
             for line, target, level, names, statement in mod.summary["imports"]:
                 base = resolve_relative(sf.module, sf.is_package, target, level)
                 for imported in [base] + [f"{base}.{n}" if base else n for n in names]:
-                    hit = next((m for m in self.importers_of if imported == m or imported.startswith(m + ".")), None)
+                    hit = next((m for m in self.importers_of if in_package(imported, m)), None)
                     if hit:
                         sites.append(ImportSite(sf.module, sf.path, line, hit, statement))
                         break

@@ -35,6 +35,7 @@ class Resolver:
 
     root: str
     modules: dict[str, ModuleSummary]
+    files: dict[str, SourceFile | None]  # module -> module_file() under root, memoised (None: not under root)
 
     def module(self, name: str) -> ModuleSummary | None:  # pragma: no cover - abstract
         """The summary of module ``name`` under root, loading it if needed."""
@@ -68,8 +69,16 @@ class Resolver:
         declared = mod.summary.get("all") if mod and mod.summary else None
         return list(declared) if declared is not None else [n for n in table if not n.startswith("_")]
 
+    def module_file(self, module: str) -> SourceFile | None:
+        """The file of ``module`` under root (None if there is none), looked up once per resolver."""
+        try:
+            return self.files[module]
+        except KeyError:
+            sf = self.files[module] = module_file(self.root, module)
+            return sf
+
     def _exists(self, module: str) -> bool:
-        return module in self.modules or module_file(self.root, module) is not None
+        return module in self.modules or self.module_file(module) is not None
 
     def resolve(self, module: str, name: str, depth: int = 0) -> tuple[str, str, str] | None:
         """("def", module, qualname) or ("module", module, "") for ``module.name``."""

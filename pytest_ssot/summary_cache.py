@@ -61,17 +61,27 @@ class SummaryCache:
         """Write everything once, atomically; a no-op if nothing changed."""
         if self.path is None or not self.dirty:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".static-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(json.dumps(self.entries, separators=(",", ":")))  # dumps: the C encoder
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        # dumps: the C encoder
+        atomic_write_text(self.path, json.dumps(self.entries, separators=(",", ":")), prefix=".static-")
         self.dirty = False
+
+
+def atomic_write_text(path: Path, text: str, prefix: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` through a temp file and ``os.replace``.
+
+    Readers see the old file or the new one, never half of it; the temp file is
+    removed when anything fails.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _well_formed(entry: dict[str, Any]) -> bool:

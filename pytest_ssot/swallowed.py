@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from pytest_ssot.findings import in_package
 from pytest_ssot.violation import SSOTViolation
 
 __all__ = ["FailedImport", "record_failed_imports", "assert_no_swallowed_imports"]
@@ -65,7 +66,7 @@ def record_failed_imports(prefixes: tuple[str, ...]) -> Iterator[list[FailedImpo
                     raise
                 module = _absolute(name, globals, level)
                 wanted = [module, *(f"{module}.{item}" for item in fromlist or ())]
-                if any(m == p or m.startswith(p + ".") for m in wanted for p in prefixes):
+                if any(in_package(m, p) for m in wanted for p in prefixes):
                     caller = sys._getframe(1)
                     failures.append(FailedImport(module, f"{type(exc).__name__}: {exc}",
                                                  f"{caller.f_code.co_filename}:{caller.f_lineno}"))

@@ -55,14 +55,21 @@ class StaticToken:
         return "StaticToken(***)"
 
 
-def target_tokens(adapter: Any, target: Any) -> FunctionTokens:
-    """The adapter's ``mint_token`` (by default the target's ``token`` function) as a token source."""
+def adapter_mints_tokens(adapter: Any) -> bool:
+    """Whether ``adapter`` has its own ``mint_token`` (not :class:`~pytest_ssot.adapter.TargetAdapter`'s default)."""
     from pytest_ssot.adapter import TargetAdapter
 
     mint = getattr(adapter, "mint_token", None)
-    own = callable(mint) and type(adapter).mint_token is not TargetAdapter.mint_token
-    if not own:
-        target.require("token")  # checked here: inside a mint call the reason would be lost
-    if callable(mint):
-        return FunctionTokens(mint, "adapter.mint_token" if own else target.token)
-    return FunctionTokens(adapter.resolve(target.token), target.token)
+    return callable(mint) and getattr(mint, "__func__", mint) is not TargetAdapter.mint_token
+
+
+def target_tokens(adapter: Any, target: Any) -> FunctionTokens:
+    """The adapter's own ``mint_token`` if it has one, else the target's ``token`` function, as a token source.
+
+    The target's function is resolved here, once: a missing key or a failing
+    import is a setup error with its reason (inside a mint call it would be lost).
+    """
+    if adapter_mints_tokens(adapter):
+        return FunctionTokens(adapter.mint_token, "adapter.mint_token")
+    reference = target.require("token")
+    return FunctionTokens(adapter.resolve(reference), reference)

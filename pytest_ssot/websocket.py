@@ -219,12 +219,8 @@ class EventClient:
 
     async def create_thread(self) -> str:
         """Ask for a new thread; its id."""
-        start = len(self.frames)
-        await self.send(self.protocol.create_thread())
-        try:
-            return await self.wait_for(self.protocol.thread_created, start=start, what="thread creation")
-        except asyncio.TimeoutError:
-            raise HarnessError(f"user {self.user_id}: no reply to create_thread within {self.timeout} s") from None
+        return await self.request(self.protocol.create_thread(), self.protocol.thread_created,
+                                  what="thread creation", no_reply="no reply to create_thread")
 
     async def send_message(self, thread_id: str, content: str) -> Run:
         """Send a message; the returned :class:`Run` fills with the frames that follow."""
@@ -259,14 +255,19 @@ class EventClient:
         return await self.collect(await self.send_message(thread_id, content), timeout)
 
     async def request(self, frame: Mapping[str, Any], match: Callable[[Mapping[str, Any]], Any],
-                      *, what: str, timeout: float | None = None) -> Any:
-        """Send ``frame`` and return the first reply ``match`` accepts (an error reply is a HarnessError)."""
+                      *, what: str, timeout: float | None = None, errors_end: bool = True,
+                      no_reply: str | None = None) -> Any:
+        """Send ``frame`` and return the first reply ``match`` accepts.
+
+        An error reply is a HarnessError unless ``errors_end`` is false; no reply in
+        time is one too, saying ``no_reply`` (default "no <what>").
+        """
         start = len(self.frames)
         await self.send(frame)
         try:
-            return await self.wait_for(match, start=start, timeout=timeout, what=what)
+            return await self.wait_for(match, start=start, timeout=timeout, what=what, errors_end=errors_end)
         except asyncio.TimeoutError:
-            raise HarnessError(f"user {self.user_id}: no {what} within {self.timeout} s") from None
+            raise HarnessError(f"user {self.user_id}: {no_reply or f'no {what}'} within {self.timeout} s") from None
 
     async def diagnostics(self) -> Mapping[str, Any]:
         """The server's diagnostics (the protocol's admin request; connect as its admin user)."""
@@ -281,13 +282,8 @@ class EventClient:
             await asyncio.wait_for(pong, self.timeout)
             await asyncio.sleep(0.05)  # let the reader drain what preceded the pong
             return
-        start = len(self.frames)
-        await self.send(frame)
-        try:
-            await self.wait_for(lambda f: self.protocol.is_barrier_reply(f, thread_id), start=start,
-                                what="the barrier reply", errors_end=False)
-        except asyncio.TimeoutError:
-            raise HarnessError(f"user {self.user_id}: no reply to the barrier request within {self.timeout} s") from None
+        await self.request(frame, lambda f: self.protocol.is_barrier_reply(f, thread_id), what="the barrier reply",
+                           errors_end=False, no_reply="no reply to the barrier request")
 
 
 class _FramesFrom(Sequence[Received]):

@@ -20,6 +20,11 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+from unittest.mock import patch
+
+if TYPE_CHECKING:
+    from pytest_ssot.servers import ServerProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ("demo-fragmented", "demo-consolidated")
@@ -34,7 +39,24 @@ def suite_args(target: str, staging_url: str, report: Path, extra: list[str]) ->
             f"--ssot-baseline={BASELINE}", "-rxfEs", *extra]
 
 
-def run_target(target: str, extra: list[str], report: Path | None = None, *, quiet: bool = False,
+@contextmanager
+def target_server(target: str) -> Iterator[ServerProcess]:
+    """``target``'s own server (its ``app``, ``root`` and ``python``) in its own process, with a fresh secret.
+
+    While it runs, ``CHATAPP_SECRET`` holds that signing secret in ``os.environ``:
+    the server and the target's token function (here or in a child) must agree on it.
+    """
+    from pytest_ssot.config import CliValues, load_config
+    from pytest_ssot.servers import start_app_process
+
+    config = load_config(ROOT / "pyproject.toml", CliValues(target=target), {}).target
+    secret = secrets.token_hex(16)
+    with start_app_process(config.app, config.root, python=config.python, env={"CHATAPP_SECRET": secret}) as server, \
+            patch.dict(os.environ, CHATAPP_SECRET=secret):
+        yield server
+
+
+def run_target(target: str, extra: list[str], report: Path | None = None, *,
                runner: Callable[[list[str]], int] | None = None) -> tuple[int, dict]:
     """Run the suites against ``target`` with its own server as the staging URL; (exit code, report).
 
@@ -42,40 +64,17 @@ def run_target(target: str, extra: list[str], report: Path | None = None, *, qui
     ``os.environ`` while it runs) and returns the exit code; the tests pass
     pytester's. By default pytest runs in a subprocess of this interpreter.
     """
-    from pytest_ssot.config import CliValues, load_config
-    from pytest_ssot.servers import start_app_process
-
-    config = load_config(ROOT / "pyproject.toml", CliValues(target=target), {}).target
     report = report or ROOT / "artifacts" / f"{target}.json"
     report.unlink(missing_ok=True)
-    secret = secrets.token_hex(16)  # the server and the target's token function must agree on it
-    with start_app_process(config.app, config.root, python=config.python, env={"CHATAPP_SECRET": secret}) as server, \
-            _environ(CHATAPP_SECRET=secret):
+    with target_server(target) as server:
         args = suite_args(target, server.url, report, extra)
         if runner is not None:
             code = runner(args)
-        elif quiet:
-            code = subprocess.run([sys.executable, "-m", "pytest", *args], cwd=ROOT, capture_output=True,
-                                  text=True, timeout=900).returncode
         else:
             print(f"\n$ pytest {' '.join(args)}   # staging: {target}'s server in its own process", flush=True)
             code = subprocess.call([sys.executable, "-m", "pytest", *args], cwd=ROOT)
     document = json.loads(report.read_text()) if report.exists() else {"issues": {}}
     return code, document
-
-
-@contextmanager
-def _environ(**values: str) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def write_dashboard(reports: list[Path]) -> Path:

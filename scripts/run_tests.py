@@ -1,46 +1,40 @@
 """Run pytest with a real staging tier: the consolidated reference server, as its own process.
 
-``./scripts/test`` calls this. It starts ``examples/consolidated``'s server (through
-pytest-ssot's own process launcher) with a fresh signing secret, exports its URL as
-``SSOT_STAGING_URL`` and the secret as ``CHATAPP_SECRET`` (so the target's token
-function mints tokens that server accepts), runs pytest with the given arguments,
-and always stops the server. The exit code is pytest's. When ``SSOT_STAGING_URL`` is
-already set, that URL is used and no server is started.
+``./scripts/test`` calls this. It starts the ``demo-consolidated`` target's server
+(``scripts/demo.py``'s ``target_server``: the target's app, root and python, with a
+fresh signing secret in ``CHATAPP_SECRET`` so the target's token function mints
+tokens that server accepts), exports its URL as ``SSOT_STAGING_URL``, runs pytest
+with the given arguments, and always stops the server. The exit code is pytest's.
+When ``SSOT_STAGING_URL`` is already set, that URL is used and no server is started.
 """
 
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
-from pathlib import Path
+from contextlib import ExitStack
 from typing import Sequence
 
-ROOT = Path(__file__).resolve().parents[1]
-REFERENCE_ROOT = ROOT / "examples" / "consolidated"
-REFERENCE_APP = "chatapp.server:serve"
+REFERENCE_TARGET = "demo-consolidated"
 
 
 def main(argv: Sequence[str]) -> int:
     pytest_command = [sys.executable, "-m", "pytest", *argv]
     if os.environ.get("SSOT_STAGING_URL"):
         return subprocess.call(pytest_command)
-    from pytest_ssot.servers import ServerStartError, start_app_process
+    from demo import target_server  # scripts/demo.py, beside this file
+    from pytest_ssot.servers import ServerStartError
 
-    secret = secrets.token_hex(16)
-    try:
-        server = start_app_process(REFERENCE_APP, REFERENCE_ROOT, env={"CHATAPP_SECRET": secret})
-    except ServerStartError as exc:
-        print(f"run_tests: the staging stand-in did not start: {exc}", file=sys.stderr)
-        return 3
-    try:
+    with ExitStack() as stack:
+        try:
+            server = stack.enter_context(target_server(REFERENCE_TARGET))
+        except ServerStartError as exc:
+            print(f"run_tests: the staging stand-in did not start: {exc}", file=sys.stderr)
+            return 3
         print(f"run_tests: staging tier against the consolidated reference server at {server.url}",
               file=sys.stderr, flush=True)
-        env = dict(os.environ, SSOT_STAGING_URL=server.url, CHATAPP_SECRET=secret)
-        return subprocess.call(pytest_command, env=env)
-    finally:
-        server.stop()
+        return subprocess.call(pytest_command, env=dict(os.environ, SSOT_STAGING_URL=server.url))
 
 
 if __name__ == "__main__":

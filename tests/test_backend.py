@@ -280,7 +280,8 @@ async def test_a_second_connection_of_demo_user_001(state: str) -> None:
     try:
         async with await connect_as(server.url, "demo-user-001") as first:
             async with await connect_as(server.url, "demo-user-001") as second:
-                assert [await create_thread(ws) for ws in (first, second)]
+                first_thread, second_thread = [await create_thread(ws) for ws in (first, second)]
+                assert first_thread != second_thread  # one thread per connection, even for one user
                 async with await connect_as(server.url, ADMIN_USER) as admin:
                     diagnostics = await request(admin, {"type": "diagnostics"})
         # still served afterwards, on a connection opened last (in the fragmented state

@@ -10,8 +10,6 @@ import pytest
 
 from pytest_ssot.config import CliValues, ConfigError, load_config
 
-pytest_plugins = ["pytester"]
-
 GOOD_TARGET = """
 [tool.ssot]
 target = "demo"

@@ -12,8 +12,6 @@ from pytest_ssot import fixtures, fixtures_async
 from pytest_ssot.config import ROOT_KEYS, TARGET_KEYS, THRESHOLD_KEYS
 from pytest_ssot.plugin import MARKERS
 
-pytest_plugins = ["pytester"]
-
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 
 

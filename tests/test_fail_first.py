@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-pytest_plugins = ["pytester"]
-
 VIOLATING = """
 import pytest
 from pytest_ssot import SSOTViolation

@@ -8,8 +8,6 @@ import sys
 
 import pytest
 
-pytest_plugins = ["pytester"]
-
 MIXED = """
 import pytest
 from pytest_ssot import SSOTViolation

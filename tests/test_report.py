@@ -8,8 +8,6 @@ import pytest
 
 from pytest_ssot.report import build_report, verdict, without_timings
 
-pytest_plugins = ["pytester"]
-
 SUITE = """
 import pytest
 from pytest_ssot import SSOTViolation

@@ -109,8 +109,7 @@ def test_parse_errors_are_reported_not_fatal():
     [error] = result.parse_errors
     assert error.file.endswith("badpkg/newsyntax.py") and error.line == 4
     assert error.python == sys.version.split()[0]
-    if sys.version_info < (3, 12):
-        assert error.needs and "3.12" in error.needs
+    assert error.needs and "3.12" in error.needs
     names = {d.name for d in result.classes}
     assert names == {"WebSocketManager", "BrokenWebSocketManager"}
 

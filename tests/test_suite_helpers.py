@@ -191,23 +191,28 @@ def test_record_failed_imports_sees_a_swallowed_import_of_the_target_only(tmp_pa
                 return "fine"
         """,
     })
-    monkeypatch.syspath_prepend(str(tmp_path))
-    from tgt import factory  # type: ignore[import-not-found]
-
-    with record_failed_imports(("tgt",)) as failures:
-        factory.create()
-    assert [f.module for f in failures] == ["tgt.validator_renamed"]
-    with pytest.raises(SSOTViolation, match="swallowed 1 failed import"):
-        assert_no_swallowed_imports(failures)
-    with record_failed_imports(("tgt",)) as failures:
-        factory.create_optional()
-    assert failures == []
-    assert_no_swallowed_imports(failures)
     import builtins
 
-    assert builtins.__import__ is __import__  # restored
-    for name in [m for m in sys.modules if m == "tgt" or m.startswith("tgt.")]:
-        del sys.modules[name]
+    monkeypatch.syspath_prepend(str(tmp_path))
+    original_import = builtins.__import__
+    try:
+        from tgt import factory  # type: ignore[import-not-found]
+
+        with record_failed_imports(("tgt",)) as failures:
+            assert builtins.__import__ is not original_import  # recording while the factory runs
+            factory.create()
+        assert builtins.__import__ is original_import  # restored
+        assert [f.module for f in failures] == ["tgt.validator_renamed"]
+        with pytest.raises(SSOTViolation, match="swallowed 1 failed import"):
+            assert_no_swallowed_imports(failures)
+        with record_failed_imports(("tgt",)) as failures:
+            factory.create_optional()
+        assert failures == []
+        assert_no_swallowed_imports(failures)
+        assert builtins.__import__ is original_import
+    finally:
+        for name in [m for m in sys.modules if m == "tgt" or m.startswith("tgt.")]:
+            del sys.modules[name]
 
 
 # -- check_each and shared-state selection -----------------------------------------------------
@@ -253,8 +258,6 @@ def test_assert_isolated_select_keeps_only_the_chosen_findings():
 
 
 # -- scan fixtures refuse to judge an empty or broken scan ---------------------------------------
-
-pytest_plugins = ["pytester"]
 
 SCAN_PROJECT = """
 [tool.ssot]
@@ -348,8 +351,10 @@ class _FakeHarness:
 
     def __init__(self, diagnostics):
         from pytest_ssot.protocol import ChatProtocol
+        from pytest_ssot.tokens import FunctionTokens
 
         self.protocol = ChatProtocol()
+        self.tokens = FunctionTokens(lambda user: f"t-{user}")  # tokens for chosen users: the check runs
         self._diagnostics = diagnostics
 
     def client(self, user_id):

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from backend_support.ports import unused_loopback_port
 from pytest_ssot.harness import run_blocking
 from pytest_ssot.multiuser import MultiUserReport, percentile, run_users, user_report
 from pytest_ssot.protocol import ChatProtocol, protocol_of
@@ -126,7 +127,7 @@ def test_assert_latency_under_passes_under_the_limit_and_names_the_measured_time
 
 
 def _report(runs: list[Run]) -> MultiUserReport:
-    return MultiUserReport([user_report(r, P) for r in runs], P.events, 1.0, True)
+    return MultiUserReport([user_report(r, P) for r in runs], P.events)
 
 
 def test_isolated_users_pass_and_report_p50_p99() -> None:
@@ -188,6 +189,53 @@ def test_tokens_never_show_in_reprs_or_error_messages() -> None:
     assert "s3cret" not in str(info.value) and "mod:broken" in str(info.value)
 
 
+def _target(**keys: Any) -> Any:
+    from pathlib import Path
+
+    from pytest_ssot.config import Target
+
+    return Target(name="demo", root=Path("."), package="chatapp", **keys)
+
+
+def test_staging_without_any_token_source_names_both_fixes() -> None:
+    from pytest_ssot.adapter import TargetAdapter
+    from pytest_ssot.staging import StagingUnusable, staging_tokens
+
+    config = SimpleNamespace(staging_url="wss://staging.example", staging_token=None)
+    target = _target()
+    with pytest.raises(StagingUnusable) as info:
+        staging_tokens(config, TargetAdapter(target), target)
+    assert "no token source; pass --ssot-staging-token / SSOT_STAGING_TOKEN" in str(info.value)
+
+    class OwnTokens(TargetAdapter):
+        def mint_token(self, user_id: str) -> str:
+            return f"own-{user_id}"
+
+    tokens = staging_tokens(config, OwnTokens(target), target)  # the adapter's own mint_token is a source
+    assert tokens("alice") == "own-alice" and tokens.multi_user
+
+
+def test_the_targets_token_function_is_resolved_once_and_a_failure_keeps_its_reason() -> None:
+    from pytest_ssot.adapter import TargetAdapter
+    from pytest_ssot.config import TargetSetupError
+    from pytest_ssot.tokens import target_tokens
+
+    resolved: list[str] = []
+
+    class Counting(TargetAdapter):
+        def resolve(self, reference: str) -> Any:
+            resolved.append(reference)
+            return super().resolve(reference)
+
+    target = _target(token="os.path:basename")
+    tokens = target_tokens(Counting(target), target)
+    assert tokens("a/alice") == "alice" and tokens("b/bob") == "bob"
+    assert resolved == ["os.path:basename"]
+    broken = _target(token="os.path:no_such_function")
+    with pytest.raises(TargetSetupError, match="'os.path:no_such_function' does not resolve"):
+        target_tokens(TargetAdapter(broken), broken)
+
+
 # --------------------------------------------------------------------------- connection errors: one line each
 
 
@@ -195,14 +243,6 @@ async def _connect_error(url: str, token: str | None = "s3cret", timeout: float 
     with pytest.raises(HarnessError) as info:
         await EventClient(url, token, user_id="alice", timeout=timeout).connect()
     return str(info.value)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.mark.asyncio
@@ -223,7 +263,7 @@ async def test_unreachable_tls_and_refused_auth_are_one_clear_line_without_the_t
         async for message in ws:
             await ws.send(message)
 
-    port = _free_port()
+    port = unused_loopback_port()
     assert (await _connect_error(f"ws://127.0.0.1:{port}")).startswith(f"ws://127.0.0.1:{port}: unreachable")
     async with serve(echo, "127.0.0.1", 0, process_request=refuse) as server:
         url = f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}"

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from pytest_ssot.websocket import assert_golden_path, assert_latency_under
+from pytest_ssot.websocket import assert_golden_path
 
 pytestmark = pytest.mark.staging
 
@@ -20,7 +20,6 @@ pytestmark = pytest.mark.staging
 def test_staging_golden_path(ssot_staging: Any) -> None:
     run = ssot_staging.golden_path_blocking("ci-staging-golden")
     assert_golden_path(run)
-    assert_latency_under(run, 60.0)  # the helper end to end; the 2 s seed threshold is for suites
 
 
 @pytest.mark.parametrize("users", [8, 10])

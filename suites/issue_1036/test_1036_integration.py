@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_ssot.components import assert_events_delivered, factory_components
+from pytest_ssot.components import assert_events_delivered
 from pytest_ssot.server_checks import (
     assert_server_and_factory_share_manager,
     assert_users_isolated,
@@ -25,11 +25,10 @@ async def test_backend_auth_frontend_use_same_websocket_manager(ssot_harness, ss
 
 
 @pytest.mark.ssot_issue(1036)
-async def test_all_5_websocket_events_delivered_consistently(ssot_adapter, ssot_target, ssot_runtime_scan,
+async def test_all_5_websocket_events_delivered_consistently(ssot_adapter, ssot_target, ssot_factory_components,
                                                             ssot_new_user):
     """Every critical event, in order, whichever factory path produced the manager."""
-    components = factory_components(ssot_runtime_scan, ssot_target.function_name, ssot_adapter)
-    delivered = await events_through_components(ssot_adapter, components, ssot_new_user("events"),
+    delivered = await events_through_components(ssot_adapter, ssot_factory_components, ssot_new_user("events"),
                                                 ssot_target.events)
     assert_events_delivered(delivered, ssot_target.events)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_ssot.assertions import assert_max_implementations, assert_paths_resolve_to_one
-from pytest_ssot.components import assert_one_type, factory_components, managers_from
+from pytest_ssot.components import assert_one_type, managers_from
 from pytest_ssot.probes import probe_import_paths
 
 pytestmark = [pytest.mark.unit]
@@ -33,9 +33,7 @@ def test_all_websocket_manager_imports_lead_to_same_class(ssot_runtime_scan, sso
 
 @pytest.mark.ssot_issue(1036)
 @pytest.mark.asyncio
-async def test_websocket_factory_creates_consistent_instances(ssot_runtime_scan, ssot_adapter, ssot_target,
-                                                             ssot_new_user):
+async def test_websocket_factory_creates_consistent_instances(ssot_factory_components, ssot_adapter, ssot_new_user):
     """Every factory path creates instances of the one canonical manager class."""
-    components = factory_components(ssot_runtime_scan, ssot_target.function_name, ssot_adapter)
-    results = await managers_from(components, ssot_adapter.make_user_context(ssot_new_user("types")))
+    results = await managers_from(ssot_factory_components, ssot_adapter.make_user_context(ssot_new_user("types")))
     assert_one_type(results, ssot_adapter.manager_classes)

@@ -16,23 +16,22 @@ from pytest_ssot.assertions import (
     assert_no_forbidden_submodules,
     assert_single_class,
 )
-from pytest_ssot.contracts import FactoryContract
 from pytest_ssot.deprecation import assert_module_removed, assert_name_removed
-from pytest_ssot.probes import find_submodules, probe_factory_call
+from pytest_ssot.probes import find_submodules
 from pytest_ssot.violation import check_each
 
 pytestmark = [pytest.mark.unit]
 
 
-def _needs(values, key: str, target) -> None:
-    if not values:
+def _needs(target, key: str) -> None:
+    if not getattr(target, key):
         pytest.skip(f"target {target.name!r} lists no {key}; add {key} = [...] to its configuration")
 
 
 @pytest.mark.ssot_issue(1126)
 def test_websocket_manager_factory_import_should_fail(ssot_target, ssot_static_scan):
     """Every deprecated module: import fails with ModuleNotFoundError, and nobody imports it."""
-    _needs(ssot_target.deprecated_modules, "deprecated_modules", ssot_target)
+    _needs(ssot_target, "deprecated_modules")
     check_each(ssot_target.deprecated_modules, lambda module: assert_module_removed(
         module, ssot_target.root, ssot_static_scan.importers, python=ssot_target.python))
 
@@ -40,21 +39,19 @@ def test_websocket_manager_factory_import_should_fail(ssot_target, ssot_static_s
 @pytest.mark.ssot_issue(1126)
 def test_create_websocket_manager_function_deprecated(ssot_target):
     """Every deprecated class and function (``module:Name``) can no longer be imported."""
-    _needs(ssot_target.deprecated_names, "deprecated_names", ssot_target)
+    _needs(ssot_target, "deprecated_names")
     check_each(ssot_target.deprecated_names, lambda reference: assert_name_removed(
         reference, ssot_target.root, python=ssot_target.python))
 
 
 @pytest.mark.ssot_issue(1126, guard=True)
-def test_canonical_websocket_manager_import_works(ssot_target):
+def test_canonical_websocket_manager_import_works(ssot_factory_probe):
     """The canonical factory imports and answers in a fresh interpreter (before and after)."""
-    assert_importable(probe_factory_call(ssot_target.require("factory"), ssot_target.root,
-                                         user_context=ssot_target.user_context, python=ssot_target.python,
-                                         timeout=ssot_target.thresholds.factory_timeout_seconds))
+    assert_importable(ssot_factory_probe)
 
 
 @pytest.mark.ssot_issue(1126)
-def test_websocket_manager_direct_instantiation(ssot_adapter):
+def test_websocket_manager_direct_instantiation(ssot_factory_contract, ssot_new_user):
     """Calling the canonical class directly follows the target's policy.
 
     The seeds contradict each other here: #1126 builds ``WebSocketManager(...)``
@@ -62,7 +59,7 @@ def test_websocket_manager_direct_instantiation(ssot_adapter):
     Which one holds is the target's ``direct_instantiation`` setting
     (``forbidden`` by default, as #960 asks; ``allowed`` for #1126's reading).
     """
-    FactoryContract.from_adapter(ssot_adapter).check_direct_instantiation("ssot-1126-direct")
+    ssot_factory_contract.check_direct_instantiation(ssot_new_user("1126-direct"))
 
 
 @pytest.mark.ssot_issue(1126)

@@ -18,8 +18,8 @@ from pytest_ssot.assertions import (
     assert_single_function,
     assert_single_source_module,
 )
-from pytest_ssot.components import assert_one_manager, factory_components, managers_from
-from pytest_ssot.probes import probe_factory_call, probe_import
+from pytest_ssot.components import assert_one_manager, managers_from
+from pytest_ssot.probes import probe_import
 
 pytestmark = [pytest.mark.unit]
 
@@ -33,12 +33,9 @@ def test_circular_reference_in_websocket_ssot_factory_method(ssot_target):
 
 
 @pytest.mark.ssot_issue(824, guard=True)
-def test_websocket_factory_method_infinite_loop_timeout(ssot_target):
+def test_websocket_factory_method_infinite_loop_timeout(ssot_factory_probe):
     """Calling the factory returns within the time limit (seed: completed in 2.08 s)."""
-    probe = probe_factory_call(ssot_target.require("factory"), ssot_target.root, user_context=ssot_target.user_context,
-                               python=ssot_target.python,
-                               timeout=ssot_target.thresholds.factory_timeout_seconds)
-    assert_importable(probe)
+    assert_importable(ssot_factory_probe)
 
 
 @pytest.mark.ssot_issue(824, guard=True)
@@ -58,11 +55,10 @@ def test_every_submodule_of_the_package_imports(ssot_runtime_scan, ssot_target):
 
 @pytest.mark.ssot_issue(824)
 @pytest.mark.asyncio
-async def test_multiple_import_paths_create_different_managers(ssot_runtime_scan, ssot_adapter, ssot_target):
+async def test_multiple_import_paths_create_different_managers(ssot_factory_components, ssot_adapter):
     """Every importable factory function hands one user the same manager."""
-    components = factory_components(ssot_runtime_scan, ssot_target.function_name, ssot_adapter)
     context = ssot_adapter.make_user_context("ssot-824-paths")
-    assert_one_manager(await managers_from(components, context), "ssot-824-paths")
+    assert_one_manager(await managers_from(ssot_factory_components, context), "ssot-824-paths")
 
 
 @pytest.mark.ssot_issue(824)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from pytest_ssot.server_checks import assert_one_manager_per_user_on_server, assert_users_isolated
-from pytest_ssot.staging import require_user_tokens
 
 pytestmark = [pytest.mark.staging, pytest.mark.asyncio]
 
@@ -13,7 +12,6 @@ pytestmark = [pytest.mark.staging, pytest.mark.asyncio]
 @pytest.mark.ssot_issue(889)
 async def test_staging_demo_user_001_violation_reproduction(ssot_staging):
     """The seed's staging log line, read from the server's diagnostics instead of its logs."""
-    require_user_tokens(ssot_staging)
     await assert_one_manager_per_user_on_server(ssot_staging, "demo-user-001", connections=2)
 
 

@@ -13,7 +13,7 @@ from pytest_ssot.assertions import (
     assert_no_duplicate_class_names,
     assert_single_function,
 )
-from pytest_ssot.components import factory_components, managers_from
+from pytest_ssot.components import managers_from
 from pytest_ssot.concurrency import assert_distinct_per_user, run_concurrently_async
 from pytest_ssot.isolation import SharedState, assert_isolated
 from pytest_ssot.violation import SSOTViolation
@@ -93,13 +93,13 @@ async def test_user_session_state_isolation(ssot_adapter, ssot_new_user):
 
 @pytest.mark.ssot_issue(960)
 @pytest.mark.asyncio
-async def test_manager_registry_isolation_validation(ssot_adapter, ssot_target, ssot_runtime_scan, ssot_new_user):
+async def test_manager_registry_isolation_validation(ssot_adapter, ssot_target, ssot_factory_components,
+                                                     ssot_new_user):
     """No factory hands a caller without a user context the previous user's manager."""
     user = ssot_new_user("registry")
-    components = factory_components(ssot_runtime_scan, ssot_target.function_name, ssot_adapter)
-    await managers_from(components, ssot_adapter.make_user_context(user))
+    await managers_from(ssot_factory_components, ssot_adapter.make_user_context(user))
     leaked = []
-    for component in components:
+    for component in ssot_factory_components:
         try:
             (_, manager), = await managers_from([component], None)
         except Exception:
