@@ -7,6 +7,7 @@ is reported as such under every status.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any, Sequence
 
@@ -16,12 +17,22 @@ class SSOTViolation(AssertionError):
 
     ``findings`` keeps the structured evidence (one JSON-serialisable item per
     finding) next to the human-readable message, so reports can show both.
+    ``keys`` are the findings' stable identities, what the ledger records and
+    compares across runs, machines and install locations: dotted names, paths
+    relative to the target root, user roles; never memory ids, absolute paths,
+    timings or random user ids. Checks pass them explicitly; without them each
+    finding's key is derived by :func:`finding_key`.
     """
 
-    def __init__(self, message: str, findings: Sequence[Any] | None = None) -> None:
+    def __init__(self, message: str, findings: Sequence[Any] | None = None,
+                 keys: Iterable[str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.findings: list[Any] = list(findings or [])
+        if keys is None:
+            keys = [finding_key(f) for f in self.findings] or [finding_key(message.strip().splitlines()[0]
+                                                                            if message.strip() else "violation")]
+        self.keys: list[str] = sorted({str(k) for k in keys})
 
     def __str__(self) -> str:
         return self.message
@@ -45,6 +56,55 @@ def is_violation(exc: BaseException | None) -> bool:
     if isinstance(exc, BaseException) and type(exc).__name__.endswith("ExceptionGroup") and leaves:
         return all(is_violation(leaf) for leaf in leaves)
     return False
+
+
+# fields that differ between two runs of the same code: never part of a finding's identity
+_VOLATILE_FIELDS = frozenset({"id", "object_id", "seconds", "duration", "line", "file", "detail", "timeout",
+                              "elapsed", "pid", "port", "url", "thread_id"})
+_VOLATILE_TEXT = (
+    (re.compile(r"0x[0-9a-fA-F]+"), "0x…"),  # memory addresses
+    (re.compile(r"(?<![\w.])/[^\s:'\",)]+"), "<path>"),  # absolute paths
+    (re.compile(r"\b\d+\.\d+\s*(?:ms|s)\b"), "<time>"),  # timings
+    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"), "<uuid>"),
+    (re.compile(r"\bid=\d+"), "id=…"),
+)
+
+
+def stable_text(text: str) -> str:
+    """``text`` with what differs between runs (addresses, absolute paths, timings, uuids) masked."""
+    for pattern, replacement in _VOLATILE_TEXT:
+        text = pattern.sub(replacement, text)
+    return " ".join(text.split())
+
+
+def finding_key(finding: Any) -> str:
+    """A stable identity for one finding when its check gave none.
+
+    A definition is its kind and dotted name; an import site is importer and
+    imported module; a probe is its module and outcome; anything else is its
+    fields without the volatile ones (ids, lines, files, timings), as text.
+    """
+    if hasattr(finding, "to_json"):
+        finding = finding.to_json()
+    elif not isinstance(finding, (dict, str)) and hasattr(finding, "__dict__"):
+        finding = vars(finding)
+    if isinstance(finding, dict):
+        if "module" in finding and "qualname" in finding:
+            return f"{finding.get('kind') or 'definition'} {finding['module']}.{finding['qualname']}"
+        if "importer" in finding and "imported" in finding:
+            return f"import of {finding['imported']} in {finding['importer']}"
+        if "module" in finding and "outcome" in finding:
+            return f"module {finding['module']}: {finding['outcome']}"
+        parts = [f"{k}={stable_text(str(v))}" for k, v in sorted(finding.items()) if k not in _VOLATILE_FIELDS]
+        return ", ".join(parts) or "violation"
+    return stable_text(str(finding))
+
+
+def violation_keys(exc: BaseException) -> list[str]:
+    """The stable finding keys of a violation, or of every violation in a group."""
+    if isinstance(exc, SSOTViolation):
+        return list(exc.keys)
+    return sorted({k for leaf in getattr(exc, "exceptions", ()) for k in violation_keys(leaf)})
 
 
 def violation_text(exc: BaseException) -> str:
@@ -76,4 +136,5 @@ def check_each(items: Iterable[Any], check: Callable[[Any], Any]) -> None:
     if len(found) == 1:
         raise found[0]
     if found:
-        raise SSOTViolation("\n".join(v.message for v in found), [f for v in found for f in v.findings])
+        raise SSOTViolation("\n".join(v.message for v in found), [f for v in found for f in v.findings],
+                            [k for v in found for k in v.keys])
