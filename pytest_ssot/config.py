@@ -101,6 +101,7 @@ class Target:
     admin_user: str = _default(TARGET_KEYS, "admin_user")
     thresholds: Thresholds = field(default_factory=Thresholds)
     issues: Mapping[int, str] = field(default_factory=dict)
+    waive: Mapping[str, str] = field(default_factory=dict)
 
     def require(self, key: str) -> Any:
         """The value of an optional key a check needs; a one-line setup error naming the fix if unset."""
@@ -133,6 +134,7 @@ class SSOTConfig:
     staging_token: str | None = field(default=None, repr=False)
     baseline_path: Path | None = None
     baseline_update: bool = False
+    baseline_accept: bool = False  # also write new findings (implies baseline_update)
 
     def status_of(self, issue: int) -> str | None:
         return self.statuses.get(issue)
@@ -150,6 +152,7 @@ class CliValues:
     staging_token: str | None = field(default=None, repr=False)
     baseline: str | None = None
     baseline_update: bool = False
+    baseline_accept: bool = False
 
     def any_given(self) -> bool:
         return any(getattr(self, f.name) for f in fields(self))
@@ -270,13 +273,15 @@ class _Validator:
         baseline, baseline_origin = self._pick(self.cli.baseline, "SSOT_BASELINE", "baseline", "--ssot-baseline")
         if baseline and baseline_origin.startswith(self._where("tool.ssot")):
             baseline = str(self.base / baseline)  # in the file: relative to pyproject.toml
-        if (baseline or self.cli.baseline_update) and target is None:
+        if (baseline or self.cli.baseline_update or self.cli.baseline_accept) and target is None:
             self.problems.append(
-                f"{baseline_origin or '--ssot-baseline-update (command line)'}: a ratchet baseline is kept per "
+                f"{baseline_origin or '--ssot-baseline-update (command line)'}: a ledger is kept per "
                 "target, but no target is selected; fix: pass --ssot-target NAME or set target in [tool.ssot]"
             )
-        if self.cli.baseline_update and not baseline:
-            self.problems.append("--ssot-baseline-update (command line): no baseline file to update; "
+        updating = self.cli.baseline_update or self.cli.baseline_accept
+        if updating and not baseline:
+            option = "--ssot-baseline-accept" if self.cli.baseline_accept else "--ssot-baseline-update"
+            self.problems.append(f"{option} (command line): no ledger file to update; "
                                  "fix: also pass --ssot-baseline PATH")
 
         if self.problems:
@@ -291,7 +296,8 @@ class _Validator:
             known_targets=known,
             staging_token=self.cli.staging_token or self.environ.get("SSOT_STAGING_TOKEN") or None,
             baseline_path=Path(baseline) if baseline else None,
-            baseline_update=self.cli.baseline_update,
+            baseline_update=self.cli.baseline_update or self.cli.baseline_accept,
+            baseline_accept=self.cli.baseline_accept,
         )
 
     def _pick(self, cli_value: str | None, env: str, key: str, option: str) -> tuple[str | None, str]:

@@ -18,6 +18,7 @@ from pytest_ssot.render import (
     confirmed_violations,
     issue_rows,
     latency,
+    ledger_lines,
     ratchet_rows,
     target_name,
 )
@@ -102,15 +103,19 @@ def _target_section(part: Mapping[str, Any]) -> str:
     if rows:
         out.append('<table class="issues"><thead><tr><th>issue</th><th>title</th><th>status</th>'
                    '<th class="num">tests</th><th class="num">failed</th><th class="num">violations</th>'
-                   "<th>verdict</th></tr></thead><tbody>")
+                   '<th class="num">checks clean</th><th>verdict</th></tr></thead><tbody>')
         for r in rows:
             out.append(
                 f'<tr data-issue="{escape(r.number)}" data-verdict="{escape(r.verdict)}">'
                 f"<td>#{escape(r.number)}</td><td>{escape(r.title)}</td><td>{escape(r.status or '-')}</td>"
                 f'<td class="num">{r.tests}</td><td class="num">{r.failed}</td><td class="num">{r.violations}</td>'
+                f'<td class="num" data-clean="{r.checks_clean}">{r.checks_clean} of {r.checks_total}</td>'
                 f'<td><span class="badge v-{escape(r.verdict)}">{escape(r.label)}</span></td></tr>'
             )
         out.append("</tbody></table>")
+        changes = ledger_lines(part)
+        if changes:
+            out.append('<ul class="ledger">' + "".join(f"<li>{escape(line)}</li>" for line in changes) + "</ul>")
     else:
         out.append('<p class="note">No SSOT tests ran for this target.</p>')
     # the numbers first; the violations' full text (often long) last

@@ -14,7 +14,7 @@ import pytest
 if TYPE_CHECKING:
     from pytest_ssot.config import SSOTConfig, Target
     from pytest_ssot.findings import ScanResult
-    from pytest_ssot.baseline import Recorder
+    from pytest_ssot.ledger import Recorder
     from pytest_ssot.components import Component
     from pytest_ssot.probes import ProbeResult
 
@@ -58,14 +58,14 @@ def ssot_record(pytestconfig: pytest.Config, ssot_config: SSOTConfig) -> Recorde
 
     The values reach ``--ssot-report`` (merged across xdist workers): samples as
     distributions (the dashboard charts golden-path latency from them), ratchets
-    as counted findings; with ``--ssot-baseline`` a ratchet that rises fails the
+    as counted findings; with ``--ssot-baseline`` a ratchet item the ledger lacks fails the
     test that recorded it.
     """
-    from pytest_ssot.baseline import Recorder
+    from pytest_ssot.ledger import Recorder
     from pytest_ssot.plugin import SESSION_PLUGIN_NAME
 
     session = pytestconfig.pluginmanager.get_plugin(SESSION_PLUGIN_NAME)
-    return Recorder(session.metrics, session.baseline)
+    return Recorder(session.metrics, session.ledger, accept_new=session.settings.baseline_accept)
 
 
 @pytest.fixture

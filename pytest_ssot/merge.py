@@ -8,13 +8,14 @@ that two jobs saw end differently instead of silently picking one.
 
 The merged document always has the multi-target shape::
 
-    {"schema_version": 1, "generated_at": ISO, "sources": ["a.json", ...],
+    {"schema_version": 2, "generated_at": ISO, "sources": ["a.json", ...],
      "targets": {NAME: <per-target report>}, "conflicts": [<conflict>, ...]}
 
 where each per-target report has the shape of a single ``--ssot-report`` file
 plus ``"sources"`` (the files it came from) and ``"conflicts"`` (its own). A
 report written without a target is keyed ``"(none)"`` and keeps ``"target": null``.
-Merged documents can be merged again.
+Merged documents can be merged again. Reports of schema version 1 (before the
+ledger) are read too: their tests count as not compared with a ledger.
 """
 
 from __future__ import annotations
@@ -26,7 +27,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pytest_ssot.report import SCHEMA_VERSION, RunMetrics, build_report, change_of
+from pytest_ssot.report import (
+    READABLE_SCHEMA_VERSIONS,
+    RECORD_DEFAULTS,
+    SCHEMA_VERSION,
+    RunMetrics,
+    build_report,
+    change_of,
+)
 
 NO_TARGET = "(none)"
 
@@ -68,9 +76,10 @@ def check_document(document: Any, name: str) -> None:
     if not isinstance(document, dict) or "schema_version" not in document:
         raise ReportError(f"{name}: not an ssot report: no schema_version")
     version = document["schema_version"]
-    if version != SCHEMA_VERSION:
+    if version not in READABLE_SCHEMA_VERSIONS:
+        readable = " or ".join(map(str, READABLE_SCHEMA_VERSIONS))
         raise ReportError(
-            f"{name}: schema_version {version!r}, but this pytest-ssot reads schema_version {SCHEMA_VERSION}; "
+            f"{name}: schema_version {version!r}, but this pytest-ssot reads schema_version {readable}; "
             "merge and render reports written by the same pytest-ssot version"
         )
     for part in targets_of(document):
@@ -181,7 +190,7 @@ def _merge_tests(
     for source, part in parts:
         for number, issue in part["issues"].items():
             for test in issue["tests"]:
-                record = dict(test, issue=int(number), title=issue.get("title"))
+                record = {**RECORD_DEFAULTS, **test, "issue": int(number), "title": issue.get("title")}
                 seen.setdefault(test["nodeid"], []).append((source, record))
     records: list[dict[str, Any]] = []
     conflicts: list[dict[str, Any]] = []

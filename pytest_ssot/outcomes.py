@@ -6,6 +6,20 @@
 | resolved | FAIL "regression of SSOT issue"  | PASS                                  |
 | not set  | FAIL                             | PASS                                  |
 
+With a ledger (``--ssot-baseline``), an open issue's check is also held to the
+findings the ledger recorded for it (:mod:`pytest_ssot.ledger`):
+
+| ledger holds | this run finds     | outcome                                                |
+| ------------ | ------------------ | ------------------------------------------------------ |
+| nothing      | a violation        | XFAIL                                                  |
+| nothing      | nothing            | FAIL "looks fixed"                                     |
+| findings F   | F                  | XFAIL (known)                                          |
+| findings F   | a strict subset    | XFAIL (progress, "k of n fixed")                       |
+| findings F   | anything not in F  | FAIL "new violation while issue N is open"             |
+| findings F   | nothing            | FAIL "check now clean: record it"                      |
+| clean        | nothing            | PASS (FAIL "looks fixed" when every check is clean)    |
+| clean        | anything           | FAIL "regression of a check recorded clean"            |
+
 Only an :class:`~pytest_ssot.SSOTViolation` counts as a violation. Reports are
 remapped through their public fields (``outcome``, ``wasxfail``, ``longrepr``) the
 way pytest's own ``skipping.py`` does, so terminal, junitxml and xdist all agree.
@@ -18,10 +32,15 @@ from dataclasses import dataclass
 from _pytest.reports import TestReport
 
 from pytest_ssot.catalog import title_for
+from pytest_ssot.ledger import CLEAN, KNOWN, NEW, NOW_CLEAN, PROGRESS, REGRESSED, UNRECORDED, Judgement
 
 CONFIRMED = "confirmed"
 LOOKS_FIXED = "looks_fixed"
 REGRESSION = "regression"
+NEW_VIOLATION = "new_violation"  # open issue, a finding the ledger does not hold
+NOW_CLEAN_EFFECT = "now_clean"  # open issue, a check the ledger holds findings for found none
+UPDATE = "update"  # --ssot-baseline-update: falls and clean checks are written
+ACCEPT = "accept"  # --ssot-baseline-accept: new findings are written too
 
 
 @dataclass(frozen=True)
@@ -57,12 +76,19 @@ def parse_issue_marker(args: tuple, kwargs: dict) -> IssueMark:
 
 
 def apply_fail_first(
-    report: TestReport, mark: IssueMark, status: str | None, violation: str | None
+    report: TestReport, mark: IssueMark, status: str | None, violation: str | None,
+    judgement: Judgement | None = None, *, issue_looks_fixed: bool = False, update: str = "",
 ) -> str | None:
     """Remap a call-phase report in place; return the effect applied, if any.
 
     ``violation`` is the violation text when the test raised an SSOTViolation,
-    else None. Guards and issues without a status are never remapped.
+    else None. ``judgement`` compares the check's findings with the ledger (None
+    without a ledger): see the table in the README. ``issue_looks_fixed``: the
+    ledger records every check of this open issue clean, so a clean result means
+    the issue looks fixed. ``update`` is ``UPDATE`` when the ledger is written this
+    run (a check that is only ahead of the ledger passes: its entry is written),
+    ``ACCEPT`` when new findings are written too (they XFAIL instead of failing).
+    Guards and issues without a status are never remapped.
     """
     if mark.guard or status is None or report.when != "call" or report.skipped:
         return None
@@ -70,11 +96,31 @@ def apply_fail_first(
         return None
     n = mark.number
     if status == "open":
-        if report.failed and violation is not None:
+        if report.failed and violation is None:
+            return None  # broken, not a finding: left as the failure it is
+        state = judgement.state if judgement is not None else UNRECORDED
+        accepting = update == ACCEPT
+        if state == NEW and not accepting:
+            _fail(report, f"new violation while issue {n} is open: " + "; ".join(judgement.new)
+                  + f"\n(the ledger holds {len(judgement.recorded or ())} finding(s) for this check; a rise is "
+                  "never tolerated)", violation)
+            return NEW_VIOLATION
+        if state == REGRESSED and not accepting:
+            _fail(report, f"regression of a check recorded clean (issue {n} is open): "
+                  + "; ".join(judgement.new), violation)
+            return REGRESSION
+        if report.failed:
             report.outcome = "skipped"
-            report.wasxfail = f"SSOT issue {n} open, violation confirmed: {violation}"
+            note = f" (progress: {judgement.progress_text()})" if state == PROGRESS else \
+                " (known)" if state == KNOWN else ""
+            report.wasxfail = f"SSOT issue {n} open, violation confirmed{note}: {violation}"
             return CONFIRMED
-        if report.passed:
+        if state == NOW_CLEAN and not update:
+            report.outcome = "failed"
+            report.longrepr = (f"check now clean ({judgement.progress_text()}) while issue {n} is open: "
+                               "record it (run with --ssot-baseline-update)")
+            return NOW_CLEAN_EFFECT
+        if state == UNRECORDED and not update or (state == CLEAN and issue_looks_fixed):
             report.outcome = "failed"
             report.longrepr = (
                 f"[XPASS(strict)] issue {n} looks fixed: mark it resolved "
@@ -87,3 +133,8 @@ def apply_fail_first(
         report.longrepr = f"regression of SSOT issue {n}{title}: {violation}\n\n{report.longrepr}"
         return REGRESSION
     return None
+
+
+def _fail(report: TestReport, message: str, violation: str | None) -> None:
+    report.outcome = "failed"
+    report.longrepr = f"{message}\n\n{violation}" if violation else message

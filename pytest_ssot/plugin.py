@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from _pytest.runner import CallInfo
 
     from pytest_ssot.config import SSOTConfig, Target
+    from pytest_ssot.ledger import Ledger
     from pytest_ssot.outcomes import IssueMark
 
 MARKERS = (
@@ -35,6 +36,7 @@ SESSION_PLUGIN_NAME = "ssot-session"
 STAGING_SKIP_REASON = "staging tier: no staging URL; pass --ssot-staging-url URL or set SSOT_STAGING_URL"
 
 mark_error_key = pytest.StashKey[str]()
+waived_key = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -51,9 +53,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="bearer token for the staging tier (env SSOT_STAGING_TOKEN; default: the target's "
                          "token function); never printed or reported")
     group.addoption("--ssot-baseline", metavar="PATH",
-                    help="ratchet baseline (JSON): a count that rises above it fails its test (env SSOT_BASELINE)")
+                    help="the ledger (JSON): per check, the findings it confirmed; a finding it does not hold "
+                         "fails, even while the issue is open (env SSOT_BASELINE)")
     group.addoption("--ssot-baseline-update", action="store_true", default=False,
-                    help="write counts that fell (and new ratchets) back to --ssot-baseline; never a rise")
+                    help="write falls, checks that became clean and checks the ledger lacks back to "
+                         "--ssot-baseline; never a new finding")
+    group.addoption("--ssot-baseline-accept", action="store_true", default=False,
+                    help="like --ssot-baseline-update, but also write new findings (printed one by one): "
+                         "accepting a rise on purpose")
     group.addoption("--ssot-report", metavar="PATH",
                     help="write the per-issue results as JSON to PATH (env SSOT_REPORT)")
 
@@ -93,6 +100,7 @@ def _load_settings(config: pytest.Config) -> SSOTConfig | None:
         staging_token=config.getoption("ssot_staging_token"),
         baseline=config.getoption("ssot_baseline"),
         baseline_update=config.getoption("ssot_baseline_update"),
+        baseline_accept=config.getoption("ssot_baseline_accept"),
     )
     return load_config(pyproject_for(config.rootpath, config.inipath), cli, os.environ)
 
@@ -115,16 +123,21 @@ class SSOTSession:
         self.settings = settings
         self.outcomes = TestOutcomes()
         self.metrics = RunMetrics()
-        self.baseline = None
+        self.ledger: Ledger | None = None
         if settings.baseline_path is not None and settings.target is not None:
-            from pytest_ssot.baseline import load_baseline
+            from pytest_ssot.ledger import load_ledger
 
-            self.baseline = load_baseline(self._invocation_path(settings.baseline_path), settings.target.name,
-                                          must_exist=not settings.baseline_update)
+            self.ledger = load_ledger(self._invocation_path(settings.baseline_path), settings.target.name,
+                                      must_exist=not settings.baseline_update)
+        from pytest_ssot.outcomes import ACCEPT, UPDATE
+
+        self.update_mode = ACCEPT if settings.baseline_accept else UPDATE if settings.baseline_update else ""
         self.marks: dict[str, IssueMark] = {}
+        self.checks: dict[str, str] = {}  # node id -> check id (the ledger's key)
+        self.looks_fixed_issues: set[int] = set()  # open issues whose every collected check the ledger holds clean
         self.is_worker = hasattr(config, "workerinput")
         self.final: dict[str, Any] | None = None  # the report, built once at the end of the run
-        self.baseline_written: list[Any] = []
+        self.ledger_written: list[Any] = []
 
     # -- header and collection
 
@@ -137,6 +150,7 @@ class SSOTSession:
         return f"ssot: target {target}; issues {statuses}; tiers {tiers}; staging {staging}"
 
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        from pytest_ssot.ledger import check_id
         from pytest_ssot.outcomes import parse_issue_marker
         from pytest_ssot.schema import TIERS
 
@@ -156,11 +170,51 @@ class SSOTSession:
                     item.stash[mark_error_key] = str(exc)
                 else:
                     self.marks[item.nodeid] = _with_tier(mark, tier)
+                    self.checks[item.nodeid] = check_id(item.nodeid, item.path.name)
             if tier == "staging" and not self.settings.staging_url:
                 item.add_marker(pytest.mark.skip(reason=STAGING_SKIP_REASON))
+        self._apply_waivers(items)
+        self._find_issues_recorded_clean(keep)
         if deselected:
             config.hook.pytest_deselected(items=deselected)
             items[:] = keep
+
+    def _apply_waivers(self, items: list[pytest.Item]) -> None:
+        """Skip the waived checks with their reason; a waiver naming no collected check is a usage error.
+
+        A waiver can only be judged when its test file was collected: one for a
+        file this run did not collect (another tier, a subset) is left alone.
+        """
+        waive = self.settings.target.waive if self.settings.target is not None else {}
+        if not waive:
+            return
+        from pytest_ssot.ledger import check_id
+
+        by_check = {check_id(item.nodeid, item.path.name): item for item in items}
+        files = {item.path.name for item in items}
+        unknown = [c for c in waive if c not in by_check and c.partition("::")[0] in files]
+        if unknown:
+            name = self.settings.target.name
+            raise pytest.UsageError("\n".join(
+                f"[tool.ssot.targets.{name}.waive]: {c!r} names no check in {c.partition('::')[0]}; fix: copy the "
+                "id from the ledger or the report's 'check' field, or remove the waiver" for c in unknown))
+        for check, reason in waive.items():
+            item = by_check.get(check)
+            if item is not None:
+                item.stash[waived_key] = reason
+                item.add_marker(pytest.mark.skip(reason=f"waived: {reason}"))
+
+    def _find_issues_recorded_clean(self, items: list[pytest.Item]) -> None:
+        """Open issues whose every collected non-guard check the ledger records clean: they look fixed."""
+        if self.ledger is None:
+            return
+        by_issue: dict[int, list[str]] = {}
+        for item in items:
+            mark = self.marks.get(item.nodeid)
+            if mark is not None and not mark.guard and waived_key not in item.stash:
+                by_issue.setdefault(mark.number, []).append(self.checks[item.nodeid])
+        self.looks_fixed_issues = {n for n, checks in by_issue.items()
+                                   if self.settings.status_of(n) == "open" and self.ledger.issue_recorded_clean(n, checks)}
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
@@ -175,7 +229,7 @@ class SSOTSession:
         self, item: pytest.Item, call: CallInfo[None]
     ) -> Generator[None, TestReport, TestReport]:
         report = yield
-        from pytest_ssot.violation import SSOTSetupError, error_line, is_violation, violation_text
+        from pytest_ssot.violation import SSOTSetupError, error_line, is_violation, violation_keys, violation_text
 
         if call.excinfo is not None and isinstance(call.excinfo.value, SSOTSetupError) \
                 and self.config.option.tbstyle not in ("long", "native"):
@@ -187,18 +241,46 @@ class SSOTSession:
             return report
         from pytest_ssot.outcomes import apply_fail_first
 
-        violation = None
+        waived = item.stash.get(waived_key, None)
+        if waived is not None:
+            report.ssot_waived = waived  # type: ignore[attr-defined]
+        violation, keys = None, None
         if call.when == "call" and call.excinfo is not None and is_violation(call.excinfo.value):
             violation = violation_text(call.excinfo.value)
+            keys = violation_keys(call.excinfo.value)
             report.ssot_violation = violation  # type: ignore[attr-defined]
         elif call.excinfo is not None and report.failed:
             # why a test failed outside the fail-first table, so a "broken" verdict can be read off the report
             report.ssot_error = error_line(call.excinfo.value)  # type: ignore[attr-defined]
+        if call.when != "call" or report.skipped:
+            return report
+        # the check reached a result: clean, or these findings (anything else is neither)
+        clean = True if call.excinfo is None else False if violation is not None else None
+        report.ssot_check = self.checks[item.nodeid]  # type: ignore[attr-defined]
+        report.ssot_clean = clean  # type: ignore[attr-defined]
+        report.ssot_keys = keys or []  # type: ignore[attr-defined]
+        status = self.settings.status_of(mark.number)
+        judgement = self._judge(mark, status, report.ssot_check, clean, keys)
+        if judgement is not None:
+            report.ssot_ledger = judgement.state  # type: ignore[attr-defined]
+            report.ssot_new = list(judgement.new)  # type: ignore[attr-defined]
+            report.ssot_fixed = list(judgement.fixed)  # type: ignore[attr-defined]
         if not self.config.option.runxfail:
-            effect = apply_fail_first(report, mark, self.settings.status_of(mark.number), violation)
+            effect = apply_fail_first(report, mark, status, violation, judgement,
+                                      issue_looks_fixed=mark.number in self.looks_fixed_issues,
+                                      update=self.update_mode)
             if effect is not None:
                 report.ssot_effect = effect  # type: ignore[attr-defined]
         return report
+
+    def _judge(self, mark: IssueMark, status: str | None, check: str, clean: bool | None,
+               keys: list[str] | None) -> Any:
+        """The check's findings against the ledger: only for an open issue's checks that reached a result."""
+        if self.ledger is None or mark.guard or status != "open" or clean is None:
+            return None
+        from pytest_ssot.ledger import judge
+
+        return judge(self.ledger.recorded(mark.number, check), keys or [])
 
     def pytest_runtest_logreport(self, report: TestReport) -> None:
         if getattr(report, "node", None) is not None:
@@ -227,11 +309,21 @@ class SSOTSession:
             from pytest_ssot.report import write_report
 
             write_report(self._invocation_path(path), self.final)
-        if self.settings.baseline_update:  # the configuration made sure a baseline path and target are set
-            from pytest_ssot.baseline import write_lowered
+        if self.update_mode:  # the configuration made sure a ledger path and target are set
+            self._write_ledger(session)
 
-            self.baseline_written = write_lowered(self._invocation_path(self.settings.baseline_path),
-                                                  self.settings.target.name, self.final["ratchets"])
+    def _write_ledger(self, session: pytest.Session) -> None:
+        from pytest_ssot.ledger import updated, write_ledger
+
+        ratchets = {name: entry["items"] for name, entry in self.final["ratchets"].items()}
+        ledger, self.ledger_written = updated(self.ledger, self.outcomes.records, ratchets, self.settings.statuses,
+                                              accept_new=self.settings.baseline_accept)
+        if self.ledger_written:
+            write_ledger(self._invocation_path(self.settings.baseline_path), self.settings.target.name, ledger)
+        fixed = [n for n, issue in self.final["issues"].items() if issue["verdict"] == "looks_fixed"]
+        if fixed and session.exitstatus == pytest.ExitCode.OK:
+            # every check of an open issue is clean: recording that is not a green run, the issue looks fixed
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def _invocation_path(self, path: Path) -> Path:
         """Relative to where pytest was invoked, like --junitxml, even if a test chdir'ed."""
@@ -242,16 +334,16 @@ class SSOTSession:
 
         target = self.settings.target.name if self.settings.target else None
         document = build_report(target, self.settings.statuses, self.outcomes.records, self.metrics)
-        if self.baseline is not None:
-            from pytest_ssot.baseline import annotate
+        if self.ledger is not None:
+            from pytest_ssot.ledger import ratchet_annotations
 
-            document["ratchets"] = annotate(document["ratchets"], self.baseline)
+            document["ratchets"] = ratchet_annotations(document["ratchets"], self.ledger)
         return document
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.is_worker:
             return
-        from pytest_ssot.report import table_lines
+        from pytest_ssot.report import ledger_lines, table_lines
 
         document = self.final  # built in sessionfinish, which the summary follows
         if document is None or not document["issues"]:
@@ -264,8 +356,10 @@ class SSOTSession:
             if ratchet.get("change") in ("rise", "fall"):
                 terminalreporter.write_line(f"ratchet {name}: {ratchet['count']} (baseline {ratchet['baseline']}, "
                                             f"{ratchet['change']})")
-        for change in self.baseline_written:
-            terminalreporter.write_line(f"baseline {change.name}: written {change.count} (was {change.baseline})")
+        for line in ledger_lines(document):
+            terminalreporter.write_line(line)
+        for change in self.ledger_written:
+            terminalreporter.write_line(change.describe())
         if self.settings.report_path is not None:
             terminalreporter.write_line(f"ssot report written to {self.settings.report_path}")
 

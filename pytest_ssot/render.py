@@ -14,7 +14,7 @@ from html import escape
 from typing import Any
 
 from pytest_ssot.merge import NO_TARGET, conflict_lines, targets_of
-from pytest_ssot.report import LATENCY_SAMPLES, issue_rows
+from pytest_ssot.report import LATENCY_SAMPLES, issue_rows, ledger_lines
 from pytest_ssot.svgchart import percentile
 
 
@@ -85,12 +85,15 @@ def _target_markdown(part: Mapping[str, Any]) -> list[str]:
     rows = issue_rows(part)
     if not rows:
         return lines + ["No SSOT tests ran for this target.", ""]
-    lines += ["| issue | title | status | tests | failed | violations | verdict |",
-              "| --- | --- | --- | ---: | ---: | ---: | --- |"]
+    lines += ["| issue | title | status | tests | failed | violations | checks clean | verdict |",
+              "| --- | --- | --- | ---: | ---: | ---: | ---: | --- |"]
     for r in rows:
         lines.append(f"| #{r.number} | {_md(r.title)} | {r.status or '-'} | {r.tests} | {r.failed} "
-                     f"| {r.violations} | {_md(r.label)} |")
+                     f"| {r.violations} | {r.checks_clean} of {r.checks_total} | {_md(r.label)} |")
     lines.append("")
+    changes = ledger_lines(part)
+    if changes:
+        lines += [f"- {_md(line)}" for line in changes] + [""]
     violations = confirmed_violations(part)
     for number in dict.fromkeys(v.issue for v in violations):
         lines += [f"**#{number}: confirmed violations**", ""]

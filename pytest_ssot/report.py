@@ -17,9 +17,10 @@ from typing import Any
 from _pytest.reports import TestReport
 
 from pytest_ssot.catalog import title_for
-from pytest_ssot.outcomes import CONFIRMED, LOOKS_FIXED, REGRESSION, IssueMark
+from pytest_ssot.outcomes import CONFIRMED, LOOKS_FIXED, NEW_VIOLATION, NOW_CLEAN_EFFECT, REGRESSION, IssueMark
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE_SCHEMA_VERSIONS = (1, 2)  # version 1 records lack the ledger fields; they read as unrecorded
 
 VERDICT_LABELS = {
     "confirmed": "open as expected",
@@ -30,7 +31,12 @@ VERDICT_LABELS = {
     "passing": "passing",
     "inconclusive": "inconclusive (no check ran)",
     "broken": "broken (a test failed outside the fail-first table)",
+    "improved": "improved: record it (--ssot-baseline-update)",
 }
+
+# a version-1 record read by this version: the fields the ledger added, empty
+RECORD_DEFAULTS: dict[str, Any] = {"check": None, "keys": [], "clean": None, "ledger": None, "new": [], "fixed": [],
+                                   "waived": None}
 
 TIMING_KEYS = frozenset({"duration", "generated_at"})
 
@@ -60,6 +66,7 @@ class TestOutcomes:
                 "violation": None,
                 "effect": None,
                 "error": None,
+                **{k: (list(v) if isinstance(v, list) else v) for k, v in RECORD_DEFAULTS.items()},
                 "duration": 0.0,
             },
         )
@@ -73,6 +80,10 @@ class TestOutcomes:
         effect = getattr(report, "ssot_effect", None)
         if effect is not None:
             record["effect"] = effect
+        for field_name in ("check", "keys", "clean", "ledger", "new", "fixed", "waived"):
+            value = getattr(report, f"ssot_{field_name}", None)
+            if value is not None:
+                record[field_name] = value
         outcome = _phase_outcome(report)
         if outcome is not None and _RANK[outcome] > _RANK[record["outcome"]]:
             record["outcome"] = outcome
@@ -142,17 +153,23 @@ def verdict(status: str | None, tests: list[Mapping[str, Any]]) -> str:
     failed = [t for t in tests if t["outcome"] in ("failed", "error")]
     if status is None:
         return "failing" if failed else "passing"
-    regressions = [t for t in failed if t["effect"] == REGRESSION or (t["violation"] and t["outcome"] == "failed")]
+    regressions = [t for t in failed if t["effect"] in (REGRESSION, NEW_VIOLATION)
+                   or (t["violation"] and t["outcome"] == "failed" and t["effect"] is None)]
     unexplained = [t for t in failed if t["effect"] is None and t not in regressions]
     if status == "resolved":
         return "regressed" if regressions else "broken" if unexplained else "holds"
-    if unexplained or regressions:
-        return "broken"
-    checks = [t for t in tests if not t["guard"]]
+    ledger_regressions = [t for t in failed if t["effect"] in (REGRESSION, NEW_VIOLATION)]
+    if unexplained or len(ledger_regressions) < len(regressions):
+        return "broken"  # includes a guard that failed: the evidence of an open issue is incomplete
+    if ledger_regressions:
+        return "regressed"  # a new finding, or a check recorded clean that found one: never tolerated
+    checks = [t for t in tests if not t["guard"] and t["outcome"] != "skipped"]
+    if checks and all(t.get("clean") is True or t["effect"] == LOOKS_FIXED for t in checks):
+        return "looks_fixed"  # every check that ran is clean
+    if any(t["effect"] in (NOW_CLEAN_EFFECT, LOOKS_FIXED) for t in checks):
+        return "improved"  # some checks clean that the ledger (if any) does not hold clean yet
     if any(t["effect"] == CONFIRMED for t in checks):
         return "confirmed"
-    if any(t["effect"] == LOOKS_FIXED for t in checks):
-        return "looks_fixed"
     return "inconclusive"
 
 
@@ -177,6 +194,7 @@ def build_report(
             "status": status,
             "verdict": verdict(status, tests),
             "counts": _counts(tests),
+            "checks": check_summary(tests),
             "tests": [{k: v for k, v in t.items() if k not in ("issue", "title")} for t in tests],
         }
     return {
@@ -191,11 +209,31 @@ def build_report(
 
 
 def _counts(tests: list[Mapping[str, Any]]) -> dict[str, int]:
-    counts = {"tests": len(tests), "violations_confirmed": 0, "failed": 0}
+    """Tests, violations found (whatever the status made of them), of those confirmed as expected, failures."""
+    counts = {"tests": len(tests), "violations": 0, "violations_confirmed": 0, "failed": 0}
     for t in tests:
+        counts["violations"] += bool(t["violation"])
         counts["violations_confirmed"] += t["effect"] == CONFIRMED
         counts["failed"] += t["outcome"] in ("failed", "error")
     return counts
+
+
+def check_summary(tests: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """Per issue: how many of its checks are clean, how many were waived, and what changed since the ledger.
+
+    A check is a non-guard test; it is clean when it ran and found nothing.
+    ``fixed`` and ``new`` are the finding keys that left or joined the ledger's
+    entries; ``regressed`` the checks recorded clean that found something.
+    """
+    checks = [t for t in tests if not t["guard"]]
+    return {
+        "total": len(checks),
+        "clean": sum(t.get("clean") is True for t in checks),
+        "waived": sum(bool(t.get("waived")) for t in checks),
+        "fixed": sorted({k for t in checks for k in t.get("fixed") or []}),
+        "new": sorted({k for t in checks if t.get("ledger") == "new" for k in t.get("new") or []}),
+        "regressed": sorted(t.get("check") or t["nodeid"] for t in checks if t.get("ledger") == "regressed"),
+    }
 
 
 def without_timings(value: Any) -> Any:
@@ -232,6 +270,8 @@ class IssueRow:
     failed: int
     violations: int
     verdict: str
+    checks_clean: int = 0
+    checks_total: int = 0
 
     @property
     def label(self) -> str:
@@ -244,21 +284,42 @@ def issue_rows(part: Mapping[str, Any]) -> list[IssueRow]:
     for number in sorted(part["issues"], key=int):
         issue = part["issues"][number]
         counts = issue["counts"]
+        checks = issue.get("checks") or check_summary([dict(RECORD_DEFAULTS, **t) for t in issue["tests"]])
         rows.append(IssueRow(number, issue.get("title") or "", issue.get("status"), counts["tests"],
-                             counts["failed"], counts["violations_confirmed"], issue["verdict"]))
+                             counts["failed"], counts.get("violations", counts["violations_confirmed"]),
+                             issue["verdict"], checks["clean"], checks["total"]))
     return rows
 
 
 def table_lines(document: Mapping[str, Any]) -> list[str]:
     """The per-issue table the terminal summary ends with."""
-    header = ("issue", "title", "status", "tests", "failed", "violations", "verdict")
+    header = ("issue", "title", "status", "tests", "failed", "violations", "clean", "verdict")
     rows = [header]
     for r in issue_rows(document):
         rows.append((f"#{r.number}", _clip(r.title, 60), r.status or "-", str(r.tests), str(r.failed),
-                     str(r.violations), r.label))
+                     str(r.violations), f"{r.checks_clean}/{r.checks_total}", r.label))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
 
 
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def ledger_lines(document: Mapping[str, Any]) -> list[str]:
+    """Per issue, what changed since the ledger: findings fixed, new findings, checks regressed, waivers."""
+    lines = []
+    for number in sorted(document["issues"], key=int):
+        checks = document["issues"][number].get("checks") or {}
+        parts = []
+        if checks.get("fixed"):
+            parts.append(f"{len(checks['fixed'])} fixed ({_clip(', '.join(checks['fixed']), 120)})")
+        if checks.get("new"):
+            parts.append(f"{len(checks['new'])} new ({_clip(', '.join(checks['new']), 120)})")
+        if checks.get("regressed"):
+            parts.append(f"{len(checks['regressed'])} check(s) regressed ({', '.join(checks['regressed'])})")
+        if checks.get("waived"):
+            parts.append(f"{checks['waived']} waived")
+        if parts:
+            lines.append(f"#{number} since the ledger: " + "; ".join(parts))
+    return lines

@@ -90,6 +90,9 @@ TARGET_KEYS: dict[str, Key] = {
             "'module:function' returning a bearer token for a user id (integration and staging tiers)"),
         Key("thresholds", "table", {}, "overrides of the seeds' numbers (see THRESHOLD_KEYS)"),
         Key("issues", "table", {}, "issue number -> 'open' | 'resolved'"),
+        Key("waive", "waivers", {},
+            "check id ('test_file.py::test_name', as the ledger names it) -> why it does not apply; "
+            "the check is skipped with that reason and counted as waived"),
     )
 }
 
@@ -239,6 +242,19 @@ def _check_python(base: Path, value: Any, spec: Key) -> Any:
     return Bad(f"interpreter {value!r} is not on PATH", "give a path or a command found on PATH")
 
 
+def _check_waivers(base: Path, value: Any, spec: Key) -> Any:
+    if not isinstance(value, dict):
+        return Bad("must be a table", f'write it as [{spec.name}] with lines like "test_x.py::test_y" = "why"')
+    for check, reason in value.items():
+        file_name, sep, test = check.partition("::")
+        if not (sep and file_name.endswith(".py") and "/" not in file_name and test):
+            return Bad(f"{check!r} is not a check id",
+                       "write the test's file name and name, e.g. \"test_824_unit.py::test_one_class\"")
+        if not isinstance(reason, str) or not reason.strip():
+            return Bad(f"{check!r} has no reason", "say why the check does not apply, as a non-empty string")
+    return {check: reason.strip() for check, reason in value.items()}
+
+
 CHECKS: dict[str, Callable[[Path, Any, Key], Any]] = {
     "str": _check_str,
     "dir": _check_dir,
@@ -255,4 +271,5 @@ CHECKS: dict[str, Callable[[Path, Any, Key], Any]] = {
     "identifier": _check_identifier,
     "attr_path": _check_attr_path,
     "python": _check_python,
+    "waivers": _check_waivers,
 }

@@ -60,13 +60,14 @@ def is_violation(exc: BaseException | None) -> bool:
 
 # fields that differ between two runs of the same code: never part of a finding's identity
 _VOLATILE_FIELDS = frozenset({"id", "object_id", "seconds", "duration", "line", "file", "detail", "timeout",
-                              "elapsed", "pid", "port", "url", "thread_id"})
+                              "elapsed", "pid", "port", "url", "thread_id", "callers"})
 _VOLATILE_TEXT = (
+    (re.compile(r"\bid=(?:0x[0-9a-fA-F]+|\d+)"), "id=…"),  # object ids
     (re.compile(r"0x[0-9a-fA-F]+"), "0x…"),  # memory addresses
-    (re.compile(r"(?<![\w.])/[^\s:'\",)]+"), "<path>"),  # absolute paths
+    (re.compile(r"(?<![\w.])/[^\s:'\",)\]]+(?::\d+)?"), "<path>"),  # absolute paths, with a line number
     (re.compile(r"\b\d+\.\d+\s*(?:ms|s)\b"), "<time>"),  # timings
     (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"), "<uuid>"),
-    (re.compile(r"\bid=\d+"), "id=…"),
+    (re.compile(r"\b(ssot-[\w-]+?)-[0-9a-f]{8}\b"), r"\1"),  # ssot_new_user's fresh ids: the label stays
 )
 
 
