@@ -29,7 +29,6 @@ from typing import Any
 
 from pytest_ssot.report import (
     READABLE_SCHEMA_VERSIONS,
-    RECORD_DEFAULTS,
     SCHEMA_VERSION,
     RunMetrics,
     build_report,
@@ -190,7 +189,7 @@ def _merge_tests(
     for source, part in parts:
         for number, issue in part["issues"].items():
             for test in issue["tests"]:
-                record = {**RECORD_DEFAULTS, **test, "issue": int(number), "title": issue.get("title")}
+                record = dict(test, issue=int(number), title=issue.get("title"))
                 seen.setdefault(test["nodeid"], []).append((source, record))
     records: list[dict[str, Any]] = []
     conflicts: list[dict[str, Any]] = []

@@ -181,8 +181,8 @@ def build_report(
 ) -> dict[str, Any]:
     """The JSON document of ``--ssot-report``; tests sorted so xdist order does not show."""
     by_issue: dict[int, list[dict[str, Any]]] = {}
-    for record in records:
-        by_issue.setdefault(int(record["issue"]), []).append(dict(record))
+    for record in records:  # a record of an older version gets the fields it lacks, empty
+        by_issue.setdefault(int(record["issue"]), []).append({**RECORD_DEFAULTS, **record})
     measured = (metrics or RunMetrics()).to_json()
     issues: dict[str, Any] = {}
     for number in sorted(by_issue):

@@ -106,7 +106,7 @@ def test_json_report_and_table(pytester):
         "ssot report written to out/report.json",
     ])
     document = json.loads((pytester.path / "out" / "report.json").read_text())
-    assert document["schema_version"] == 1
+    assert document["schema_version"] == 2
     assert document["target"] is None
     issue = document["issues"]["824"]
     assert issue["status"] == "open" and issue["verdict"] == "confirmed"
@@ -114,8 +114,14 @@ def test_json_report_and_table(pytester):
     assert by_id["test_suite.py::test_functions"] == {
         "nodeid": "test_suite.py::test_functions", "tier": "unit", "guard": False, "outcome": "xfailed",
         "violation": "3 get_websocket_manager functions", "effect": "confirmed", "error": None,
+        "check": "test_suite.py::test_functions", "keys": ["3 get_websocket_manager functions"], "clean": False,
+        "ledger": None, "new": [], "fixed": [], "waived": None,
         "duration": by_id["test_suite.py::test_functions"]["duration"],
     }
+    assert issue["checks"] == {"total": 4, "clean": 0, "waived": 0, "fixed": [], "new": [], "regressed": []}
+    assert issue["counts"] == {"tests": 5, "violations": 4, "violations_confirmed": 4, "failed": 0}
+    # without a status the table still counts the violations a failing check found
+    assert document["issues"]["889"]["counts"]["violations"] == 1
     assert by_id["test_suite.py::test_golden_path"]["guard"] is True
     assert by_id["test_suite.py::test_golden_path"]["tier"] == "integration"
     assert document["issues"]["889"]["tests"][0]["effect"] == "regression"
