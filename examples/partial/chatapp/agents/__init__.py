@@ -1,0 +1,1 @@
+"""Agent plumbing of the partial state (unchanged from fragmented: not consolidated yet)."""
