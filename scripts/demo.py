@@ -1,13 +1,20 @@
-"""The main job: the bundled suites, every tier, against both demo targets.
+"""The main job: the bundled suites, every tier, against the three demo targets.
 
 For each target it starts that target's own server as a separate process (the
 staging tier's stand-in for a deployed URL), runs ``pytest -p ssot suites``
-with ``--ssot-staging-url`` pointing at it, and stops it. Both runs must exit
-0: on ``demo-fragmented`` (every issue open) each check XFAILs with its
-violation confirmed and the guards pass; on ``demo-consolidated`` (every issue
-resolved) everything passes. Each run prints its per-issue table and holds its
-ratchets (manager classes, import paths) to ``ssot-baseline.json``; the JSON
-reports, their merge and the HTML dashboard land in ``artifacts/``.
+with ``--ssot-staging-url`` pointing at it, and stops it. Every run must exit
+0, held to the committed ledger ``ssot-ledger.json``:
+
+- ``demo-fragmented`` (every issue open): each check XFAILs with the findings
+  the ledger holds for it, the guards pass;
+- ``demo-partial`` (every issue open, half consolidated): some checks of every
+  issue are recorded clean and pass, the others XFAIL with their known
+  findings - green, although no issue is fixed;
+- ``demo-consolidated`` (every issue resolved): everything passes.
+
+Each run prints its per-issue table ("checks clean k/n"); the JSON reports,
+their merge and the HTML dashboard land in ``artifacts/``. After a deliberate
+change to a demo state, ``./scripts/demo --ssot-baseline-update`` records it.
 """
 
 from __future__ import annotations
@@ -27,16 +34,18 @@ if TYPE_CHECKING:
     from pytest_ssot.servers import ServerProcess
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = ("demo-fragmented", "demo-consolidated")
-BASELINE = ROOT / "ssot-baseline.json"  # the ratchets' counts: a rise fails the main job
+TARGETS = ("demo-fragmented", "demo-partial", "demo-consolidated")
+LEDGER = ROOT / "ssot-ledger.json"  # per target and check, the findings confirmed: any new one fails the main job
 sys.path.insert(0, str(ROOT))
 
 
-def suite_args(target: str, staging_url: str, report: Path, extra: list[str]) -> list[str]:
+def suite_args(target: str, staging_url: str, report: Path, extra: list[str],
+               ledger: Path | None = LEDGER) -> list[str]:
     """The pytest arguments of one target's run, valid from any working directory."""
+    held = [f"--ssot-baseline={ledger}"] if ledger is not None else []
     return ["-p", "ssot", str(ROOT / "suites"), f"--rootdir={ROOT}", "-c", str(ROOT / "pyproject.toml"),
             f"--ssot-target={target}", f"--ssot-staging-url={staging_url}", f"--ssot-report={report}",
-            f"--ssot-baseline={BASELINE}", "-rxfEs", *extra]
+            *held, "-rxfEs", *extra]
 
 
 @contextmanager
@@ -57,17 +66,18 @@ def target_server(target: str) -> Iterator[ServerProcess]:
 
 
 def run_target(target: str, extra: list[str], report: Path | None = None, *,
-               runner: Callable[[list[str]], int] | None = None) -> tuple[int, dict]:
+               runner: Callable[[list[str]], int] | None = None, ledger: Path | None = LEDGER) -> tuple[int, dict]:
     """Run the suites against ``target`` with its own server as the staging URL; (exit code, report).
 
     ``runner`` runs pytest with the given arguments (``CHATAPP_SECRET`` is set in
     ``os.environ`` while it runs) and returns the exit code; the tests pass
     pytester's. By default pytest runs in a subprocess of this interpreter.
+    ``ledger``: the ledger the run is held to (None: none, plain fail-first).
     """
     report = report or ROOT / "artifacts" / f"{target}.json"
     report.unlink(missing_ok=True)
     with target_server(target) as server:
-        args = suite_args(target, server.url, report, extra)
+        args = suite_args(target, server.url, report, extra, ledger)
         if runner is not None:
             code = runner(args)
         else:

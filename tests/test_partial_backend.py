@@ -99,7 +99,7 @@ def unit_run(pytester: pytest.Pytester) -> tuple[int, dict]:
         return int(pytester.runpytest_subprocess(*args, "-p", "no:cacheprovider", "-q", "-m", "unit",
                                                  timeout=600).ret)
 
-    code, document = MAIN_JOB.run_target(TARGET, [], report, runner=runner)
+    code, document = MAIN_JOB.run_target(TARGET, [], report, runner=runner, ledger=None)
     assert report.exists(), f"{TARGET}: no report written (exit {code})"
     return code, document
 

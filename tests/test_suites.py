@@ -89,7 +89,7 @@ def test_fragmented_every_check_xfails_with_a_violation_and_guards_pass(run_suit
             assert (test["outcome"], test["effect"]) == ("xfailed", "confirmed"), why(test)
             assert test["violation"], why(test)
     assert {i["verdict"] for i in document["issues"].values()} == {"confirmed"}
-    # the seeds' ratchets, held to ssot-baseline.json: 9 manager classes, 13 paths to the manager
+    # the seeds' ratchets, held to ssot-ledger.json: 9 manager classes, 13 paths to the manager
     assert {n: (r["count"], r["change"]) for n, r in document["ratchets"].items()} == {
         "manager_classes": (9, "same"), "manager_import_paths": (13, "same")}
 
