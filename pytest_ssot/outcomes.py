@@ -130,11 +130,13 @@ def apply_fail_first(
         return None
     if status == "resolved" and report.failed and violation is not None:
         title = f" ({mark.title})" if mark.title else ""
-        report.longrepr = f"regression of SSOT issue {n}{title}: {violation}\n\n{report.longrepr}"
+        _fail(report, f"regression of SSOT issue {n}{title}: {violation}", None)
         return REGRESSION
     return None
 
 
 def _fail(report: TestReport, message: str, violation: str | None) -> None:
+    """Fail with ``message`` first; then the violation, or the traceback where ``--tb=long`` kept one."""
     report.outcome = "failed"
-    report.longrepr = f"{message}\n\n{violation}" if violation else message
+    detail = report.longrepr if report.longrepr is not None and not isinstance(report.longrepr, str) else violation
+    report.longrepr = f"{message}\n\n{detail}" if detail else message

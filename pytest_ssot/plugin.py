@@ -229,13 +229,24 @@ class SSOTSession:
         self, item: pytest.Item, call: CallInfo[None]
     ) -> Generator[None, TestReport, TestReport]:
         report = yield
-        from pytest_ssot.violation import SSOTSetupError, error_line, is_violation, violation_keys, violation_text
+        from pytest_ssot.violation import (
+            SSOTSetupError,
+            error_details,
+            error_line,
+            is_violation,
+            violation_keys,
+            violation_text,
+        )
 
-        if call.excinfo is not None and isinstance(call.excinfo.value, SSOTSetupError) \
-                and self.config.option.tbstyle not in ("long", "native"):
-            # a check that could not run: one line saying what and how to fix it, not the plugin's insides
+        short = self.config.option.tbstyle not in ("long", "native")
+        if call.excinfo is not None and short and report.failed:
             error = call.excinfo.value
-            report.longrepr = f"{type(error).__name__}: {error}"
+            if isinstance(error, SSOTSetupError):
+                # a check that could not run: what is wrong and how to fix it, not the plugin's insides
+                report.longrepr = f"{type(error).__name__}: {error}"
+            elif is_violation(error):
+                # the findings are the evidence; the traceback through the helpers is not (--tb=long shows it)
+                report.longrepr = violation_text(error)
         mark = self.marks.get(item.nodeid)
         if mark is None:
             return report
@@ -252,6 +263,9 @@ class SSOTSession:
         elif call.excinfo is not None and report.failed:
             # why a test failed outside the fail-first table, so a "broken" verdict can be read off the report
             report.ssot_error = error_line(call.excinfo.value)  # type: ignore[attr-defined]
+            details = error_details(call.excinfo.value)
+            if details:  # e.g. every submodule a guard found broken, not just "7 failed to import"
+                report.ssot_details = details  # type: ignore[attr-defined]
         if call.when != "call" or report.skipped:
             return report
         # the check reached a result: clean, or these findings (anything else is neither)
@@ -360,6 +374,12 @@ class SSOTSession:
             terminalreporter.write_line(line)
         for change in self.ledger_written:
             terminalreporter.write_line(change.describe())
+        if self.update_mode:
+            for number, issue in document["issues"].items():
+                if issue["verdict"] == "looks_fixed":
+                    terminalreporter.write_line(f"issue {number} looks fixed: every check is clean; mark it resolved "
+                                                f"(set {number} = \"resolved\" in the target's [issues] table)",
+                                                red=True)
         if self.settings.report_path is not None:
             terminalreporter.write_line(f"ssot report written to {self.settings.report_path}")
 

@@ -35,8 +35,8 @@ VERDICT_LABELS = {
 }
 
 # a version-1 record read by this version: the fields the ledger added, empty
-RECORD_DEFAULTS: dict[str, Any] = {"check": None, "keys": [], "clean": None, "ledger": None, "new": [], "fixed": [],
-                                   "waived": None}
+RECORD_DEFAULTS: dict[str, Any] = {"details": [], "check": None, "keys": [], "clean": None, "ledger": None,
+                                   "new": [], "fixed": [], "waived": None}
 
 TIMING_KEYS = frozenset({"duration", "generated_at"})
 
@@ -80,7 +80,7 @@ class TestOutcomes:
         effect = getattr(report, "ssot_effect", None)
         if effect is not None:
             record["effect"] = effect
-        for field_name in ("check", "keys", "clean", "ledger", "new", "fixed", "waived"):
+        for field_name in ("details", "check", "keys", "clean", "ledger", "new", "fixed", "waived"):
             value = getattr(report, f"ssot_{field_name}", None)
             if value is not None:
                 record[field_name] = value

@@ -122,6 +122,12 @@ def error_line(exc: BaseException, width: int = 300) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
+def error_details(exc: BaseException, most: int = 200) -> list[str]:
+    """The lines of an error's message after its first, so a report keeps every item it named."""
+    lines = [line.rstrip() for line in str(exc).strip().splitlines()[1:] if line.strip()]
+    return lines if len(lines) <= most else lines[:most] + [f"… {len(lines) - most} more line(s)"]
+
+
 def check_each(items: Iterable[Any], check: Callable[[Any], Any]) -> None:
     """Run ``check(item)`` for every item; one SSOTViolation joins all their violations.
 

@@ -34,7 +34,7 @@ def run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
         ("open", CLEAN, {"failed": 1}, "[XPASS(strict)] issue 824 looks fixed: mark it resolved"),
         ("resolved", VIOLATING, {"failed": 1}, "regression of SSOT issue 824"),
         ("resolved", CLEAN, {"passed": 1}, None),
-        (None, VIOLATING, {"failed": 1}, "SSOTViolation: SSOT VIOLATION: 3 get_websocket_manager"),
+        (None, VIOLATING, {"failed": 1}, "FAILED test_mod.py::test_check - SSOT VIOLATION: 3 get_websocket_manager"),
         (None, CLEAN, {"passed": 1}, None),
     ],
     ids=["open-violation", "open-clean", "resolved-violation", "resolved-clean", "unset-violation", "unset-clean"],
@@ -45,6 +45,9 @@ def test_each_cell_of_the_table(pytester, status, source, outcome, text):
     result.assert_outcomes(**outcome)
     if text is not None:
         assert text in result.stdout.str()
+    if "failed" in outcome and source is VIOLATING:
+        # the findings, not a traceback through the helpers
+        assert "raise SSOTViolation" not in result.stdout.str()
     if status == "resolved" and "failed" in outcome:
         # the short summary line starts with the regression, not the exception type
         result.stdout.fnmatch_lines(["FAILED test_mod.py::test_check - regression of SSOT issue 824*"])
@@ -209,3 +212,11 @@ def test_check():
     assert "Traceback" not in result.stdout.str() and "raise TargetSetupError" not in result.stdout.str()
     long = run(pytester, source, "--ssot-issue=824=open", "--tb=long")
     assert "raise TargetSetupError" in long.stdout.str()
+
+
+@pytest.mark.parametrize("status", ["resolved", None])
+def test_a_failing_violation_shows_its_traceback_only_under_tb_long(pytester, status):
+    args = [f"--ssot-issue=824={status}"] if status else []
+    result = run(pytester, VIOLATING, *args, "--tb=long")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*raise SSOTViolation*"])

@@ -370,3 +370,11 @@ def test_updated_skips_guards_other_statuses_and_unfinished_checks():
     ledger, changes = updated(Ledger(), records, {}, {824: "open", 889: "resolved"}, accept_new=False)
     assert ledger.checks == {"824": {"a.py::ok": ["k"]}}
     assert [c.entry for c in changes] == ["#824 a.py::ok"]
+
+
+def test_an_update_run_that_finds_every_check_clean_fails_saying_the_issue_looks_fixed(project, monkeypatch):
+    result = run(project, monkeypatch, "", "", "", "--ssot-baseline-update")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["issue 824 looks fixed: every check is clean; mark it resolved*"])
+    assert stored(project) == [] and stored(project, "test_checks.py::test_other") == []

@@ -113,7 +113,7 @@ def test_json_report_and_table(pytester):
     by_id = {t["nodeid"]: t for t in issue["tests"]}
     assert by_id["test_suite.py::test_functions"] == {
         "nodeid": "test_suite.py::test_functions", "tier": "unit", "guard": False, "outcome": "xfailed",
-        "violation": "3 get_websocket_manager functions", "effect": "confirmed", "error": None,
+        "violation": "3 get_websocket_manager functions", "effect": "confirmed", "error": None, "details": [],
         "check": "test_suite.py::test_functions", "keys": ["3 get_websocket_manager functions"], "clean": False,
         "ledger": None, "new": [], "fixed": [], "waived": None,
         "duration": by_id["test_suite.py::test_functions"]["duration"],
