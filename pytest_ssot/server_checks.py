@@ -79,6 +79,7 @@ async def assert_one_manager_per_user_on_server(harness: Any, user_id: str, conn
             f"{count} managers for one user with {connections} connections"
             + ("".join(f"\nserver logged: SSOT validation issues (non-blocking): {i}" for i in issues)),
             [{"user_id": user_id, "managers": count, "validation_issues": issues}],
+            keys=["the server holds several managers for one user"],
         )
 
 
@@ -140,7 +141,8 @@ async def assert_connection_states_independent(adapter: Any, first: Any, second:
         await adapter.disconnect(first, connection)
     if problems:
         raise SSOTViolation("Connection state leaked between users:\n" + "\n".join(f"  - {p}" for p in problems),
-                            [{"users": list(users), "problem": p} for p in problems])
+                            [{"users": list(users), "problem": p} for p in problems],
+                            keys=["connection state leaked between users"])
 
 
 async def assert_history_persisted(harness: Any, user_id: str) -> None:
@@ -155,7 +157,8 @@ async def assert_history_persisted(harness: Any, user_id: str) -> None:
     stored = [protocol.kind(e) for e in protocol.history_events(frame, run.thread_id)]
     if stored != list(protocol.events):
         raise SSOTViolation(f"history of user {user_id}'s thread {run.thread_id} after reconnecting: {stored}, "
-                            f"expected {list(protocol.events)}", [{"user_id": user_id, "stored": stored}])
+                            f"expected {list(protocol.events)}", [{"user_id": user_id, "stored": stored}],
+                            keys=["history not persisted across a reconnect"])
 
 
 async def assert_bad_token_refused(harness: Any) -> None:
@@ -171,7 +174,7 @@ async def assert_bad_token_refused(harness: Any) -> None:
         await client.close()
     if run.events():
         raise SSOTViolation(f"a forged token was accepted: {len(run.events())} event(s) delivered to it",
-                            [{"events": len(run.events())}])
+                            [{"events": len(run.events())}], keys=["a forged token was accepted"])
 
 
 def assert_final_result(run: Any) -> None:
@@ -181,5 +184,6 @@ def assert_final_result(run: Any) -> None:
     if not finals or protocol.final_result(finals[-1]) in (None, "", [], {}):
         raise SSOTViolation(f"user {run.user_id}: {protocol.final_event} carries no "
                             f"{getattr(protocol, 'result_field', 'result')}",
-                            [{"user_id": run.user_id, "final_events": len(finals)}])
+                            [{"user_id": run.user_id, "final_events": len(finals)}],
+                            keys=[f"{protocol.final_event} carries no result"])
 

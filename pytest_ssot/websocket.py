@@ -363,15 +363,18 @@ def assert_golden_path(frames: Run | Iterable[Received | Mapping[str, Any]], *, 
     if missing:
         raise SSOTViolation(f"golden path broken for {who}: missing {', '.join(missing)} "
                             f"(received {kinds or 'no events'})",
-                            [{"user_id": user_id, "thread_id": thread_id, "missing": missing, "received": kinds}])
+                            [{"user_id": user_id, "thread_id": thread_id, "missing": missing, "received": kinds}],
+                            keys=[f"golden path: {name} missing" for name in missing])
     if kinds != list(protocol.events):
         raise SSOTViolation(f"golden path broken for {who}: events out of order or repeated: {kinds}, "
                             f"expected {list(protocol.events)}",
-                            [{"user_id": user_id, "thread_id": thread_id, "received": kinds}])
+                            [{"user_id": user_id, "thread_id": thread_id, "received": kinds}],
+                            keys=["golden path: events out of order or repeated"])
     runs = sorted({str(protocol.run_of(f)) for f in events})
     if len(runs) != 1:
         raise SSOTViolation(f"golden path broken for {who}: events span {len(runs)} runs {runs}, expected one",
-                            [{"user_id": user_id, "thread_id": thread_id, "runs": runs}])
+                            [{"user_id": user_id, "thread_id": thread_id, "runs": runs}],
+                            keys=["golden path: events span several runs"])
 
 
 def _first_user(events: Sequence[Mapping[str, Any]], protocol: Any) -> Any:
@@ -398,7 +401,8 @@ def assert_no_foreign_events(frames: Run | Iterable[Received | Mapping[str, Any]
             f"user {user_id} received {len(foreign)} foreign event(s) ({', '.join(kinds)}) "
             f"of {', '.join(owners)}",
             [{"user_id": user_id, "thread_id": thread_id, "foreign_user": protocol.user_of(f),
-              "foreign_thread": protocol.thread_of(f), "event": protocol.kind(f)} for f in foreign])
+              "foreign_thread": protocol.thread_of(f), "event": protocol.kind(f)} for f in foreign],
+            keys=["a user received another user's events"])
 
 
 def assert_latency_under(measured: Run | float | None, seconds: float, *, event: str | None = None) -> None:
@@ -415,7 +419,8 @@ def assert_latency_under(measured: Run | float | None, seconds: float, *, event:
         name, who, value = event or "the final event", "", measured
     if value is None:
         raise SSOTViolation(f"{who}{name} never arrived (limit {seconds:.3f} s)",
-                            [{"event": name, "seconds": None, "limit": seconds}])
+                            [{"event": name, "seconds": None, "limit": seconds}], keys=[f"{name} never arrived"])
     if value >= seconds:
         raise SSOTViolation(f"{who}{name} after {value:.3f} s, limit {seconds:.3f} s",
-                            [{"event": name, "seconds": value, "limit": seconds}])
+                            [{"event": name, "seconds": value, "limit": seconds}],
+                            keys=[f"{name} over the {seconds:g} s limit"])
