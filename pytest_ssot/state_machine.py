@@ -269,6 +269,7 @@ def manager_state_machine_from_adapter(adapter: Any, **options: Any) -> type[Man
     an adapter that reaches a manager's connection differently is honoured.
     """
     options.setdefault("user_id_attr", adapter.target.user_id_attr)
+    options["isolation_options"] = {"target_package": adapter.target.package, **(options.get("isolation_options") or {})}
     for name in ("connect", "disconnect", "is_connected"):
         call = getattr(adapter, name, None)
         if callable(call):
