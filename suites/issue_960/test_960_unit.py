@@ -13,6 +13,7 @@ from pytest_ssot.assertions import (
     assert_no_duplicate_class_names,
     assert_single_function,
 )
+from pytest_ssot.binding import SignatureMismatch
 from pytest_ssot.components import managers_from
 from pytest_ssot.concurrency import assert_distinct_per_user, run_concurrently_async
 from pytest_ssot.isolation import SharedState, assert_isolated
@@ -100,11 +101,13 @@ async def test_manager_registry_isolation_validation(ssot_adapter, ssot_target, 
                                                      ssot_new_user):
     """No factory hands a caller without a user context the previous user's manager."""
     user = ssot_new_user("registry")
-    await managers_from(ssot_factory_components, ssot_adapter.make_user_context(user))
+    await managers_from(ssot_factory_components, ssot_adapter.make_user_context(user), ssot_adapter.context_type)
     leaked = []
     for component in ssot_factory_components:
         try:
-            (_, manager), = await managers_from([component], None)
+            (_, manager), = await managers_from([component], None, ssot_adapter.context_type)
+        except SignatureMismatch:
+            raise  # a setup problem, not the documented refusal
         except Exception:
             if ssot_target.null_user_context == "error":
                 continue  # refusing a call without a user context is this target's documented behaviour
