@@ -29,10 +29,19 @@ _NAMED = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEY
 
 
 class SignatureMismatch(SSOTSetupError, TypeError):
-    """A callable of the target cannot be called with just a user context."""
+    """A callable of the target cannot be called with just a user context.
+
+    ``reason`` is the why alone (``"required parameter(s) x would have no value"``).
+    """
+
+    def __init__(self, func: Any, signature: inspect.Signature, reason: str) -> None:
+        super().__init__(f"{_name(func)}{signature} does not fit a call with a user context: {reason}")
+        self.reason = reason
 
 
 def _name(func: Any) -> str:
+    if isinstance(func, str):  # already the name to show (a component's "module:qualname")
+        return func
     return getattr(func, "__qualname__", None) or getattr(func, "__name__", None) or repr(func)
 
 
@@ -84,15 +93,14 @@ def context_arguments(func: Callable[..., Any], context: Any,
         context_type = type(context)
     target = _context_parameter(params, context_type)
     if target is None:
-        raise SignatureMismatch(f"{_name(func)}{signature} does not fit a call with a user context: no parameter "
-                                f"is annotated {getattr(context_type, '__name__', 'with the context type')} or named "
-                                f"like {', '.join(CONTEXT_NAMES)}")
+        raise SignatureMismatch(func, signature, f"no parameter is annotated "
+                                f"{getattr(context_type, '__name__', 'with the context type')} or named like "
+                                f"{', '.join(CONTEXT_NAMES)}")
     missing = [p.name for p in params if p is not target and p.default is inspect.Parameter.empty]
     if target.kind is inspect.Parameter.POSITIONAL_ONLY and params[0] is not target:
         missing = missing or [params[0].name]
     if missing:
-        raise SignatureMismatch(f"{_name(func)}{signature} does not fit a call with a user context: "
-                                f"required parameter(s) {', '.join(missing)} would have no value")
+        raise SignatureMismatch(func, signature, f"required parameter(s) {', '.join(missing)} would have no value")
     if target is params[0] and target.kind is not inspect.Parameter.KEYWORD_ONLY:
         return (context,), {}  # first in line: positional works through wrappers that rename it, too
     return (), {target.name: context}

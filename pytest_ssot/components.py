@@ -9,6 +9,7 @@ require one instance, one type, and the same events whichever path a caller took
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -93,7 +94,7 @@ async def managers_from(components: Sequence[Component], user_context: Any,
         try:
             call = call_with_context(component.function, user_context, context_type)
         except SignatureMismatch as exc:
-            raise SignatureMismatch(f"{component.path}: {exc}") from None
+            raise SignatureMismatch(component.path, inspect.signature(component.function), exc.reason) from None
         results.append((component, await maybe_await(call)))
     return results
 

@@ -199,8 +199,8 @@ class FactoryContract:
                 args, kwargs = context_arguments(cls, context, self.context_type)
             except SignatureMismatch as exc:
                 raise ContractError(f"cannot try {cls.__qualname__}(user_context) directly: its signature is "
-                                    f"{cls.__qualname__}{inspect.signature(cls)} ({exc}); give FactoryContract "
-                                    "a construct= callable") from None
+                                    f"{cls.__qualname__}{inspect.signature(cls)}, which does not fit ({exc.reason}); "
+                                    "give FactoryContract a construct= callable") from None
         try:
             return (self.construct(cls, context) if self.construct else cls(*args, **kwargs)), None
         except SSOTViolation:
