@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from types import CodeType, FrameType, TracebackType
 from typing import Any
 
-from pytest_ssot.roles import UserRoles
+from pytest_ssot.roles import UserRoles, hashable as _hashable
 from pytest_ssot.violation import SSOTSetupError, SSOTViolation
 
 __all__ = [
@@ -551,11 +551,3 @@ def _code_of(func: Any) -> CodeType | None:
 
 def _name_of(func: Any) -> str:
     return f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', repr(func))}"
-
-
-def _hashable(value: Any) -> Any:
-    try:
-        hash(value)
-    except TypeError:
-        return repr(value)
-    return value

@@ -20,7 +20,7 @@ class UserRoles:
     """The users of one check, in the order the check chose, and the role of each."""
 
     def __init__(self, user_ids: Iterable[Any] = (), *, noun: str = "user") -> None:
-        self.user_ids: list[Any] = list(dict.fromkeys(_hashable(u) for u in user_ids))
+        self.user_ids: list[Any] = list(dict.fromkeys(hashable(u) for u in user_ids))
         self.noun = noun
         self._index = {u: i for i, u in enumerate(self.user_ids)}
 
@@ -28,7 +28,7 @@ class UserRoles:
         """``"user 2 of 3"``; "no user context" for None; "another user" for one outside the check."""
         if user_id is None:
             return "no user context"
-        index = self._index.get(_hashable(user_id))
+        index = self._index.get(hashable(user_id))
         if index is None:
             return f"another {self.noun}"
         return f"{self.noun} {index + 1} of {len(self.user_ids)}"
@@ -41,7 +41,8 @@ class UserRoles:
         return stable_text(text)
 
 
-def _hashable(value: Any) -> Any:
+def hashable(value: Any) -> Any:
+    """``value`` itself if it can key a dict, else its repr (user ids may be unhashable contexts)."""
     try:
         hash(value)
     except TypeError:

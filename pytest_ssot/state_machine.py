@@ -289,7 +289,8 @@ def manager_state_machine_from_adapter(adapter: Any, **options: Any) -> type[Man
     """
     options.setdefault("user_id_attr", adapter.target.user_id_attr)
     options.setdefault("context_type", getattr(adapter, "context_type", None))
-    options["isolation_options"] = {"target_package": adapter.target.package, **(options.get("isolation_options") or {})}
+    options["isolation_options"] = {"target_package": adapter.target.package,
+                                    **(options.get("isolation_options") or {})}
     for name in ("connect", "disconnect", "is_connected"):
         call = getattr(adapter, name, None)
         if callable(call):

@@ -113,7 +113,8 @@ def test_a_signature_that_does_not_fit_is_one_setup_line(beacons) -> None:
         def __init__(self, mode, wick):
             self.mode = mode
 
-    with pytest.raises(ContractError, match=r"cannot try .*Signal\(user_context\) directly: its signature is .*Signal\(mode, wick\), which does not fit"):
+    with pytest.raises(ContractError, match=r"cannot try .*Signal\(user_context\) directly: "
+                                            r"its signature is .*Signal\(mode, wick\), which does not fit"):
         FactoryContract(factory=beacons.get_lantern, make_user_context=beacons.Shift,
                         manager_classes=[]).try_direct(Signal, "k")
 

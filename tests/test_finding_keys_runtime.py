@@ -142,7 +142,8 @@ def test_state_machine_keys(tram) -> None:
                                         connect=lambda m, c: None, disconnect=lambda m, c: None,
                                         is_connected=lambda m: False, checks=("managers",))
         return _violation(lambda: run_state_machine_as_test(
-            machine, settings=settings(max_examples=20, database=None, derandomize=True, report_multiple_bugs=False)))
+            machine, settings=settings(max_examples=20, database=None, derandomize=True,
+                                       report_multiple_bugs=False)))
 
     first, second = run(), run()
     assert first.keys == second.keys

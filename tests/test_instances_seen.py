@@ -48,7 +48,8 @@ def test_managers_made_per_call_and_collected_still_count_as_duplicates(mill) ->
         with pytest.raises(SSOTViolation) as info:
             tracker.assert_single_manager_per_user()
     assert "for user holder-7" in str(info.value) and "3 instances created, 0 still alive" in str(info.value)
-    assert info.value.keys == ["user 1 of 1: several quarry.mill.Millstone instances created in quarry.mill.get_millstone"]
+    assert info.value.keys == [
+        "user 1 of 1: several quarry.mill.Millstone instances created in quarry.mill.get_millstone"]
 
 
 def test_a_bypass_that_was_collected_still_counts(mill) -> None:
