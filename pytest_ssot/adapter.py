@@ -20,6 +20,7 @@ from pytest_ssot.awaiting import maybe_await, resolve_blocking
 from pytest_ssot.binding import call_with_context
 from pytest_ssot.config import Target, TargetSetupError
 from pytest_ssot.locate import split_reference
+from pytest_ssot.violation import SSOTSetupError
 
 
 _HEAPTYPE = 1 << 9  # a class defined in Python: its __init__ can be patched
@@ -147,9 +148,16 @@ class TargetAdapter:
         """
         if self._product is None:
             context = self.make_user_context(PROBE_USER) if self.target.user_context else None
-            result = self.call_with_context(self.factory, context)
-            if inspect.isawaitable(result):
-                result = _await_elsewhere(result)
+            try:
+                result = self.call_with_context(self.factory, context)
+                if inspect.isawaitable(result):
+                    result = _await_elsewhere(result)
+            except SSOTSetupError:
+                raise
+            except Exception as exc:
+                raise TargetSetupError(f"target {self.target.name!r}: calling {self.target.factory} for user "
+                                       f"{PROBE_USER!r}, to learn which class it returns, raised "
+                                       f"{type(exc).__name__}: {exc}") from exc
             self._product = type(result)
         return self._product
 

@@ -189,17 +189,18 @@ class _Walker:
                 yield f"{path}.{key}", value
         cls = type(obj)
         for klass in cls.__mro__:
-            if not is_own_class(klass, self.target_package):  # the library's class attributes, not the users'
+            if klass is object:
                 continue
+            own_class = is_own_class(klass, self.target_package)
             for key, value in list(vars(klass).items()):
                 if key in self.ignored_attrs or key in own or key.startswith("__"):
                     continue
-                if isinstance(value, types.MemberDescriptorType):  # a __slots__ entry
+                if isinstance(value, types.MemberDescriptorType):  # a __slots__ entry: instance state, any class
                     try:
                         yield f"{path}.{key}", value.__get__(obj, cls)
                     except AttributeError:
                         pass
-                elif not hasattr(type(value), "__get__"):  # data, not a method/property
+                elif own_class and not hasattr(type(value), "__get__"):  # class data of the target's own classes
                     yield f"type({path}).{key}", value
 
 

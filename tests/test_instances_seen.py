@@ -30,6 +30,10 @@ MILL = """
 
     def get_millstone(grant):
         return Millstone(grant)             # a new one per call, kept by nobody
+
+
+    def get_millstone_without_registry(grant):
+        raise LookupError("no registry configured")
 """
 
 
@@ -75,6 +79,20 @@ def test_a_check_that_saw_no_instance_is_a_setup_error_naming_what_the_factory_r
     assert "\n" not in message
     assert "saw no instance of quarry.mill.Grant" in message
     assert "returned quarry.mill.Millstone" in message
+
+
+def test_a_factory_that_fails_when_probed_is_a_setup_error(mill, tmp_path) -> None:
+    from pytest_ssot.adapter import TargetAdapter
+    from pytest_ssot.config import Target, TargetSetupError
+
+    adapter = TargetAdapter(Target(name="t", root=tmp_path, package="quarry", manager=("quarry.mill:Millstone",),
+                                   factory="quarry.mill:get_millstone_without_registry"))
+    with pytest.raises(TargetSetupError, match=r"to learn which class it returns, raised LookupError: no registry"):
+        adapter.tracked_classes()
+    working = TargetAdapter(Target(name="t", root=tmp_path, package="quarry", manager=("quarry.mill:Grant",),
+                                   factory="quarry.mill:get_millstone"))
+    assert working.tracked_classes() == (mill.Grant, mill.Millstone)
+    assert working.describe_product() == "the factory quarry.mill:get_millstone returned quarry.mill.Millstone"
 
 
 # -- the fixture, end to end: a guard class as ``manager``, the factory returns another class --------

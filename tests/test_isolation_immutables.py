@@ -102,6 +102,10 @@ VENDOR = """
     class VendorBase:
         # a library's class-level cache: the library's business, outside the target
         _vendor_cache = {}
+
+
+    class SlottedBase:
+        __slots__ = ("tray",)                # instance state, although the class is the library's
 """
 
 FILES = {
@@ -173,6 +177,20 @@ def test_a_class_level_mutable_default_of_the_targets_own_class_fails(keeper) ->
         assert_isolated(left, right, target_package="orchard.grove")
     assert [f["left_path"] for f in info.value.findings] == ["type(manager1).pending"]
     assert "class-level attribute" in str(info.value)
+
+
+def test_slots_of_a_library_base_class_are_still_instance_state(keeper) -> None:
+    base = load("orchard.vendor.base").SlottedBase
+    tray: list[str] = []
+
+    class Trowel(base):
+        __slots__ = ()
+
+    left, right = Trowel(), Trowel()
+    left.tray = right.tray = tray
+    with pytest.raises(SSOTViolation) as info:
+        assert_isolated(left, right, target_package="orchard.grove")
+    assert [f["left_path"] for f in info.value.findings] == ["manager1.tray"]
 
 
 def test_is_own_class_follows_the_target_package(keeper) -> None:
