@@ -8,14 +8,46 @@ overriding the ``ssot_adapter`` fixture.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import importlib
+import inspect
 import sys
+import threading
 from typing import Any
 
 from pytest_ssot.awaiting import maybe_await, resolve_blocking
+from pytest_ssot.binding import call_with_context
 from pytest_ssot.config import Target, TargetSetupError
 from pytest_ssot.locate import split_reference
+from pytest_ssot.violation import SSOTSetupError
+
+
+_HEAPTYPE = 1 << 9  # a class defined in Python: its __init__ can be patched
+PROBE_USER = "ssot-probe-factory-product"  # the user the factory is called for to learn what it returns
+
+
+def _await_elsewhere(awaitable: Any) -> Any:
+    """Run ``awaitable`` to completion, on a thread of its own if this one already runs a loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return resolve_blocking(awaitable)
+    box: list[Any] = []
+
+    def run() -> None:
+        try:
+            box.append((True, resolve_blocking(awaitable)))
+        except BaseException as exc:  # handed to the caller below
+            box.append((False, exc))
+
+    thread = threading.Thread(target=run, name="ssot-factory-product")
+    thread.start()
+    thread.join()
+    ok, value = box[0]
+    if not ok:
+        raise value
+    return value
 
 
 class TargetAdapter:
@@ -23,6 +55,7 @@ class TargetAdapter:
 
     def __init__(self, target: Target) -> None:
         self.target = target
+        self._product: type | None = None
 
     # -- loading
 
@@ -84,13 +117,62 @@ class TargetAdapter:
             return None
         return self.resolve(self.target.require("user_context"))(user_id)
 
+    @property
+    def context_type(self) -> type | None:
+        """The class of the target's user contexts, when ``user_context`` names a class."""
+        if not self.target.user_context:
+            return None
+        maker = self.resolve(self.target.user_context)
+        return maker if isinstance(maker, type) else None
+
+    def call_with_context(self, func: Any, user_context: Any) -> Any:
+        """``func`` called with the context bound by parameter name and annotation (not awaited).
+
+        A signature that does not fit raises :class:`~pytest_ssot.binding.SignatureMismatch`.
+        """
+        return call_with_context(func, user_context, self.context_type)
+
     async def get_manager(self, user_context: Any) -> Any:
         """The factory's manager for ``user_context``, awaiting an async factory."""
-        return await maybe_await(self.factory(user_context))
+        return await maybe_await(self.call_with_context(self.factory, user_context))
 
     def get_manager_blocking(self, user_context: Any) -> Any:
         """Same as :meth:`get_manager`, for sync tests (no event loop running)."""
-        return resolve_blocking(self.factory(user_context))
+        return resolve_blocking(self.call_with_context(self.factory, user_context))
+
+    def factory_product(self) -> type:
+        """The class of what the factory returns, found by calling it once for a probe user (cached).
+
+        The configured ``manager`` may be a guard class the factory never builds;
+        the instance tracker must watch what the factory really returns.
+        """
+        if self._product is None:
+            context = self.make_user_context(PROBE_USER) if self.target.user_context else None
+            try:
+                result = self.call_with_context(self.factory, context)
+                if inspect.isawaitable(result):
+                    result = _await_elsewhere(result)
+            except SSOTSetupError:
+                raise
+            except Exception as exc:
+                raise TargetSetupError(f"target {self.target.name!r}: calling {self.target.factory} for user "
+                                       f"{PROBE_USER!r}, to learn which class it returns, raised "
+                                       f"{type(exc).__name__}: {exc}") from exc
+            self._product = type(result)
+        return self._product
+
+    def tracked_classes(self) -> tuple[type, ...]:
+        """The configured manager classes plus the factory's product, when it is none of them."""
+        configured = self.manager_classes
+        product = self.factory_product()
+        if issubclass(product, configured) or not product.__flags__ & _HEAPTYPE:
+            return configured  # None, a dict...: nothing to track; a check that sees nothing names it
+        return (*configured, product)
+
+    def describe_product(self) -> str:
+        """One line for messages: what the factory was seen to return."""
+        product = self.factory_product()
+        return f"the factory {self.target.factory} returned {product.__module__}.{product.__qualname__}"
 
     # -- a manager's connection and events (the seeds' method names)
 

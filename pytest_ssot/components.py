@@ -9,12 +9,14 @@ require one instance, one type, and the same events whichever path a caller took
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_ssot.findings import ScanResult
+from pytest_ssot.objects import type_path
 from pytest_ssot.violation import SSOTViolation
 
 __all__ = [
@@ -75,11 +77,26 @@ def factory_components(scan: ScanResult, name: str, adapter: Any) -> list[Compon
     return components
 
 
-async def managers_from(components: Sequence[Component], user_context: Any) -> list[tuple[Component, Any]]:
-    """Each component's manager for ``user_context`` (async factories awaited)."""
-    from pytest_ssot.awaiting import maybe_await
+async def managers_from(components: Sequence[Component], user_context: Any,
+                        context_type: type | None = None) -> list[tuple[Component, Any]]:
+    """Each component's manager for ``user_context`` (async factories awaited).
 
-    return [(c, await maybe_await(c.function(user_context))) for c in components]
+    The context is bound by parameter name and annotation
+    (:func:`~pytest_ssot.binding.call_with_context`): a component that takes no
+    argument is called without one, one that cannot take a context raises
+    :class:`~pytest_ssot.binding.SignatureMismatch` naming it.
+    """
+    from pytest_ssot.awaiting import maybe_await
+    from pytest_ssot.binding import SignatureMismatch, call_with_context
+
+    results = []
+    for component in components:
+        try:
+            call = call_with_context(component.function, user_context, context_type)
+        except SignatureMismatch as exc:
+            raise SignatureMismatch(component.path, inspect.signature(component.function), exc.reason) from None
+        results.append((component, await maybe_await(call)))
+    return results
 
 
 def _describe(component: Component, manager: Any) -> str:
@@ -95,6 +112,8 @@ def assert_one_manager(results: Sequence[tuple[Component, Any]], user_id: Any) -
             f"SSOT VIOLATION: {len(distinct)} different managers for user {user_id} "
             f"from {len(results)} components:\n" + "\n".join(f"- {_describe(c, m)}" for c, m in results),
             [{"component": c.path, "class": type(m).__qualname__, "id": id(m)} for c, m in results],
+            [f"{c.path} hands out its own {type_path(m)}" for c, m in results[1:] if m is not results[0][1]]
+            + [f"{results[0][0].path} hands out its own {type_path(results[0][1])}"],
         )
     return results[0][1]
 
@@ -108,6 +127,7 @@ def assert_one_type(results: Sequence[tuple[Component, Any]], canonical: Sequenc
             f"SSOT VIOLATION: factories create {len({type(m) for _, m in results})} different manager types "
             f"(canonical: {names}):\n" + "\n".join(f"- {_describe(c, m)}" for c, m in wrong),
             [{"component": c.path, "class": f"{type(m).__module__}.{type(m).__qualname__}"} for c, m in wrong],
+            [f"{c.path} creates {type_path(m)}" for c, m in wrong],
         )
 
 
@@ -128,4 +148,6 @@ def assert_events_delivered(delivered: Sequence[tuple[str, list[str]]], events: 
             f"BUSINESS CRITICAL: critical events not delivered through {len(problems)} manager path(s) "
             f"(expected {list(events)}):\n" + "\n".join(problems),
             [{"path": label, "received": list(got)} for label, got in delivered],
+            [f"{label}: events {'missing' if [e for e in events if e not in got] else 'out of order'}"
+             for label, got in delivered if list(got) != list(events)],
         )

@@ -25,6 +25,8 @@ from typing import Any
 
 from pytest_ssot.awaiting import maybe_await, resolve_blocking
 from pytest_ssot.instances import read_attr_path, user_label
+from pytest_ssot.objects import type_path
+from pytest_ssot.roles import UserRoles
 from pytest_ssot.violation import SSOTSetupError, SSOTViolation
 
 __all__ = [
@@ -179,11 +181,14 @@ def _describe(obj: Any, calls: list[int] | None = None) -> str:
     return f"{cls.__module__}.{cls.__qualname__} id=0x{id(obj):x}{returned}"
 
 
-def assert_single_instance(outcomes: CallOutcomes, *, user_id: Any = "demo-user-001") -> Any:
+def assert_single_instance(outcomes: CallOutcomes, *, user_id: Any = "demo-user-001",
+                           role: str = "one user") -> Any:
     """All calls (for one user) returned the very same object; returns it.
 
     Raises :class:`SSOTViolation` in #889's wording when they did not, and
-    :class:`ConcurrencyError` when a call raised.
+    :class:`ConcurrencyError` when a call raised. ``role`` names the user in the
+    finding keys (the id may be minted per run; how many distinct instances a
+    race produced varies between runs, so the key says "several").
     """
     outcomes.raise_errors()
     distinct = outcomes.distinct()
@@ -195,6 +200,8 @@ def assert_single_instance(outcomes: CallOutcomes, *, user_id: Any = "demo-user-
             + "\n".join(f"  - {_describe(obj, calls)}" for obj, calls in distinct),
             [{"user_id": user_label(user_id), "class": type(obj).__qualname__, "id": id(obj), "calls": calls}
              for obj, calls in distinct],
+            [f"{role}, {len(outcomes.results)} concurrent calls ({outcomes.mode}): several "
+             f"{', '.join(sorted({type_path(obj) for obj, _ in distinct}))} instances"],
         )
     return distinct[0][0]
 
@@ -215,26 +222,30 @@ def assert_distinct_per_user(
     per_user: dict[Any, list[Any]] = {}
     for user_id, result in zip(user_ids, outcomes.results):
         per_user.setdefault(user_id, []).append(result)
-    problems: list[str] = []
+    roles = UserRoles(user_ids)
+    problems: dict[str, str] = {}  # message line -> its stable key
     owners: dict[int, Any] = {}
     for user_id, results in per_user.items():
+        role = roles.role(user_id)
         if len({id(r) for r in results}) > 1:
-            problems.append(f"Multiple manager instances for user {user_label(user_id)} - potential duplication "
-                            f"({len({id(r) for r in results})} distinct instances from {len(results)} calls)")
+            problems[f"Multiple manager instances for user {user_label(user_id)} - potential duplication "
+                     f"({len({id(r) for r in results})} distinct instances from {len(results)} calls)"] = \
+                f"{role}: several instances from {len(results)} concurrent calls"
         for result in results:
             other = owners.setdefault(id(result), user_id)
             if other != user_id:
-                problems.append(f"users {user_label(other)} and {user_label(user_id)} got the same instance "
-                                f"{_describe(result)}")
+                problems[f"users {user_label(other)} and {user_label(user_id)} got the same instance "
+                         f"{_describe(result)}"] = f"{roles.role(other)} and {role} got one {type_path(result)}"
             seen = read_attr_path(result, user_id_attr) if user_id_attr else user_id
             if seen != user_id:
-                problems.append(f"the instance returned for user {user_label(user_id)} belongs to user "
-                                f"{user_label(seen)} ({user_id_attr})")
+                problems[f"the instance returned for user {user_label(user_id)} belongs to user "
+                         f"{user_label(seen)} ({user_id_attr})"] = \
+                    f"the instance returned for {role} belongs to {roles.role(seen)}"
     if problems:
-        unique = list(dict.fromkeys(problems))
         raise SSOTViolation(
             f"Concurrent access for {len(per_user)} users ({outcomes.mode}) is not isolated:\n"
-            + "\n".join(f"  - {p}" for p in unique),
-            [{"problem": p} for p in unique],
+            + "\n".join(f"  - {p}" for p in problems),
+            [{"problem": p} for p in problems],
+            list(problems.values()),
         )
     return {user_id: results[0] for user_id, results in per_user.items()}

@@ -26,7 +26,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from pytest_ssot.awaiting import maybe_await
+from pytest_ssot.binding import SignatureMismatch, call_with_context, context_arguments
 from pytest_ssot.instances import read_attr_path, user_label
+from pytest_ssot.objects import type_path
+from pytest_ssot.roles import UserRoles
 from pytest_ssot.violation import SSOTSetupError, SSOTViolation
 
 __all__ = ["ContractError", "FactoryContract", "DEFAULT_USERS"]
@@ -38,10 +41,12 @@ class ContractError(SSOTSetupError, RuntimeError):
     """The factory or class does not behave as the target's configuration documents."""
 
 
-def _raise_problems(title: str, problems: Sequence[str]) -> None:
+def _raise_problems(title: str, problems: Sequence[tuple[str, str]]) -> None:
+    """``problems``: (line for the message, stable key for the ledger) pairs."""
     if problems:
-        raise SSOTViolation(f"{title}:\n" + "\n".join(f"  - {p}" for p in problems),
-                            [{"problem": p} for p in problems])
+        raise SSOTViolation(f"{title}:\n" + "\n".join(f"  - {p}" for p, _ in problems),
+                            [{"problem": p} for p, _ in problems], [k for _, k in problems])
+
 
 
 def _ident(obj: Any) -> str:
@@ -59,7 +64,8 @@ class FactoryContract:
     user_id_attr: str = "user_context.user_id"
     null_user_context: str = "reuse"  # "reuse" | "error"
     direct_instantiation: str = "forbidden"  # "forbidden" | "allowed"
-    construct: Callable[[type, Any], Any] | None = None  # how to call a class directly; default cls(ctx)
+    construct: Callable[[type, Any], Any] | None = None  # how to call a class directly; default: bound by name
+    context_type: type | None = None  # the class of user contexts, to bind by annotation
 
     @classmethod
     def from_adapter(cls, adapter: Any) -> FactoryContract:
@@ -72,11 +78,12 @@ class FactoryContract:
             user_id_attr=target.user_id_attr,
             null_user_context=target.null_user_context,
             direct_instantiation=target.direct_instantiation,
+            context_type=getattr(adapter, "context_type", None),
         )
 
     async def get(self, user_context: Any) -> Any:
         """The factory's result for ``user_context``, awaited if it is awaitable."""
-        return await maybe_await(self.factory(user_context))
+        return await maybe_await(call_with_context(self.factory, user_context, self.context_type))
 
     def user_id_of(self, manager: Any) -> Any:
         return read_attr_path(manager, self.user_id_attr)
@@ -96,22 +103,28 @@ class FactoryContract:
                 + "\n".join(f"  - {label}: {_ident(m)}" for label, m in got),
                 [{"user_id": str(user_id), "call": label, "id": id(m), "class": type(m).__qualname__}
                  for label, m in got],
+                [f"same user, {label}: a new {type_path(m)} instead of the first call's"
+                 for label, m in got[1:] if m is not got[0][1]],
             )
         return got[0][1]
 
     async def check_different_users(self, user_ids: Sequence[Any] = DEFAULT_USERS) -> dict[Any, Any]:
         """Each user gets a manager of their own that carries their own user id."""
         managers = {u: await self.get(self.make_user_context(u)) for u in user_ids}
-        problems: list[str] = []
+        roles = UserRoles(user_ids)
+        problems: list[tuple[str, str]] = []
         owner: dict[int, Any] = {}
         for user_id, manager in managers.items():
             first = owner.setdefault(id(manager), user_id)
             if first != user_id:
-                problems.append(f"users {user_label(first)} and {user_label(user_id)} share {_ident(manager)}")
+                problems.append((f"users {user_label(first)} and {user_label(user_id)} share {_ident(manager)}",
+                                 f"{roles.role(first)} and {roles.role(user_id)} share one {type_path(manager)}"))
             seen = self.user_id_of(manager)
             if seen != user_id:
-                problems.append(f"the manager for user {user_label(user_id)} ({_ident(manager)}) has "
-                                f"{self.user_id_attr} = {seen!r}")
+                problems.append((f"the manager for user {user_label(user_id)} ({_ident(manager)}) has "
+                                 f"{self.user_id_attr} = {seen!r}",
+                                 f"the manager for {roles.role(user_id)} has the {self.user_id_attr} of "
+                                 f"{roles.role(seen)}"))
         _raise_problems("Managers for different users are not isolated", problems)
         return managers
 
@@ -132,6 +145,7 @@ class FactoryContract:
                 + ("reusing one test manager" if self.null_user_context == "reuse" else "raising an error")
                 + ":\n" + "\n".join(f"  - call {i + 1}: {_ident(m)}" for i, m in enumerate(managers)),
                 [{"user_id": None, "call": i + 1, "id": id(m)} for i, m in enumerate(managers)],
+                [f"no user context: a new {type_path(managers[1])} per call"],
             )
         errors = [o for o in outcomes if isinstance(o, Exception)]
         if self.null_user_context == "reuse" and errors:
@@ -160,30 +174,35 @@ class FactoryContract:
                 continue
             built.append(instance)
             if self.direct_instantiation == "forbidden":
-                problems.append(f"{cls.__module__}.{cls.__qualname__}(user_context) for user "
-                                f"{user_label(user_id)} returned {_ident(instance)} instead of raising")
+                problems.append((f"{cls.__module__}.{cls.__qualname__}(user_context) for user "
+                                 f"{user_label(user_id)} returned {_ident(instance)} instead of raising",
+                                 f"{cls.__module__}.{cls.__qualname__}(user_context) builds a manager "
+                                 "instead of raising"))
         _raise_problems("Direct instantiation bypasses the factory (policy: forbidden)", problems)
         return built
 
     def try_direct(self, cls: type, user_id: Any) -> tuple[Any, Exception | None]:
         """Call ``cls`` directly for ``user_id``: (instance, None), or (None, the exception refusing it).
 
-        A call that cannot even bind to the constructor's signature proves nothing
-        about a policy - it would "refuse" any class - so it is a ContractError
-        naming the signature (pass ``construct=`` to call it the right way).
+        The context goes to the constructor's context parameter, by name and
+        annotation (:mod:`pytest_ssot.binding`): ``cls(context)`` positionally
+        would hand it to whatever comes first (a ``mode``) and build a manager for
+        a fallback user. A call that cannot bind proves nothing about a policy -
+        it would "refuse" any class - so it is a ContractError naming the
+        signature (pass ``construct=`` to call it the right way).
         """
         context = self.make_user_context(user_id)
+        args: tuple[Any, ...] = ()
+        kwargs: dict[str, Any] = {}
         if self.construct is None:
             try:
-                inspect.signature(cls).bind(context)
-            except TypeError as exc:
+                args, kwargs = context_arguments(cls, context, self.context_type)
+            except SignatureMismatch as exc:
                 raise ContractError(f"cannot try {cls.__qualname__}(user_context) directly: its signature is "
-                                    f"{cls.__qualname__}{inspect.signature(cls)} ({exc}); give FactoryContract "
-                                    "a construct= callable") from None
-            except ValueError:
-                pass  # no signature to inspect (a C type): just try it
+                                    f"{cls.__qualname__}{inspect.signature(cls)}, which does not fit ({exc.reason}); "
+                                    "give FactoryContract a construct= callable") from None
         try:
-            return (self.construct(cls, context) if self.construct else cls(context)), None
+            return (self.construct(cls, context) if self.construct else cls(*args, **kwargs)), None
         except SSOTViolation:
             raise
         except Exception as exc:
@@ -208,4 +227,5 @@ class FactoryContract:
             except SSOTViolation as exc:
                 found.append(exc)
         if found:
-            raise SSOTViolation("\n".join(v.message for v in found), [f for v in found for f in v.findings])
+            raise SSOTViolation("\n".join(v.message for v in found), [f for v in found for f in v.findings],
+                                [k for v in found for k in v.keys])

@@ -169,13 +169,18 @@ def ssot_instances(ssot_adapter: Any, ssot_target: Target) -> Any:
 
     Active for the whole test; every patch is undone at teardown, also when the
     test fails. The target's factory (if configured) is passed as ``factories``,
-    so ``assert_no_factory_bypass()`` works.
+    so ``assert_no_factory_bypass()`` works, and the class it really returns
+    (called once per session to find out) is tracked next to ``manager``: a
+    guard class that is never instantiated would leave the tracker blind.
     """
     from pytest_ssot.instances import InstanceTracker
 
     factories = (ssot_adapter.factory,) if ssot_target.factory else ()
-    with InstanceTracker(ssot_adapter.manager_classes, user_id_attr=ssot_target.user_id_attr,
-                         factories=factories) as tracker:
+    classes, returned = ssot_adapter.manager_classes, None
+    if ssot_target.factory and callable(getattr(ssot_adapter, "tracked_classes", None)):
+        classes, returned = ssot_adapter.tracked_classes(), ssot_adapter.describe_product()
+    with InstanceTracker(classes, user_id_attr=ssot_target.user_id_attr, factories=factories,
+                         factory_returned=returned) as tracker:
         yield tracker
 
 

@@ -13,7 +13,12 @@ tracked class: the line that called ``WebSocketManager(...)`` (or the line of th
 factory that did), shown as ``file:line in function``. Two creation paths of one
 factory therefore show as two different lines.
 
-Only weak references are kept, so the tracker never keeps an instance alive.
+Only weak references are kept, so the tracker never keeps an instance alive;
+its checks still count every instance it saw created, collected or not: a
+factory that builds a new manager on each call and drops it is duplicating,
+even when the garbage collector is quicker than the check. A check that saw no
+instance at all judged nothing and says so (:class:`NothingTracked`), naming
+what the target's factory returned.
 Instances of classes with ``__slots__`` but no ``__weakref__`` cannot be weakly
 referenced: they are recorded by ``id`` only, flagged ``weakly_referenced=False``,
 and counted as live for as long as the tracker runs (their liveness is unknown).
@@ -36,10 +41,12 @@ from dataclasses import dataclass
 from types import CodeType, FrameType, TracebackType
 from typing import Any
 
+from pytest_ssot.roles import UserRoles, hashable as _hashable
 from pytest_ssot.violation import SSOTSetupError, SSOTViolation
 
 __all__ = [
     "InstanceTracker",
+    "NothingTracked",
     "TrackedInstance",
     "TrackingError",
     "read_attr_path",
@@ -54,6 +61,14 @@ class TrackingError(SSOTSetupError, TypeError):
     """A class cannot be tracked (e.g. a built-in type whose ``__init__`` cannot be set).
 
     Not an SSOTViolation: a tracker that could not be installed found nothing.
+    """
+
+
+class NothingTracked(TrackingError):
+    """A check of the tracker saw no instance: it would pass without evidence.
+
+    Usually the tracked classes are not what the factory builds (a guard class
+    that is never instantiated), or the managers were made before the tracker ran.
     """
 
 
@@ -79,7 +94,7 @@ def user_label(user_id: Any) -> str:
     return "None (no user context)" if user_id is None else str(user_id)
 
 
-Frame = tuple[str, int, str]  # (file, line, function): formatted only when shown
+Frame = tuple[str, int, str, str]  # (file, line, function, module): formatted only when shown
 
 
 @dataclass(eq=False)
@@ -124,7 +139,15 @@ class TrackedInstance:
         via = f" via {self.via}" if self.via else ""
         callers = f" (called from {' <- '.join(self.callers)})" if self.callers else ""
         note = "" if self.weakly_referenced else " (no __weakref__ slot: tracked by id, liveness unknown)"
-        return f"{self.class_name} id=0x{self.object_id:x} created at {self.site}{callers}{via}{note}"
+        gone = "" if self.alive else " (since collected)"
+        return f"{self.class_name} id=0x{self.object_id:x} created at {self.site}{callers}{via}{note}{gone}"
+
+    @property
+    def origin(self) -> str:
+        """``module.function`` of the creation site: where it was made, without file, line or id."""
+        if not self.frames:
+            return "<unknown>"
+        return f"{self.frames[0][3]}.{self.frames[0][2]}"
 
     def to_json(self) -> dict[str, Any]:
         return {"user_id": None if self.user_id is None else str(self.user_id), "class": self.class_name,
@@ -238,7 +261,8 @@ def _site_and_via(obj: Any, factory_codes: frozenset[CodeType]) -> tuple[tuple[F
     outer: FrameType | None = frame
     while outer is not None and len(frames) <= CALLER_FRAMES:
         code = outer.f_code
-        frames.append((code.co_filename, outer.f_lineno, code.co_name))
+        module = outer.f_globals.get("__name__")
+        frames.append((code.co_filename, outer.f_lineno, code.co_name, module if type(module) is str else "?"))
         outer = outer.f_back
     if not factory_codes:
         return tuple(frames), _NO_CODES
@@ -285,7 +309,9 @@ class InstanceTracker:
 
     Only instances created while the tracker is active are seen: a manager that a
     factory cached during an earlier test is invisible, so use fresh user ids per
-    test (or reset the target's registry) when counting.
+    test (or reset the target's registry) when counting. ``factory_returned``
+    says what the target's factory was seen to return (e.g. "the factory
+    pkg:get returned pkg.impl.Impl"), for the error of a check that saw nothing.
     """
 
     def __init__(
@@ -294,12 +320,14 @@ class InstanceTracker:
         *,
         user_id_attr: str = "user_context.user_id",
         factories: Iterable[Callable[..., Any]] = (),
+        factory_returned: str | None = None,
     ) -> None:
         self.classes: tuple[type, ...] = tuple(classes)
         if not self.classes or not all(isinstance(c, type) for c in self.classes):
             raise TrackingError(f"InstanceTracker needs classes to track, got {self.classes!r}")
         self.user_id_attr = user_id_attr
         self.factories = tuple(factories)
+        self.factory_returned = factory_returned
         self._factory_names = {code: _name_of(f) for f in self.factories if (code := _code_of(f)) is not None}
         self._factory_codes = frozenset(self._factory_names)
         self._records: list[TrackedInstance] = []
@@ -386,49 +414,80 @@ class InstanceTracker:
 
     def by_user(self, *, collect: bool = True) -> dict[Any, list[TrackedInstance]]:
         """Live instances grouped by the user id read from them now."""
-        groups: dict[Any, list[TrackedInstance]] = {}
-        for record in self.live(collect=collect):
-            groups.setdefault(_hashable(record.current_user_id(self.user_id_attr)), []).append(record)
-        return groups
+        return _group(self.live(collect=collect), self.user_id_attr)
+
+    def seen_by_user(self) -> dict[Any, list[TrackedInstance]]:
+        """Every instance seen, alive or collected, grouped by user id (read now if alive, else as created)."""
+        return _group(self._records, self.user_id_attr)
+
+    def _nothing_seen(self, check: str, users: str = "") -> NothingTracked:
+        names = ", ".join(f"{c.__module__}.{c.__qualname__}" for c in self.classes)
+        returned = f" ({self.factory_returned})" if self.factory_returned else ""
+        return NothingTracked(f"{check} saw no instance of {names}{users} while the tracker ran{returned}: "
+                              "nothing to judge; track the class the factory builds, or use a user no earlier "
+                              "test has created")
 
     # -- assertions
 
     def assert_single_manager_per_user(self, user_ids: Iterable[Any] | None = None) -> None:
-        """At most one live instance per user id (None, "no user context", included).
+        """At most one instance created per user id (None, "no user context", included).
 
-        Raises :class:`SSOTViolation` in #889's wording, one block per user, each
-        instance with its class, creation site and id.
+        Counts every creation seen, collected or not: a manager built per call
+        and dropped is a duplicate all the same. Raises :class:`SSOTViolation` in
+        #889's wording, one block per user, each instance with its class,
+        creation site and id; :class:`NothingTracked` if no instance (of the
+        given users) was seen at all.
         """
-        groups = self.by_user()
-        wanted = None if user_ids is None else {_hashable(u) for u in user_ids}
-        blocks, findings = [], []
+        groups = self.seen_by_user()
+        wanted = None if user_ids is None else [_hashable(u) for u in user_ids]
+        if wanted is not None:
+            groups = {u: r for u, r in groups.items() if u in set(wanted)}
+        if not groups:
+            users = "" if wanted is None else f" for user(s) {', '.join(user_label(u) for u in wanted)}"
+            raise self._nothing_seen("assert_single_manager_per_user", users)
+        roles = UserRoles(wanted if wanted is not None else groups)
+        blocks, findings, keys = [], [], []
         for user_id, records in groups.items():
-            if len(records) < 2 or (wanted is not None and user_id not in wanted):
+            if len(records) < 2:
                 continue
+            alive = sum(r.alive for r in records)
             blocks.append(f"Multiple manager instances for user {user_label(user_id)} - potential duplication "
-                          f"({len(records)} live instances):\n"
+                          f"({len(records)} instances created, {alive} still alive):\n"
                           + "\n".join(f"  - {r.describe()}" for r in records))
             findings.extend(r.to_json() for r in records)
+            classes = ", ".join(sorted({r.class_name for r in records}))
+            origins = ", ".join(sorted({r.origin for r in records}))
+            keys.append(f"{roles.role(user_id)}: several {classes} instances created in {origins}")
         if blocks:
-            raise SSOTViolation("\n".join(blocks), findings)
+            raise SSOTViolation("\n".join(blocks), findings, keys)
 
     def assert_no_factory_bypass(self) -> None:
-        """Every live instance was created inside a call to one of ``factories``.
+        """Every instance seen, collected or not, was created inside a call to one of ``factories``.
 
         #960 "factory bypass detection": an instance built directly, or by a
         legacy factory, never went through the canonical factory's checks.
         """
         if not self._factory_codes:
             raise TrackingError("assert_no_factory_bypass needs InstanceTracker(..., factories=[factory])")
+        if not self._records:
+            raise self._nothing_seen("assert_no_factory_bypass")
         names = ", ".join(_name_of(f) for f in self.factories)
-        bypasses = [r for r in self.live() if r.via is None]
+        bypasses = [r for r in self._records if r.via is None]
         if bypasses:
             raise SSOTViolation(
                 f"Factory bypass: {len(bypasses)} manager instance(s) created outside {names}:\n"
                 + "\n".join(f"  - user {user_label(r.current_user_id(self.user_id_attr))}: {r.describe()}"
                             for r in bypasses),
                 [r.to_json() for r in bypasses],
+                [f"{r.class_name} created outside {names} in {r.origin}" for r in bypasses],
             )
+
+
+def _group(records: Iterable[TrackedInstance], user_id_attr: str) -> dict[Any, list[TrackedInstance]]:
+    groups: dict[Any, list[TrackedInstance]] = {}
+    for record in records:
+        groups.setdefault(_hashable(record.current_user_id(user_id_attr)), []).append(record)
+    return groups
 
 
 def _restore(patch: _Patch) -> None:
@@ -492,11 +551,3 @@ def _code_of(func: Any) -> CodeType | None:
 
 def _name_of(func: Any) -> str:
     return f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', repr(func))}"
-
-
-def _hashable(value: Any) -> Any:
-    try:
-        hash(value)
-    except TypeError:
-        return repr(value)
-    return value

@@ -8,13 +8,20 @@ attribute graphs and answers with every such object and its path from each side,
 e.g. ``manager1._state['conn'] is manager2._state['conn']``.
 
 What is walked: instance ``__dict__`` entries, ``__slots__``, the items of lists,
-tuples, sets, dicts and deques, and class-level attributes (a mutable class
-attribute is one object shared by every instance: the classic "class-level
-mutable default"; its path reads ``type(manager1).name``). What is not: immutable
-values (they cannot carry state across), modules, classes, functions and other
-descriptors, and by default synchronisation primitives, loggers and event loops,
-which are shared on purpose. Values are read raw from ``__dict__`` and slots, so
-properties and ``__getattr__`` are never called.
+tuples, sets, dicts and deques, and class-level attributes of the target's own
+classes (a mutable class attribute is one object shared by every instance: the
+classic "class-level mutable default"; its path reads ``type(manager1).name``).
+What is not: immutable values (scalars, datetimes, ``Decimal``, ``Fraction``,
+``UUID``, compiled patterns, frozen dataclasses without mutable fields, plain enum
+members), objects that cannot hold state at all (a bare ``object()`` sentinel),
+class-level attributes of classes defined outside the target (``datetime.min``,
+``MutableMapping``'s private marker: the library's, not the users'), modules,
+classes, functions and other descriptors, and by default synchronisation
+primitives, loggers and event loops, which are shared on purpose. Values are read
+raw from ``__dict__`` and slots, so properties and ``__getattr__`` are never called.
+
+"Outside the target": with ``target_package`` given, every class whose module is
+not that package or under it; without it, the classes of the standard library.
 
 Only the outermost shared object of a path is reported: everything inside a
 shared dict is shared too, and saying so once is enough.
@@ -29,22 +36,38 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime
+import decimal
 import enum
+import fractions
+import ipaddress
 import logging
+import pathlib
+import re
+import sys
 import threading
 import types
+import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_ssot.violation import SSOTSetupError, SSOTViolation
+from pytest_ssot.objects import class_module
+from pytest_ssot.roles import UserRoles
+from pytest_ssot.violation import SSOTSetupError, SSOTViolation, stable_text
 
-__all__ = ["DEFAULT_IGNORED_ATTRS", "DEFAULT_IGNORED_TYPES", "SharedState", "assert_isolated", "find_shared_state"]
+__all__ = ["DEFAULT_IGNORED_ATTRS", "DEFAULT_IGNORED_TYPES", "IMMUTABLE_TYPES", "SharedState", "assert_isolated",
+           "find_shared_state", "is_own_class"]
 
 _SCALARS: tuple[type, ...] = (
     type(None), bool, int, float, complex, str, bytes, range, slice,
     type(Ellipsis), type(NotImplemented),
+)
+# values that cannot change once built: sharing one shares nothing
+IMMUTABLE_TYPES: tuple[type, ...] = (
+    datetime.date, datetime.time, datetime.timedelta, datetime.tzinfo, decimal.Decimal, fractions.Fraction,
+    uuid.UUID, re.Pattern, pathlib.PurePath, ipaddress.IPv4Address, ipaddress.IPv6Address,
 )
 _NOT_STATE: tuple[type, ...] = (
     type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.MethodType,
@@ -89,16 +112,22 @@ class SharedState:
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    def key(self, roles: UserRoles | None = None) -> str:
+        """The finding's stable identity: type and both paths (user ids as roles, no memory id)."""
+        text = f"shared {self.type_name}: {self.left_path} is {self.right_path}"
+        return roles.mask(text) if roles is not None else stable_text(text)
+
 
 class _Walker:
     """Breadth-first walk of one side: every mutable object with its shortest path."""
 
     def __init__(self, ignored: tuple[type, ...], ignored_attrs: frozenset[str], max_depth: int,
-                 max_objects: int) -> None:
+                 max_objects: int, target_package: str | None = None) -> None:
         self.ignored = ignored
         self.ignored_attrs = ignored_attrs
         self.max_depth = max_depth
         self.max_objects = max_objects
+        self.target_package = target_package
         self.truncated = False
 
     def walk(self, root: Any, name: str, stop: dict[int, tuple[str, Any]] | None = None,
@@ -127,11 +156,12 @@ class _Walker:
 
     def _skip(self, obj: Any) -> bool:
         return isinstance(obj, _SCALARS) or isinstance(obj, _NOT_STATE) or isinstance(obj, self.ignored) \
-            or callable(obj) and not _has_state(obj) or (isinstance(obj, enum.Enum) and not _enum_extras(obj))
+            or callable(obj) and not _has_state(obj) or (isinstance(obj, enum.Enum) and not _enum_extras(obj)) \
+            or (isinstance(obj, IMMUTABLE_TYPES) and not _instance_dict(obj))
 
     @staticmethod
     def _is_mutable(obj: Any) -> bool:
-        if isinstance(obj, (tuple, frozenset)):
+        if isinstance(obj, (tuple, frozenset)) or _stateless(obj):
             return False
         if isinstance(obj, enum.Enum):
             return any(not isinstance(v, _SCALARS) for v in _enum_extras(obj).values())
@@ -159,17 +189,18 @@ class _Walker:
                 yield f"{path}.{key}", value
         cls = type(obj)
         for klass in cls.__mro__:
-            if klass is object or klass.__module__ == "builtins":
+            if klass is object:
                 continue
+            own_class = is_own_class(klass, self.target_package)
             for key, value in list(vars(klass).items()):
                 if key in self.ignored_attrs or key in own or key.startswith("__"):
                     continue
-                if isinstance(value, types.MemberDescriptorType):  # a __slots__ entry
+                if isinstance(value, types.MemberDescriptorType):  # a __slots__ entry: instance state, any class
                     try:
                         yield f"{path}.{key}", value.__get__(obj, cls)
                     except AttributeError:
                         pass
-                elif not hasattr(type(value), "__get__"):  # data, not a method/property
+                elif own_class and not hasattr(type(value), "__get__"):  # class data of the target's own classes
                     yield f"type({path}).{key}", value
 
 
@@ -186,6 +217,36 @@ def _has_state(obj: Any) -> bool:
     return bool(_instance_dict(obj)) or hasattr(type(obj), "__slots__")
 
 
+_HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class defined in Python
+
+
+def _stateless(obj: Any) -> bool:
+    """An instance with nowhere to keep state: no ``__dict__``, no slot (``object()``, a ``__slots__ = ()`` marker)."""
+    for klass in type(obj).__mro__:
+        if klass is object:
+            continue
+        if not klass.__flags__ & _HEAPTYPE:  # a C type (bytearray, array...) keeps state in its own struct
+            return False
+        slots = vars(klass).get("__slots__")
+        if slots is None:  # instances get a __dict__
+            return False
+        if any(name != "__weakref__" for name in ((slots,) if isinstance(slots, str) else slots)):
+            return False
+    return True
+
+
+def is_own_class(cls: type, target_package: str | None = None) -> bool:
+    """Whether ``cls`` belongs to the code under test, so its class-level attributes are walked.
+
+    With ``target_package``: its module is that package or under it. Without:
+    any class outside the standard library (and builtins).
+    """
+    module = class_module(cls)
+    if target_package:
+        return module == target_package or module.startswith(target_package + ".")
+    return module != "?" and module.partition(".")[0] not in sys.stdlib_module_names
+
+
 def _enum_extras(member: enum.Enum) -> dict[str, Any]:
     return {k: v for k, v in _instance_dict(member).items() if k not in _STANDARD_ENUM_KEYS}
 
@@ -199,22 +260,24 @@ def find_shared_state(
     max_objects: int = 50_000,
     ignore_types: Iterable[type] = DEFAULT_IGNORED_TYPES,
     ignore_attrs: Iterable[str] = DEFAULT_IGNORED_ATTRS,
+    target_package: str | None = None,
 ) -> list[SharedState]:
     """Every mutable object reachable from both ``left`` and ``right``, outermost first.
 
     ``names`` are how the two roots appear in paths; ``max_depth`` and
     ``max_objects`` bound the walk (cycles are followed once); objects of
-    ``ignore_types`` and attributes named in ``ignore_attrs`` are not walked.
-    ``left is right`` is reported as one shared object at the roots.
+    ``ignore_types`` and attributes named in ``ignore_attrs`` are not walked;
+    ``target_package`` limits class-level attributes to the target's own classes
+    (see :func:`is_own_class`). ``left is right`` is reported as one shared object at the roots.
     """
     ignored = tuple(ignore_types)
     attrs = frozenset(ignore_attrs)
     if left is right:
         return [_shared(left, names[0], names[1])]
-    left_walker = _Walker(ignored, attrs, max_depth, max_objects)
+    left_walker = _Walker(ignored, attrs, max_depth, max_objects, target_package)
     mutable_left = {id(obj): (path, obj) for path, obj in left_walker.walk(left, names[0])}
     mutable_left.setdefault(id(left), (names[0], left))  # ``right`` may lead back to ``left``
-    right_walker = _Walker(ignored, attrs, max_depth, max_objects)
+    right_walker = _Walker(ignored, attrs, max_depth, max_objects, target_package)
     shared: list[SharedState] = []
     for path, obj in right_walker.walk(right, names[1], stop=mutable_left):
         hit = mutable_left.get(id(obj))
@@ -247,13 +310,16 @@ def assert_isolated(
     names: tuple[str, str] = ("manager1", "manager2"),
     what: str = "users",
     select: Callable[[SharedState], bool] | None = None,
+    user_ids: Iterable[Any] = (),
     **options: Any,
 ) -> None:
     """Raise :class:`SSOTViolation` if ``left`` and ``right`` share any mutable state.
 
     ``what`` names what should have been isolated, for the message; ``select``
-    keeps only some findings (e.g. ``SharedState.is_enum_member``); ``options``
-    are those of :func:`find_shared_state`.
+    keeps only some findings (e.g. ``SharedState.is_enum_member``); ``user_ids``
+    (the two users, if their ids are minted per run) become "user 1 of 2" and
+    "user 2 of 2" in the finding keys; ``options`` are those of
+    :func:`find_shared_state` (``target_package`` among them).
     """
     shared = find_shared_state(left, right, names=names, **options)
     if select is not None:
@@ -264,6 +330,7 @@ def assert_isolated(
             "reachable from both - user context contamination:\n"
             + "\n".join(f"  - {s.describe()}" for s in shared),
             [s.to_json() for s in shared],
+            keys=[s.key(UserRoles(user_ids)) for s in shared],
         )
 
 

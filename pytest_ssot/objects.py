@@ -140,3 +140,9 @@ def unwrap(value: object) -> object:
         seen.add(id(inner))
         value = inner
     return value
+
+
+def type_path(obj: object) -> str:
+    """``module.QualName`` of ``type(obj)``: how findings and their keys name a class."""
+    cls = type(obj)
+    return f"{class_module(cls)}.{cls.__qualname__}"

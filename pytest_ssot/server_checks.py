@@ -106,7 +106,8 @@ async def events_through_components(
     """
     delivered = []
     for component in components:
-        (_, manager), = await managers_from([component], adapter.make_user_context(user_id))
+        (_, manager), = await managers_from([component], adapter.make_user_context(user_id),
+                                             getattr(adapter, "context_type", None))
         connection = RecordingConnection(component.path)
         await adapter.connect(manager, connection)
         try:

@@ -36,9 +36,13 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
+from pytest_ssot.binding import call_with_context
 from pytest_ssot.instances import read_attr_path, user_label
 from pytest_ssot.isolation import assert_isolated
+from pytest_ssot.objects import type_path
+from pytest_ssot.roles import UserRoles
 from pytest_ssot.violation import SSOTViolation
+
 
 __all__ = ["CHECKS", "FakeConnection", "ManagerMachineBase", "manager_state_machine", "manager_state_machine_from_adapter"]
 
@@ -80,6 +84,8 @@ class ManagerMachineBase(RuleBasedStateMachine):
     reset_fn: Callable[[], Any] | None = None
     isolation_options: dict[str, Any] = {}
     checks: tuple[str, ...] = CHECKS
+    users: tuple[Any, ...] = ()  # the pool: finding keys name a user by role ("user 2 of 3")
+    context_type: type | None = None  # the class of user contexts, to bind the factory's parameter by annotation
 
     def __init__(self) -> None:
         super().__init__()
@@ -94,12 +100,16 @@ class ManagerMachineBase(RuleBasedStateMachine):
     def _run(self, value: Any) -> Any:
         return self._loop.run_until_complete(value) if inspect.isawaitable(value) else value
 
+    def _role(self, user: Any) -> str:
+        return UserRoles(self.users).role(user)
+
     def _obtain(self, user: Any, context: Any) -> Any:
-        manager = self._run(type(self).factory(context))
+        manager = self._run(call_with_context(type(self).factory, context, self.context_type))
         owner = read_attr_path(manager, self.user_id_attr)
         if owner != user:
             raise SSOTViolation(f"the factory returned a manager of user {user_label(owner)} "
-                                f"for user {user_label(user)} ({self.user_id_attr} = {owner!r})")
+                                f"for user {user_label(user)} ({self.user_id_attr} = {owner!r})",
+                                keys=[f"the factory returns a manager of {self._role(owner)} for {self._role(user)}"])
         known = self.managers.get(user)
         if known is not None and known is not manager and "managers" in self.checks:
             raise SSOTViolation(
@@ -107,6 +117,7 @@ class ManagerMachineBase(RuleBasedStateMachine):
                 f"{type(known).__qualname__} id=0x{id(known):x} and "
                 f"{type(manager).__qualname__} id=0x{id(manager):x} are both live for this user",
                 [{"user_id": str(user), "ids": [id(known), id(manager)]}],
+                [f"{self._role(user)}: a second {type_path(manager)} while the first is live"],
             )
         self.managers[user] = manager
         return manager
@@ -153,13 +164,15 @@ class ManagerMachineBase(RuleBasedStateMachine):
             other = owners.setdefault(id(manager), user)
             if other != user:
                 raise SSOTViolation(f"users {user_label(other)} and {user_label(user)} share one manager "
-                                    f"({type(manager).__qualname__} id=0x{id(manager):x})")
+                                    f"({type(manager).__qualname__} id=0x{id(manager):x})",
+                                    keys=[f"{self._role(other)} and {self._role(user)} share one "
+                                          f"{type_path(manager)}"])
 
     def check_no_shared_state(self) -> None:
         for (u1, m1), (u2, m2) in combinations(self.managers.items(), 2):
             assert_isolated(m1, m2, names=(f"manager[{u1!r}]", f"manager[{u2!r}]"),
                             what=f"the managers of users {user_label(u1)} and {user_label(u2)}",
-                            **self.isolation_options)
+                            user_ids=self.users or (u1, u2), **self.isolation_options)
 
     def check_connection_states(self) -> None:
         for user, manager in self.managers.items():
@@ -171,7 +184,9 @@ class ManagerMachineBase(RuleBasedStateMachine):
                     f"Connection state leaked: user {user_label(user)} reads "
                     f"{'connected' if actual else 'disconnected'} but has "
                     f"{len(self.connections.get(user, []))} open connection(s) "
-                    f"(open connections per user: {opened or 'none'})"
+                    f"(open connections per user: {opened or 'none'})",
+                    keys=[f"connection state leaked: {self._role(user)} reads "
+                          f"{'connected' if actual else 'disconnected'}"],
                 )
 
     def teardown(self) -> None:
@@ -198,6 +213,7 @@ def manager_state_machine(
     isolation_options: dict[str, Any] | None = None,
     checks: Sequence[str] = CHECKS,
     name: str = "ManagerMachine",
+    context_type: type | None = None,
 ) -> type[ManagerMachineBase]:
     """A state machine class for ``factory``; run it with ``Machine.TestCase`` or
     ``hypothesis.stateful.run_state_machine_as_test(Machine)``.
@@ -208,7 +224,8 @@ def manager_state_machine(
     ``manager.connection_state == "connected"``. ``checks`` picks some of
     :data:`CHECKS` (e.g. ``("connections",)`` to look past a known shared-state
     violation); that the factory's result belongs to the right user is always
-    checked.
+    checked. The factory gets each context through its context parameter, found
+    by name and by annotation (``context_type``, the class of user contexts).
     """
     unknown = set(checks) - set(CHECKS)
     if unknown:
@@ -258,6 +275,8 @@ def manager_state_machine(
     Machine.reset_fn = staticmethod(reset) if reset is not None else None  # type: ignore[assignment]
     Machine.isolation_options = dict(isolation_options or {})
     Machine.checks = tuple(checks)
+    Machine.users = tuple(users)
+    Machine.context_type = context_type
     Machine.__name__ = Machine.__qualname__ = name
     return Machine
 
@@ -269,6 +288,9 @@ def manager_state_machine_from_adapter(adapter: Any, **options: Any) -> type[Man
     an adapter that reaches a manager's connection differently is honoured.
     """
     options.setdefault("user_id_attr", adapter.target.user_id_attr)
+    options.setdefault("context_type", getattr(adapter, "context_type", None))
+    options["isolation_options"] = {"target_package": adapter.target.package,
+                                    **(options.get("isolation_options") or {})}
     for name in ("connect", "disconnect", "is_connected"):
         call = getattr(adapter, name, None)
         if callable(call):

@@ -35,5 +35,6 @@ def test_all_websocket_manager_imports_lead_to_same_class(ssot_runtime_scan, sso
 @pytest.mark.asyncio
 async def test_websocket_factory_creates_consistent_instances(ssot_factory_components, ssot_adapter, ssot_new_user):
     """Every factory path creates instances of the one canonical manager class."""
-    results = await managers_from(ssot_factory_components, ssot_adapter.make_user_context(ssot_new_user("types")))
+    results = await managers_from(ssot_factory_components, ssot_adapter.make_user_context(ssot_new_user("types")),
+                                  ssot_adapter.context_type)
     assert_one_type(results, ssot_adapter.manager_classes)

@@ -18,11 +18,12 @@ async def test_all_five_websocket_events_delivered_post_ssot(ssot_harness, ssot_
 
 
 @pytest.mark.ssot_issue(1126)
-async def test_websocket_manager_user_isolation_post_ssot(ssot_factory_contract, ssot_new_user):
+async def test_websocket_manager_user_isolation_post_ssot(ssot_factory_contract, ssot_target, ssot_new_user):
     """Two users: separate managers, their own user ids, and no state in common."""
     users = (ssot_new_user("user1"), ssot_new_user("user2"))
     managers = await ssot_factory_contract.check_different_users(users)
-    assert_isolated(managers[users[0]], managers[users[1]], names=("manager1", "manager2"))
+    assert_isolated(managers[users[0]], managers[users[1]], names=("manager1", "manager2"), user_ids=users,
+                    target_package=ssot_target.package)
 
 
 @pytest.mark.ssot_issue(1126)

@@ -58,7 +58,8 @@ def test_every_submodule_of_the_package_imports(ssot_runtime_scan, ssot_target):
 async def test_multiple_import_paths_create_different_managers(ssot_factory_components, ssot_adapter):
     """Every importable factory function hands one user the same manager."""
     context = ssot_adapter.make_user_context("ssot-824-paths")
-    assert_one_manager(await managers_from(ssot_factory_components, context), "ssot-824-paths")
+    results = await managers_from(ssot_factory_components, context, ssot_adapter.context_type)
+    assert_one_manager(results, "ssot-824-paths")
 
 
 @pytest.mark.ssot_issue(824)

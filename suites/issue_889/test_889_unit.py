@@ -54,7 +54,7 @@ async def test_demo_user_001_duplication_pattern(ssot_adapter, ssot_instances, s
         logged = [r.getMessage() for r in caplog.records if f"for user {DEMO_USER}" in r.getMessage()]
         if logged:
             raise SSOTViolation(exc.message + "\nthe target also logged:\n" + "\n".join(f"  {m}" for m in logged),
-                                exc.findings) from None
+                                exc.findings, exc.keys) from None
         raise
 
 
@@ -75,8 +75,9 @@ async def test_ssot_validation_enhancer_bypass(ssot_adapter, ssot_target, ssot_n
 
 
 @pytest.mark.ssot_issue(889)
-async def test_user_context_contamination(ssot_adapter, ssot_new_user):
+async def test_user_context_contamination(ssot_adapter, ssot_target, ssot_new_user):
     """Two users' managers share no mutable state (no context bleeding)."""
-    first = await ssot_adapter.get_manager(ssot_adapter.make_user_context(ssot_new_user("a")))
-    second = await ssot_adapter.get_manager(ssot_adapter.make_user_context(ssot_new_user("b")))
-    assert_isolated(first, second, names=("manager1", "manager2"))
+    users = [ssot_new_user("a"), ssot_new_user("b")]
+    first, second = [await ssot_adapter.get_manager(ssot_adapter.make_user_context(u)) for u in users]
+    assert_isolated(first, second, names=("manager1", "manager2"), user_ids=users,
+                    target_package=ssot_target.package)

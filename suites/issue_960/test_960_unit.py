@@ -13,6 +13,7 @@ from pytest_ssot.assertions import (
     assert_no_duplicate_class_names,
     assert_single_function,
 )
+from pytest_ssot.binding import SignatureMismatch
 from pytest_ssot.components import managers_from
 from pytest_ssot.concurrency import assert_distinct_per_user, run_concurrently_async
 from pytest_ssot.isolation import SharedState, assert_isolated
@@ -58,7 +59,9 @@ async def test_concurrent_manager_access_isolation(ssot_adapter, ssot_target, ss
     outcomes = await run_concurrently_async(ssot_adapter.get_manager,
                                             [(ssot_adapter.make_user_context(u),) for u in users])
     managers = assert_distinct_per_user(outcomes, users, user_id_attr=ssot_target.user_id_attr)
-    assert_isolated(managers[users[0]], managers[users[1]], names=(f"manager[{users[0]}]", f"manager[{users[1]}]"))
+    assert_isolated(managers[users[0]], managers[users[1]],
+                    names=(f"manager[user 1 of {count}]", f"manager[user 2 of {count}]"),
+                    user_ids=users[:2], target_package=ssot_target.package)
 
 
 @pytest.mark.ssot_issue(960)
@@ -84,11 +87,12 @@ def test_duplicate_manager_class_detection(ssot_runtime_scan):
 
 @pytest.mark.ssot_issue(960)
 @pytest.mark.asyncio
-async def test_user_session_state_isolation(ssot_adapter, ssot_new_user):
+async def test_user_session_state_isolation(ssot_adapter, ssot_target, ssot_new_user):
     """Two users' managers share no session state (containers, connections, contexts)."""
-    first = await ssot_adapter.get_manager(ssot_adapter.make_user_context(ssot_new_user("session-a")))
-    second = await ssot_adapter.get_manager(ssot_adapter.make_user_context(ssot_new_user("session-b")))
-    assert_isolated(first, second, select=lambda s: not s.is_enum_member, what="user sessions")
+    users = [ssot_new_user("session-a"), ssot_new_user("session-b")]
+    first, second = [await ssot_adapter.get_manager(ssot_adapter.make_user_context(u)) for u in users]
+    assert_isolated(first, second, select=lambda s: not s.is_enum_member, what="user sessions", user_ids=users,
+                    target_package=ssot_target.package)
 
 
 @pytest.mark.ssot_issue(960)
@@ -97,11 +101,13 @@ async def test_manager_registry_isolation_validation(ssot_adapter, ssot_target, 
                                                      ssot_new_user):
     """No factory hands a caller without a user context the previous user's manager."""
     user = ssot_new_user("registry")
-    await managers_from(ssot_factory_components, ssot_adapter.make_user_context(user))
+    await managers_from(ssot_factory_components, ssot_adapter.make_user_context(user), ssot_adapter.context_type)
     leaked = []
     for component in ssot_factory_components:
         try:
-            (_, manager), = await managers_from([component], None)
+            (_, manager), = await managers_from([component], None, ssot_adapter.context_type)
+        except SignatureMismatch:
+            raise  # a setup problem, not the documented refusal
         except Exception:
             if ssot_target.null_user_context == "error":
                 continue  # refusing a call without a user context is this target's documented behaviour
@@ -114,13 +120,15 @@ async def test_manager_registry_isolation_validation(ssot_adapter, ssot_target, 
             f"{len(leaked)} factory path(s) returned {user}'s manager for a call without a user context:\n"
             + "\n".join(f"- {c.path} -> {type(m).__qualname__} (id={id(m)})" for c, m in leaked),
             [{"component": c.path, "user_id": user} for c, _ in leaked],
+            keys=[f"{c.path} hands the previous user's manager to a call without a user context" for c, _ in leaked],
         )
 
 
 @pytest.mark.ssot_issue(960)
 @pytest.mark.asyncio
-async def test_enum_mode_isolation_validation(ssot_adapter, ssot_new_user):
+async def test_enum_mode_isolation_validation(ssot_adapter, ssot_target, ssot_new_user):
     """No enum member (a mode, a state) carries one user's state into another's manager."""
-    first = await ssot_adapter.get_manager(ssot_adapter.make_user_context(ssot_new_user("enum-a")))
-    second = await ssot_adapter.get_manager(ssot_adapter.make_user_context(ssot_new_user("enum-b")))
-    assert_isolated(first, second, select=SharedState.is_enum_member.fget, what="users (enum instances)")
+    users = [ssot_new_user("enum-a"), ssot_new_user("enum-b")]
+    first, second = [await ssot_adapter.get_manager(ssot_adapter.make_user_context(u)) for u in users]
+    assert_isolated(first, second, select=SharedState.is_enum_member.fget, what="users (enum instances)",
+                    user_ids=users, target_package=ssot_target.package)
