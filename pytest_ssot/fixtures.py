@@ -69,6 +69,18 @@ def ssot_record(pytestconfig: pytest.Config, ssot_config: SSOTConfig) -> Recorde
 
 
 @pytest.fixture
+def ssot_note(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """``ssot_note("text")``: a line the run shows in its "SSOT notes" section and keeps in the report.
+
+    For what a passing check wants read: a known import failure it tolerated, a
+    list entry that can go. It never changes the test's outcome.
+    """
+    from pytest_ssot.notes import add_note
+
+    return lambda text: add_note(request.node, text)
+
+
+@pytest.fixture
 def ssot_new_user() -> Callable[[str], str]:
     """``ssot_new_user("label")`` -> a user id no earlier test has used.
 

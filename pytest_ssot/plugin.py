@@ -79,6 +79,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if settings is None:
         return
     config.pluginmanager.register(SSOTSession(config, settings), SESSION_PLUGIN_NAME)
+    from pytest_ssot.missing_keys import MissingKeySkips
+    from pytest_ssot.notes import NotesSummary
+
+    config.pluginmanager.register(MissingKeySkips(), "ssot-missing-keys")
+    config.pluginmanager.register(NotesSummary(), "ssot-notes")
 
 
 def _load_settings(config: pytest.Config) -> SSOTConfig | None:

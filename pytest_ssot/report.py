@@ -17,6 +17,7 @@ from typing import Any
 from _pytest.reports import TestReport
 
 from pytest_ssot.catalog import title_for
+from pytest_ssot.notes import notes_of
 from pytest_ssot.outcomes import CONFIRMED, LOOKS_FIXED, REGRESSION, IssueMark
 
 SCHEMA_VERSION = 1
@@ -73,6 +74,9 @@ class TestOutcomes:
         effect = getattr(report, "ssot_effect", None)
         if effect is not None:
             record["effect"] = effect
+        notes = notes_of(report)
+        if notes:  # only tests that noted something carry the field
+            record["notes"] = notes
         outcome = _phase_outcome(report)
         if outcome is not None and _RANK[outcome] > _RANK[record["outcome"]]:
             record["outcome"] = outcome
@@ -140,12 +144,15 @@ def verdict(status: str | None, tests: list[Mapping[str, Any]]) -> str:
     incomplete, and "open as expected" or "holds" would hide it.
     """
     failed = [t for t in tests if t["outcome"] in ("failed", "error")]
+    # a skipped check did not pass: with nothing run but skips, the issue is judged on nothing
+    checks = [t for t in tests if not t["guard"]] or list(tests)
+    nothing_ran = all(t["outcome"] == "skipped" for t in checks)
     if status is None:
-        return "failing" if failed else "passing"
+        return "failing" if failed else "inconclusive" if nothing_ran else "passing"
     regressions = [t for t in failed if t["effect"] == REGRESSION or (t["violation"] and t["outcome"] == "failed")]
     unexplained = [t for t in failed if t["effect"] is None and t not in regressions]
     if status == "resolved":
-        return "regressed" if regressions else "broken" if unexplained else "holds"
+        return "regressed" if regressions else "broken" if unexplained else "inconclusive" if nothing_ran else "holds"
     if unexplained or regressions:
         return "broken"
     checks = [t for t in tests if not t["guard"]]
