@@ -87,11 +87,13 @@ def assert_submodules_import(triage: ImportTriage, package: str) -> None:
         what = (f"imports {removed.name!r} from {removed.source}, which no longer defines it"
                 if removed is not None else f"{error.error_type}: {error.message}")
         lines.append(f"- {error.module}: {what}")
-    head = (f"{len(triage.unlisted)} submodule(s) of {package} failed to import in the runtime scan, so their "
-            "definitions were not seen (list a known one in known_import_failures with its reason):\n")
+    names = ", ".join(e.module for e in triage.unlisted)
+    head = (f"{len(triage.unlisted)} submodule(s) of {package} failed to import in the runtime scan: {names}; "
+            "their definitions were not seen (list a known one in known_import_failures with its reason):\n")
     if all(d is not None for d in dangling):
         raise SSOTViolation(
-            "SSOT VIOLATION: the consolidation left importers of removed names broken:\n" + "\n".join(lines),
+            f"SSOT VIOLATION: the consolidation left importers of removed names broken: {names}\n"
+            + "\n".join(lines),
             [{"module": d.module, "imports": f"{d.source}:{d.name}"} for d in dangling if d is not None],
             keys=[d.key for d in dangling if d is not None],
         )
