@@ -13,7 +13,6 @@ from realtime_target import run_suites, write_target
 
 from pytest_ssot.config import CliValues, ConfigError, load_config
 from pytest_ssot.findings import ModuleImportError
-from pytest_ssot.import_failures import assert_submodules_import, triage_import_errors
 from pytest_ssot.violation import SSOTViolation
 
 GUARD = "issue_824/test_824_unit.py::test_every_submodule_of_the_package_imports"
@@ -79,6 +78,8 @@ def test_an_importer_of_a_name_the_consolidation_removed_is_an_unlisted_failure(
 
 
 def test_a_dangling_import_is_a_violation_keyed_by_dotted_names():
+    from pytest_ssot.import_failures import assert_submodules_import, triage_import_errors
+
     errors = [ModuleImportError("realtime.handlers", "ImportError",
                                 "cannot import name 'get_connection_pool' from 'realtime.connection_manager' "
                                 "(/tmp/x/realtime/connection_manager.py)")]
@@ -88,6 +89,8 @@ def test_a_dangling_import_is_a_violation_keyed_by_dotted_names():
 
 
 def test_notes_mask_what_differs_between_machines():
+    from pytest_ssot.import_failures import triage_import_errors
+
     errors = [ModuleImportError("realtime.legacy_bridge", "SyntaxError", "invalid syntax (/home/ci/x/legacy_bridge.py)")]
     (note,) = triage_import_errors(errors, {"realtime.legacy_bridge": "py2 code"}).notes()
     assert "/home" not in note and note.startswith("known import failure realtime.legacy_bridge: SyntaxError")
