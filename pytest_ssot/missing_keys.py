@@ -6,7 +6,8 @@ becomes a skip, raised from one place with one text per (tier, key), so pytest's
 terminal summary prints that line in a default run too. Without ``app`` the
 server-free checks run and the server-bound ones skip, instead of one
 ``TargetSetupError`` per test turning clean commits red. The verdict treats
-skipped checks as not run (``inconclusive``), never as passing.
+skipped checks as not run (``inconclusive``), never as passing. A missing
+staging URL (:class:`MissingSetting`, raised by ``ssot_staging``) is folded the same way.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import pytest
 
 from pytest_ssot.config import MissingTargetKey
+from pytest_ssot.violation import SSOTSetupError
 from pytest_ssot.schema import TIERS
 
 # what a line to add looks like, per key a bundled check may need
@@ -32,8 +34,18 @@ EXAMPLES = {
 _reason_key = pytest.StashKey[str]()
 
 
-def skip_reason(error: MissingTargetKey, tier: str | None) -> str:
+class MissingSetting(SSOTSetupError):
+    """A run-wide setting a check needs is not given (the staging URL); its message is the whole reason line.
+
+    Raised by a fixture instead of ``pytest.skip``: pytest reports a fixture's
+    skip at each test's own line, which ``-rs`` cannot fold.
+    """
+
+
+def skip_reason(error: MissingTargetKey | MissingSetting, tier: str | None) -> str:
     """The one line for every test skipped because ``error.key`` is missing (identical across tests)."""
+    if isinstance(error, MissingSetting):
+        return str(error)
     example = EXAMPLES.get(error.key, "...")
     where = f"{tier} tier: " if tier else ""
     return (f"{where}target {error.target!r} has no {error.key!r} "
@@ -45,12 +57,12 @@ def tier_of(item: pytest.Item) -> str | None:
 
 
 class MissingKeySkips:
-    """Turns :class:`MissingTargetKey` in a test's setup or call into a skip, and counts them per reason."""
+    """Turns a :class:`MissingTargetKey` or :class:`MissingSetting` in setup or call into a skip, counted per reason."""
 
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
 
-    def _skip(self, item: pytest.Item, error: MissingTargetKey) -> None:
+    def _skip(self, item: pytest.Item, error: MissingTargetKey | MissingSetting) -> None:
         reason = skip_reason(error, tier_of(item))
         item.stash[_reason_key] = reason
         pytest.skip(reason)  # always this line: pytest folds skips by location and reason
@@ -59,14 +71,14 @@ class MissingKeySkips:
     def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:
         try:
             return (yield)
-        except MissingTargetKey as error:
+        except (MissingTargetKey, MissingSetting) as error:
             self._skip(item, error)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
         try:
             return (yield)
-        except MissingTargetKey as error:
+        except (MissingTargetKey, MissingSetting) as error:
             self._skip(item, error)
 
     @pytest.hookimpl(wrapper=True)

@@ -91,7 +91,8 @@ def test_a_dangling_import_is_a_violation_keyed_by_dotted_names():
 def test_notes_mask_what_differs_between_machines():
     from pytest_ssot.import_failures import triage_import_errors
 
-    errors = [ModuleImportError("realtime.legacy_bridge", "SyntaxError", "invalid syntax (/home/ci/x/legacy_bridge.py)")]
+    errors = [ModuleImportError("realtime.legacy_bridge", "SyntaxError",
+                                "invalid syntax (/home/ci/x/legacy_bridge.py)")]
     (note,) = triage_import_errors(errors, {"realtime.legacy_bridge": "py2 code"}).notes()
     assert "/home" not in note and note.startswith("known import failure realtime.legacy_bridge: SyntaxError")
 

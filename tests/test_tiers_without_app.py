@@ -73,8 +73,11 @@ def test_server_bound_checks_skip_with_one_reason_line_and_no_error(pytester):
     out = result.stdout.str()
     # pytest's -rs folds them into one line; the plugin's own line carries the count in a default run too
     assert len(re.findall(r"SKIPPED \[\d+\] .*" + re.escape(APP_REASON), out)) == 1
+    assert len(re.findall(r"SKIPPED \[\d+\] .*staging tier: no staging URL", out)) == 1  # likewise
     result.stdout.fnmatch_lines([f"ssot: {len(integration)} tests skipped: {literal(APP_REASON)}",
                                  f"SKIPPED [[]{len(integration)}[]] *: {literal(APP_REASON)}"])
+    staging = len([t for t in records if t["tier"] == "staging"])
+    result.stdout.fnmatch_lines([f"ssot: {staging} tests skipped: staging tier: no staging URL; *"])
     # a skipped check is no evidence: the issues read inconclusive, never holds
     assert {n: i["verdict"] for n, i in report_of(pytester)["issues"].items()}["960"] == "inconclusive"
     assert report_of(pytester)["issues"]["824"]["verdict"] == "inconclusive"
@@ -95,8 +98,8 @@ def test_no_token_skips_with_its_own_line(pytester):
     pyproject.write_text(pyproject.read_text().replace(
         'function_name = "get_connection_manager"', 'function_name = "get_connection_manager"\n'
                                                     'app = "realtime.server:serve"'))
-    result = run_suites(pytester, ["issue_960/test_960_integration.py::test_websocket_event_delivery_consistency_integration",
-                                   "issue_889/test_889_integration.py"])
+    result = run_suites(pytester, ["issue_889/test_889_integration.py",
+                                   "issue_960/test_960_integration.py::test_websocket_manager_agent_service_integration"])
     outcomes = result.parseoutcomes()
     assert "errors" not in outcomes and "failed" not in outcomes
     result.stdout.fnmatch_lines(["ssot: * skipped: integration tier: target 'rt' has no 'token' "
