@@ -465,7 +465,7 @@ class _Validator:
         if outside:
             self.problem(where, "known_import_failures", known,
                          f"{', '.join(map(repr, outside))} not a submodule of package {package!r}",
-                         f"list only modules under {package}. (the runtime scan imports nothing else)")
+                         f"list only submodules of {package} (the runtime scan imports nothing else)")
 
     def _resolve_references(self, where: str, values: dict[str, Any]) -> None:
         """Check that every module:attr of the selected target can be found."""

@@ -141,7 +141,9 @@ def verdict(status: str | None, tests: list[Mapping[str, Any]]) -> str:
 
     ``broken`` wins over the fail-first verdicts: a test that errored, failed
     without a violation, or a guard that failed means the issue's evidence is
-    incomplete, and "open as expected" or "holds" would hide it.
+    incomplete, and "open as expected" or "holds" would hide it. ``inconclusive``
+    when no check ran (every one skipped, e.g. for a key the target lacks): a
+    skipped check is not a passing one.
     """
     failed = [t for t in tests if t["outcome"] in ("failed", "error")]
     # a skipped check did not pass: with nothing run but skips, the issue is judged on nothing
