@@ -22,6 +22,7 @@ _LAZY: dict[str, str] = {
     "load_config": "pytest_ssot.config",
     "TargetAdapter": "pytest_ssot.adapter",
     "TargetSetupError": "pytest_ssot.config",
+    "MissingTargetKey": "pytest_ssot.config",
     "RunMetrics": "pytest_ssot.report",
     # finding duplicates: scans, probes and their assertions
     "ScanResult": "pytest_ssot.findings",
@@ -32,6 +33,9 @@ _LAZY: dict[str, str] = {
     "RuntimeScanError": "pytest_ssot.scan",
     "resolve_import_paths": "pytest_ssot.introspect",
     "find_importers": "pytest_ssot.static",
+    "triage_import_errors": "pytest_ssot.import_failures",
+    "assert_submodules_import": "pytest_ssot.import_failures",
+    "ImportTriage": "pytest_ssot.import_failures",
     "probe_import": "pytest_ssot.probes",
     "probe_import_paths": "pytest_ssot.probes",
     "find_submodules": "pytest_ssot.probes",

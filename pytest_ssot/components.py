@@ -27,6 +27,8 @@ __all__ = [
     "assert_one_manager",
     "assert_one_type",
     "assert_events_delivered",
+    "events_through_components",
+    "assert_connection_states_independent",
 ]
 
 
@@ -151,3 +153,58 @@ def assert_events_delivered(delivered: Sequence[tuple[str, list[str]]], events: 
             [f"{label}: events {'missing' if [e for e in events if e not in got] else 'out of order'}"
              for label, got in delivered if list(got) != list(events)],
         )
+
+
+async def events_through_components(
+    adapter: Any, components: Sequence[Component], user_id: str, events: Sequence[str]
+) -> list[tuple[str, list[str]]]:
+    """Emit ``events`` through each component's manager; what its connection received.
+
+    One component at a time, each with its own recording connection, so a
+    manager that routes to "the last connection" cannot blur the result.
+    """
+    delivered = []
+    for component in components:
+        (_, manager), = await managers_from([component], adapter.make_user_context(user_id),
+                                             getattr(adapter, "context_type", None))
+        connection = RecordingConnection(component.path)
+        await adapter.connect(manager, connection)
+        try:
+            for event in events:
+                await adapter.emit(manager, event, thread_id=f"{user_id}-thread", run_id=f"{user_id}-run",
+                                   data={})
+        finally:
+            await adapter.disconnect(manager, connection)
+        delivered.append((component.path, connection.event_types()))
+    return delivered
+
+
+async def assert_connection_states_independent(adapter: Any, first: Any, second: Any,
+                                               users: tuple[str, str]) -> None:
+    """Connecting one user's manager leaves another user's manager disconnected.
+
+    ``users`` are fresh: neither has ever connected. A manager that reports
+    connected before its own user connected is reading someone else's connection
+    (another test's, another client's on a shared server), which is the leak
+    itself, so it is reported as such rather than as an unusable starting state.
+    """
+    # (key by role, stable across runs; the text with the run's user ids)
+    problems = [(f"{role} user connected before its own connection",
+                 f"user {user} reports connected before any connection of its own")
+                for role, user, manager in zip(("first", "second"), users, (first, second))
+                if adapter.is_connected(manager)]
+    connection = RecordingConnection(users[0])
+    await adapter.connect(first, connection)
+    try:
+        if not adapter.is_connected(first):
+            problems.append(("first user connected, its manager reports not connected",
+                             f"user {users[0]} connected, but its manager reports not connected"))
+        if adapter.is_connected(second):
+            problems.append(("second user connected after only the first connected",
+                             f"user {users[1]} reports connected after only user {users[0]} connected"))
+    finally:
+        await adapter.disconnect(first, connection)
+    if problems:
+        raise SSOTViolation("Connection state leaked between users:\n" + "\n".join(f"  - {p}" for _, p in problems),
+                            [{"users": list(users), "problem": p} for _, p in problems],
+                            keys=[key for key, _ in problems])

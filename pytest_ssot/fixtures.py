@@ -69,6 +69,18 @@ def ssot_record(pytestconfig: pytest.Config, ssot_config: SSOTConfig) -> Recorde
 
 
 @pytest.fixture
+def ssot_note(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """``ssot_note("text")``: a line the run shows in its "SSOT notes" section and keeps in the report.
+
+    For what a passing check wants read: a known import failure it tolerated, a
+    list entry that can go. It never changes the test's outcome.
+    """
+    from pytest_ssot.notes import add_note
+
+    return lambda text: add_note(request.node, text)
+
+
+@pytest.fixture
 def ssot_new_user() -> Callable[[str], str]:
     """``ssot_new_user("label")`` -> a user id no earlier test has used.
 
@@ -275,7 +287,9 @@ def ssot_staging(request: pytest.FixtureRequest, ssot_config: SSOTConfig) -> Any
     from pytest_ssot.plugin import STAGING_SKIP_REASON
 
     if not ssot_config.staging_url:
-        pytest.skip(STAGING_SKIP_REASON)
+        from pytest_ssot.missing_keys import MissingSetting
+
+        raise MissingSetting(STAGING_SKIP_REASON)  # a skip, reported from one place: -rs folds it into one line
     from pytest_ssot.harness import Harness
     from pytest_ssot.protocol import ChatProtocol
     from pytest_ssot.staging import StagingUnusable, probe_blocking, staging_tokens

@@ -86,6 +86,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if settings is None:
         return
     config.pluginmanager.register(SSOTSession(config, settings), SESSION_PLUGIN_NAME)
+    from pytest_ssot.missing_keys import MissingKeySkips
+    from pytest_ssot.notes import NotesSummary
+
+    config.pluginmanager.register(MissingKeySkips(), "ssot-missing-keys")
+    config.pluginmanager.register(NotesSummary(), "ssot-notes")
 
 
 def _load_settings(config: pytest.Config) -> SSOTConfig | None:
@@ -171,7 +176,8 @@ class SSOTSession:
                 else:
                     self.marks[item.nodeid] = _with_tier(mark, tier)
                     self.checks[item.nodeid] = check_id(item.nodeid, item.path.name)
-            if tier == "staging" and not self.settings.staging_url:
+            if tier == "staging" and not self.settings.staging_url and "ssot_staging" not in item.fixturenames:
+                # (a test on ssot_staging skips in that fixture: one place, so -rs folds them into one line)
                 item.add_marker(pytest.mark.skip(reason=STAGING_SKIP_REASON))
         self._apply_waivers(items)
         self._find_issues_recorded_clean(keep)

@@ -17,6 +17,7 @@ from typing import Any
 from _pytest.reports import TestReport
 
 from pytest_ssot.catalog import title_for
+from pytest_ssot.notes import notes_of
 from pytest_ssot.outcomes import CONFIRMED, LOOKS_FIXED, NEW_VIOLATION, NOW_CLEAN_EFFECT, REGRESSION, IssueMark
 
 SCHEMA_VERSION = 2
@@ -84,6 +85,9 @@ class TestOutcomes:
             value = getattr(report, f"ssot_{field_name}", None)
             if value is not None:
                 record[field_name] = value
+        notes = notes_of(report)
+        if notes:  # only tests that noted something carry the field
+            record["notes"] = notes
         outcome = _phase_outcome(report)
         if outcome is not None and _RANK[outcome] > _RANK[record["outcome"]]:
             record["outcome"] = outcome
@@ -148,16 +152,21 @@ def verdict(status: str | None, tests: list[Mapping[str, Any]]) -> str:
 
     ``broken`` wins over the fail-first verdicts: a test that errored, failed
     without a violation, or a guard that failed means the issue's evidence is
-    incomplete, and "open as expected" or "holds" would hide it.
+    incomplete, and "open as expected" or "holds" would hide it. ``inconclusive``
+    when no check ran (every one skipped, e.g. for a key the target lacks): a
+    skipped check is not a passing one.
     """
     failed = [t for t in tests if t["outcome"] in ("failed", "error")]
+    # a skipped check did not pass: with nothing run but skips, the issue is judged on nothing
+    checks = [t for t in tests if not t["guard"]] or list(tests)
+    nothing_ran = all(t["outcome"] == "skipped" for t in checks)
     if status is None:
-        return "failing" if failed else "passing"
+        return "failing" if failed else "inconclusive" if nothing_ran else "passing"
     regressions = [t for t in failed if t["effect"] in (REGRESSION, NEW_VIOLATION)
                    or (t["violation"] and t["outcome"] == "failed" and t["effect"] is None)]
     unexplained = [t for t in failed if t["effect"] is None and t not in regressions]
     if status == "resolved":
-        return "regressed" if regressions else "broken" if unexplained else "holds"
+        return "regressed" if regressions else "broken" if unexplained else "inconclusive" if nothing_ran else "holds"
     ledger_regressions = [t for t in failed if t["effect"] in (REGRESSION, NEW_VIOLATION)]
     if unexplained or len(ledger_regressions) < len(regressions):
         return "broken"  # includes a guard that failed: the evidence of an open issue is incomplete

@@ -88,6 +88,8 @@ TARGET_KEYS: dict[str, Key] = {
         Key("admin_user", "str", "admin", "user id whose token may read the server's diagnostics"),
         Key("token", "ref", None,
             "'module:function' returning a bearer token for a user id (integration and staging tiers)"),
+        Key("known_import_failures", "module_reasons", {},
+            "submodules of the package known to fail to import, each with the reason: module -> reason"),
         Key("thresholds", "table", {}, "overrides of the seeds' numbers (see THRESHOLD_KEYS)"),
         Key("issues", "table", {}, "issue number -> 'open' | 'resolved'"),
         Key("waive", "waivers", {},
@@ -255,6 +257,24 @@ def _check_waivers(base: Path, value: Any, spec: Key) -> Any:
     return {check: reason.strip() for check, reason in value.items()}
 
 
+def _check_module_reasons(base: Path, value: Any, spec: Key) -> Any:
+    """A table of dotted module name -> non-empty reason; every bad entry named in one line."""
+    fix = f'write each entry as "package.module" = "why it fails" under [...{spec.name}] (quote the module name)'
+    if not isinstance(value, dict):
+        return Bad("must be a table of module -> reason", fix)
+    bad = []
+    for module, reason in value.items():
+        if isinstance(reason, dict):  # an unquoted dotted key: TOML made it a nested table
+            bad.append(f"{module!r} is split into a nested table (unquoted dotted key)")
+        elif not is_dotted_name(module):
+            bad.append(f"{module!r} is not a dotted module name")
+        elif not isinstance(reason, str) or not reason.strip():
+            bad.append(f"{module!r} has no reason (needs a non-empty string)")
+    if bad:
+        return Bad("; ".join(bad), fix)
+    return {module: reason.strip() for module, reason in value.items()}
+
+
 CHECKS: dict[str, Callable[[Path, Any, Key], Any]] = {
     "str": _check_str,
     "dir": _check_dir,
@@ -272,4 +292,5 @@ CHECKS: dict[str, Callable[[Path, Any, Key], Any]] = {
     "attr_path": _check_attr_path,
     "python": _check_python,
     "waivers": _check_waivers,
+    "module_reasons": _check_module_reasons,
 }

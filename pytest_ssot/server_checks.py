@@ -9,10 +9,10 @@ what the server does wrong is an ``SSOTViolation``.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
 from typing import Any
 
-from pytest_ssot.components import Component, RecordingConnection, managers_from
+# server-free, they live with the components; importable from here as before
+from pytest_ssot.components import assert_connection_states_independent, events_through_components  # noqa: F401
 from pytest_ssot.report import LATENCY_SAMPLES
 from pytest_ssot.staging import require_user_tokens
 from pytest_ssot.violation import SSOTViolation
@@ -94,56 +94,6 @@ async def assert_server_and_factory_share_manager(harness: Any, adapter: Any, tr
         await client.run_message("ssot check", timeout=harness.run_timeout)
         await adapter.get_manager(adapter.make_user_context(user_id))
         tracker.assert_single_manager_per_user([user_id])
-
-
-async def events_through_components(
-    adapter: Any, components: Sequence[Component], user_id: str, events: Sequence[str]
-) -> list[tuple[str, list[str]]]:
-    """Emit ``events`` through each component's manager; what its connection received.
-
-    One component at a time, each with its own recording connection, so a
-    manager that routes to "the last connection" cannot blur the result.
-    """
-    delivered = []
-    for component in components:
-        (_, manager), = await managers_from([component], adapter.make_user_context(user_id),
-                                             getattr(adapter, "context_type", None))
-        connection = RecordingConnection(component.path)
-        await adapter.connect(manager, connection)
-        try:
-            for event in events:
-                await adapter.emit(manager, event, thread_id=f"{user_id}-thread", run_id=f"{user_id}-run",
-                                   data={})
-        finally:
-            await adapter.disconnect(manager, connection)
-        delivered.append((component.path, connection.event_types()))
-    return delivered
-
-
-async def assert_connection_states_independent(adapter: Any, first: Any, second: Any,
-                                               users: tuple[str, str]) -> None:
-    """Connecting one user's manager leaves another user's manager disconnected.
-
-    ``users`` are fresh: neither has ever connected. A manager that reports
-    connected before its own user connected is reading someone else's connection
-    (another test's, another client's on a shared server), which is the leak
-    itself, so it is reported as such rather than as an unusable starting state.
-    """
-    problems = [f"user {user} reports connected before any connection of its own"
-                for user, manager in zip(users, (first, second)) if adapter.is_connected(manager)]
-    connection = RecordingConnection(users[0])
-    await adapter.connect(first, connection)
-    try:
-        if not adapter.is_connected(first):
-            problems.append(f"user {users[0]} connected, but its manager reports not connected")
-        if adapter.is_connected(second):
-            problems.append(f"user {users[1]} reports connected after only user {users[0]} connected")
-    finally:
-        await adapter.disconnect(first, connection)
-    if problems:
-        raise SSOTViolation("Connection state leaked between users:\n" + "\n".join(f"  - {p}" for p in problems),
-                            [{"users": list(users), "problem": p} for p in problems],
-                            keys=["connection state leaked between users"])
 
 
 async def assert_history_persisted(harness: Any, user_id: str) -> None:

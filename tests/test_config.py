@@ -259,7 +259,7 @@ def test_a_package_that_is_not_under_the_root_is_a_mistake(tmp_path):
     assert len(problems) == 1 and "package = 'json'" in problems[0]  # on sys.path, but not the target's
 
 
-def test_a_missing_optional_key_is_a_one_line_setup_error(pytester):
+def test_a_missing_optional_key_skips_the_check_with_one_reason_line(pytester):
     pytester.makepyprojecttoml(GOOD_TARGET.replace('root = "src"', 'root = "."').replace(
         'factory = "app.core.manager:get_manager"\n', ''))
     (pytester.path / "app" / "core").mkdir(parents=True)
@@ -274,7 +274,16 @@ def test_needs_the_factory(ssot_target):
     ssot_target.require("factory")
 """)
     result = pytester.runpytest_subprocess("-p", "ssot")
-    result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["TargetSetupError: target 'demo' has no 'factory' (canonical factory as*); "
-                                 "add factory = ... to [[]tool.ssot.targets.demo[]]*"])
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["ssot: 1 test skipped: target 'demo' has no 'factory' "
+                                 "(add factory = \"module:get_manager\" to [[]tool.ssot.targets.demo[]])"])
     assert "Traceback" not in result.stdout.str()
+
+
+def test_outside_a_test_a_missing_key_is_a_target_setup_error():
+    from pytest_ssot.config import MissingTargetKey, Target, TargetSetupError
+
+    with pytest.raises(TargetSetupError) as caught:
+        Target(name="rt", root=Path("."), package="realtime").require("app")
+    assert isinstance(caught.value, MissingTargetKey) and (caught.value.target, caught.value.key) == ("rt", "app")
+    assert "add app = ... to [tool.ssot.targets.rt]" in str(caught.value)

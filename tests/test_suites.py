@@ -77,6 +77,27 @@ def test_every_seed_test_is_there_with_its_tier(run_suites):
     assert set(per_issue) == {"issue_824", "issue_889", "issue_960", "issue_1036", "issue_1126"}
     assert all(set(tiers) <= {"unit", "integration", "staging"} for tiers in per_issue.values())
     assert sum(per_issue["issue_889"].values()) == 10
+    # each check in the cheapest tier whose inputs it needs: only server-bound checks are integration
+    assert per_issue == {
+        "issue_824": {"unit": 8, "integration": 1},
+        "issue_889": {"unit": 6, "integration": 2, "staging": 2},
+        "issue_960": {"unit": 10, "integration": 6, "staging": 1},
+        "issue_1036": {"unit": 4, "integration": 3},
+        "issue_1126": {"unit": 9, "integration": 1, "staging": 2},
+    }
+    for name in SERVER_FREE_MOVED_TO_UNIT:
+        (nodeid,) = [n for n in tests if n.endswith(f"::{name}")]
+        assert tests[nodeid]["tier"] == "unit" and "_unit.py::" in nodeid, nodeid
+
+
+# needed only the factory, the adapter and a user context, yet lived in the integration tier
+SERVER_FREE_MOVED_TO_UNIT = (
+    "test_concurrent_user_manager_creation_duplication",  # #889: N concurrent calls for one user -> one manager
+    "test_all_5_websocket_events_delivered_consistently",  # #1036
+    "test_websocket_manager_user_isolation_post_ssot",  # #1126
+    "test_websocket_manager_factory_instantiation_consistency",  # #1126
+    "test_websocket_manager_connection_state_isolation",  # #1126
+)
 
 
 def test_fragmented_every_check_xfails_with_a_violation_and_guards_pass(run_suites):

@@ -10,7 +10,12 @@ from __future__ import annotations
 import pytest
 
 from pytest_ssot.assertions import assert_max_implementations, assert_paths_resolve_to_one
-from pytest_ssot.components import assert_one_type, managers_from
+from pytest_ssot.components import (
+    assert_events_delivered,
+    assert_one_type,
+    events_through_components,
+    managers_from,
+)
 from pytest_ssot.probes import probe_import_paths
 
 pytestmark = [pytest.mark.unit]
@@ -38,3 +43,13 @@ async def test_websocket_factory_creates_consistent_instances(ssot_factory_compo
     results = await managers_from(ssot_factory_components, ssot_adapter.make_user_context(ssot_new_user("types")),
                                   ssot_adapter.context_type)
     assert_one_type(results, ssot_adapter.manager_classes)
+
+
+@pytest.mark.ssot_issue(1036)
+@pytest.mark.asyncio
+async def test_all_5_websocket_events_delivered_consistently(ssot_adapter, ssot_target, ssot_factory_components,
+                                                            ssot_new_user):
+    """Every critical event, in order, whichever factory path produced the manager."""
+    delivered = await events_through_components(ssot_adapter, ssot_factory_components, ssot_new_user("events"),
+                                                ssot_target.events)
+    assert_events_delivered(delivered, ssot_target.events)

@@ -5,6 +5,8 @@ as "PASSES (factory still exists)" before the fix and "FAILS (factory removed)"
 after. We encode the intent instead: these checks fail while the deprecated
 module or names still import, and pass once they are gone - and "gone" also
 means no module still imports them (a dangling import breaks at run time).
+The factory's per-user caching, isolation and connection state need only the
+factory, so they run here too rather than in the integration tier.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from pytest_ssot.assertions import (
     assert_no_forbidden_submodules,
     assert_single_class,
 )
+from pytest_ssot.components import assert_connection_states_independent
 from pytest_ssot.deprecation import assert_module_removed, assert_name_removed
+from pytest_ssot.isolation import assert_isolated
 from pytest_ssot.probes import find_submodules
 from pytest_ssot.violation import check_each
 
@@ -75,3 +79,28 @@ def test_websocket_manager_class_uniqueness(ssot_runtime_scan, ssot_target):
     """Exactly one class object named like the canonical manager in sys.modules."""
     assert_single_class(ssot_runtime_scan, ssot_target.manager_class_name)
 
+
+@pytest.mark.ssot_issue(1126)
+@pytest.mark.asyncio
+async def test_websocket_manager_user_isolation_post_ssot(ssot_factory_contract, ssot_target, ssot_new_user):
+    """Two users: separate managers, their own user ids, and no state in common."""
+    users = (ssot_new_user("user1"), ssot_new_user("user2"))
+    managers = await ssot_factory_contract.check_different_users(users)
+    assert_isolated(managers[users[0]], managers[users[1]], names=("manager1", "manager2"), user_ids=users,
+                    target_package=ssot_target.package)
+
+
+@pytest.mark.ssot_issue(1126)
+@pytest.mark.asyncio
+async def test_websocket_manager_factory_instantiation_consistency(ssot_factory_contract, ssot_new_user):
+    """The same user twice (same context, then a new one): the factory's cached manager."""
+    await ssot_factory_contract.check_same_user_same_instance(ssot_new_user("consistency"))
+
+
+@pytest.mark.ssot_issue(1126)
+@pytest.mark.asyncio
+async def test_websocket_manager_connection_state_isolation(ssot_adapter, ssot_new_user):
+    """User 1 connects; user 2's manager must not report connected."""
+    users = (ssot_new_user("user1"), ssot_new_user("user2"))
+    first, second = [await ssot_adapter.get_manager(ssot_adapter.make_user_context(u)) for u in users]
+    await assert_connection_states_independent(ssot_adapter, first, second, users)

@@ -1,22 +1,12 @@
-"""#889 integration: duplication under concurrency, across components, through the real server."""
+"""#889 integration: duplication across components, through the real server."""
 
 from __future__ import annotations
 
 import pytest
 
-from pytest_ssot.concurrency import assert_single_instance, run_concurrently_async
 from pytest_ssot.server_checks import assert_one_manager_per_user_on_server, assert_server_and_factory_share_manager
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
-
-
-@pytest.mark.ssot_issue(889)
-async def test_concurrent_user_manager_creation_duplication(ssot_adapter, ssot_target, ssot_new_user):
-    """N concurrent requests for one new user (each with its own context) end with one manager."""
-    user = ssot_new_user("concurrent")
-    calls = [(ssot_adapter.make_user_context(user),) for _ in range(max(ssot_target.thresholds.concurrent_users))]
-    outcomes = await run_concurrently_async(ssot_adapter.get_manager, calls)
-    assert_single_instance(outcomes, user_id=user)
 
 
 @pytest.mark.ssot_issue(889)

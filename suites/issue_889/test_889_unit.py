@@ -11,6 +11,7 @@ import logging
 
 import pytest
 
+from pytest_ssot.concurrency import assert_single_instance, run_concurrently_async
 from pytest_ssot.isolation import assert_isolated
 from pytest_ssot.swallowed import assert_no_swallowed_imports, record_failed_imports
 from pytest_ssot.violation import SSOTViolation, check_each
@@ -81,3 +82,12 @@ async def test_user_context_contamination(ssot_adapter, ssot_target, ssot_new_us
     first, second = [await ssot_adapter.get_manager(ssot_adapter.make_user_context(u)) for u in users]
     assert_isolated(first, second, names=("manager1", "manager2"), user_ids=users,
                     target_package=ssot_target.package)
+
+
+@pytest.mark.ssot_issue(889)
+async def test_concurrent_user_manager_creation_duplication(ssot_adapter, ssot_target, ssot_new_user):
+    """N concurrent requests for one new user (each with its own context) end with one manager."""
+    user = ssot_new_user("concurrent")
+    calls = [(ssot_adapter.make_user_context(user),) for _ in range(max(ssot_target.thresholds.concurrent_users))]
+    outcomes = await run_concurrently_async(ssot_adapter.get_manager, calls)
+    assert_single_instance(outcomes, user_id=user)
