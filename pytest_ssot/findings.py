@@ -130,6 +130,9 @@ class ScanResult:
     modules_scanned: int = 0
     seconds: float = 0.0
     python: str | None = None
+    # what was searched for, so "nothing matched" can say what
+    class_pattern: str | None = None
+    searched_functions: list[str] = field(default_factory=list)
 
     # -- queries the assertions use -------------------------------------
     def functions_named(self, name: str) -> list[Definition]:
@@ -172,6 +175,8 @@ class ScanResult:
             "files_parsed": self.files_parsed,
             "modules_scanned": self.modules_scanned,
             "seconds": round(self.seconds, 6),
+            "class_pattern": self.class_pattern,
+            "searched_functions": list(self.searched_functions),
         }
 
     @classmethod
@@ -191,6 +196,8 @@ class ScanResult:
             files_parsed=data.get("files_parsed", 0),
             modules_scanned=data.get("modules_scanned", 0),
             seconds=data.get("seconds", 0.0),
+            class_pattern=data.get("class_pattern"),
+            searched_functions=list(data.get("searched_functions", [])),
         )
 
 

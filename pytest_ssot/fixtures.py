@@ -96,6 +96,7 @@ def ssot_runtime_scan(ssot_target: Target) -> ScanResult:
         ssot_target.class_pattern,
         [ssot_target.function_name],
         python=ssot_target.python,
+        exclude=ssot_target.exclude,
     ), ssot_target)
 
 
@@ -116,6 +117,7 @@ def ssot_static_scan(pytestconfig: pytest.Config, ssot_target: Target) -> ScanRe
         importers_of=ssot_target.deprecated_modules,
         cache_dir=_static_cache(pytestconfig),
         python=ssot_target.python,
+        exclude=ssot_target.exclude,
     ), ssot_target)
 
 
@@ -129,7 +131,8 @@ def ssot_codebase_scan(pytestconfig: pytest.Config, ssot_target: Target) -> Scan
     from pytest_ssot.static import scan_static
 
     return _checked(scan_static(ssot_target.root, None, ssot_target.class_pattern, [ssot_target.function_name],
-                                cache_dir=_static_cache(pytestconfig), python=ssot_target.python), ssot_target)
+                                cache_dir=_static_cache(pytestconfig), python=ssot_target.python,
+                                exclude=ssot_target.exclude), ssot_target)
 
 
 def _checked(result: ScanResult, target: Target) -> ScanResult:

@@ -251,6 +251,8 @@ def scan_modules(
         modules_scanned=len(namespaces),
         seconds=time.perf_counter() - started,
         python=sys.version.split()[0],
+        class_pattern=walker.test.pattern.pattern,
+        searched_functions=sorted(walker.functions),
     )
 
 

@@ -247,6 +247,8 @@ class StaticScanner(Resolver):
             modules_scanned=len(scope),
             seconds=time.perf_counter() - started,
             python=PY_VERSION,
+            class_pattern=self.query.pattern.pattern if self.query.search_classes else None,
+            searched_functions=sorted(self.query.functions),
         )
 
     def _record_skips(self) -> None:
