@@ -63,7 +63,16 @@ class Exclusion:
         self._any: Pattern[str] | None = (
             re.compile("|".join(f"(?:{glob_to_regex(g)})" for g in self.globs) + r"\Z") if self.globs else None
         )
-        self.counts: dict[str, int] = {}
+        self._counts: dict[str, int] = {}
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """glob -> files it excluded, in the order the globs were given (globs that excluded nothing left out)."""
+        return {g: self._counts[g] for g in self.globs if g in self._counts}
+
+    def covers(self, relpath: str) -> bool:
+        """Is ``relpath`` excluded? (not counted: for files met again, e.g. through an import)"""
+        return self._any is not None and self._any.match(relpath) is not None
 
     def match(self, relpath: str) -> str | None:
         """The glob that excludes ``relpath`` (root-relative, ``/``-separated), counted; None if kept."""
@@ -71,7 +80,7 @@ class Exclusion:
             return None
         for glob, regex in zip(self.globs, self._each):
             if regex.match(relpath):
-                self.counts[glob] = self.counts.get(glob, 0) + 1
+                self._counts[glob] = self._counts.get(glob, 0) + 1
                 return glob
         return None  # pragma: no cover - the combined regex matched, so one glob does
 

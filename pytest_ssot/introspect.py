@@ -235,11 +235,12 @@ def scan_modules(
     files = dict(zip(names, map(dict.get, namespaces, repeat("__file__"))))
     module_files = _module_files(modules, files)
     classes, funcs = [], []
+    skip = set(exclude_modules)
     for cand in walker.found.values():
-        if cand.kind == CLASS:
-            classes.append(_class_definition(cand, module_files))
-        else:
-            funcs.append(_function_definition(cand))
+        definition = _class_definition(cand, module_files) if cand.kind == CLASS else _function_definition(cand)
+        if definition.module in skip:
+            continue  # defined in an excluded file (a test double), reached through an import
+        (classes if cand.kind == CLASS else funcs).append(definition)
     classes, other_classes = split_classes(classes)
     return ScanResult(
         mode="runtime",

@@ -296,8 +296,8 @@ class StaticScanner(Resolver):
         matched: dict[tuple[str, str], set[str]] = {}
         for key, key_paths in paths.items():
             info = self.modules[key[0]].def_info(key[1])
-            if info is None:
-                continue
+            if info is None or self._excluded_file(self.modules[key[0]].file.path):
+                continue  # a test double stays one when shipped code imports it
             own = key[1].rsplit(".", 1)[-1]
             names = bound_names[key] | {own}
             if self._matches(info[1], names):
@@ -305,6 +305,12 @@ class StaticScanner(Resolver):
             if self.nested and info[1] == CLASS and in_package(key[0], self.package):
                 self._match_nested(key, key_paths, matched)
         return matched
+
+    def _excluded_file(self, path: str) -> bool:
+        if not self.exclusion:
+            return False
+        rel = os.path.relpath(path, self.root)
+        return not rel.startswith("..") and self.exclusion.covers(rel.replace(os.sep, "/"))
 
     def _match_nested(self, outer: tuple[str, str], outer_paths: set[str], matched: dict[tuple[str, str], set[str]]) -> None:
         module, qualname = outer
