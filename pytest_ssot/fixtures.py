@@ -152,9 +152,13 @@ def _checked(result: ScanResult, target: Target) -> ScanResult:
         raise EmptyScanError(f"the {result.mode} scan found no module of {result.package or 'the tree'} "
                              f"under {target.root}; check the target's root and package")
     if not result.functions_named(target.function_name) and not result.classes:
+        others = f" (only {len(result.other_classes)} protocol/enum/exception classes, not implementations)" \
+            if result.other_classes else ""
+        excluded = sum(result.excluded.values())
+        left_out = f"; {excluded} files were excluded by {', '.join(result.excluded)}" if excluded else ""
         raise EmptyScanError(f"the {result.mode} scan of {result.package or target.root} found neither a "
-                             f"{target.function_name} function nor a class matching {target.class_pattern!r}; "
-                             "check function_name and class_pattern")
+                             f"{target.function_name} function nor a class matching {target.class_pattern!r}"
+                             f"{others}{left_out}; check function_name, class_pattern and exclude")
     return result
 
 

@@ -460,7 +460,9 @@ def find_importers(
     modules: Sequence[str],
     *,
     cache_dir: str | os.PathLike[str] | None = None,
+    exclude: Sequence[str] | None = None,
 ) -> list[ImportSite]:
-    """Every ``import``/``from ... import`` of ``modules`` (or below) in ``root``."""
-    result = scan_static(root, None, functions=(), importers_of=modules, cache_dir=cache_dir, classes=False)
+    """Every ``import``/``from ... import`` of ``modules`` (or below) in ``root``, outside excluded files."""
+    result = scan_static(root, None, functions=(), importers_of=modules, cache_dir=cache_dir, classes=False,
+                         exclude=exclude)
     return result.importers
