@@ -21,10 +21,9 @@ from __future__ import annotations
 import builtins
 from types import FunctionType, ModuleType
 
-from pytest_ssot.objects import class_dict, code_qualname, module_dict, real_file, wrapped_of
+from pytest_ssot.objects import class_dict, code_qualname, module_dict, real_file, unwrap, wrapped_of
 from pytest_ssot.summary import definitions
 
-_MAX_DEPTH = 64
 _UNRESOLVED = object()
 
 
@@ -65,14 +64,7 @@ def is_forwarder(func: FunctionType) -> bool:
 
 def final_delegate(value: object) -> object:
     """Follow delegation (``__wrapped__``, partials, forwarders) to the innermost object."""
-    seen = {id(value)}
-    for _ in range(_MAX_DEPTH):
-        inner = delegate_of(value)
-        if inner is None or id(inner) in seen:
-            return value
-        seen.add(id(inner))
-        value = inner
-    return value
+    return unwrap(value, delegate_of)
 
 
 def _lookup(func: FunctionType, dotted: str) -> object | None:

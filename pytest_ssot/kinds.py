@@ -24,13 +24,12 @@ import builtins
 import enum
 
 from pytest_ssot.findings import CLASS, ENUM, EXCEPTION, PROTOCOL
-from pytest_ssot.objects import class_dict
+from pytest_ssot.objects import class_dict, class_mro
 
 ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum"})
 BUILTIN_EXCEPTIONS = frozenset(
     name for name, value in vars(builtins).items() if isinstance(value, type) and issubclass(value, BaseException)
 )
-_TYPE_MRO = type.__dict__["__mro__"]
 
 
 def base_kind(dotted: str) -> str | None:
@@ -47,13 +46,7 @@ def runtime_class_kind(cls: type) -> str:
     """The kind of a live class, read through ``type``'s descriptors (no user code runs)."""
     if class_dict(cls).get("_is_protocol") is True:
         return PROTOCOL
-    try:
-        mro = _TYPE_MRO.__get__(cls, type)
-    except Exception:
-        return CLASS
-    if type(mro) is not tuple:
-        return CLASS
-    for base in mro:
+    for base in class_mro(cls):
         if base is enum.Enum:
             return ENUM
         if base is BaseException:
