@@ -314,3 +314,55 @@ def test_cli_exclude_options(tmp_path, capsys):
     assert main([*args, "--exclude", f"{PKG}/conn.py"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["classes"] == [] and data["excluded"][f"{PKG}/conn.py"] == 1
+
+
+# -- the target's exclude reaches the scan fixtures ----------------------------------
+
+FIXTURE_PROJECT = """
+[tool.ssot]
+target = "t"
+
+[tool.ssot.targets.t]
+root = "src"
+package = "realtime"
+class_pattern = "ConnectionManager"
+function_name = "get_connection_manager"
+{extra}
+[tool.ssot.targets.t.issues]
+824 = "open"
+"""
+
+
+def _fixture_project(pytester, extra: str, conn: str) -> None:
+    pytester.makepyprojecttoml(FIXTURE_PROJECT.format(extra=extra))
+    write(pytester.path / "src", {
+        f"{PKG}/__init__.py": "",
+        f"{PKG}/conn.py": conn,
+        f"{PKG}/tests/test_conn.py": "class MockConnectionManager:\n    pass\n",
+    })
+    pytester.makepyfile(test_scan="""
+import pytest
+from pytest_ssot.assertions import assert_max_implementations
+
+@pytest.mark.ssot_issue(824)
+@pytest.mark.parametrize("fixture", ["ssot_static_scan", "ssot_runtime_scan", "ssot_codebase_scan"])
+def test_check(request, fixture):
+    assert_max_implementations(request.getfixturevalue(fixture), 1)
+""")
+
+
+@pytest.mark.parametrize("extra, outcomes", [("", {"failed": 3}), ("exclude = []", {"xfailed": 3})])
+def test_the_targets_exclude_decides_what_the_fixtures_count(pytester, extra, outcomes):
+    """Default: the double is left out, one implementation, the open issue "looks fixed";
+    with ``exclude = []`` the double counts and the violation is confirmed."""
+    _fixture_project(pytester, extra, CONN)
+    result = pytester.runpytest_subprocess("-p", "ssot", "-p", "no:cacheprovider")
+    result.assert_outcomes(**outcomes)
+
+
+def test_only_excluded_or_non_implementation_matches_is_a_setup_error(pytester):
+    _fixture_project(pytester, "", "import enum\n\n\nclass ConnectionManagerMode(enum.Enum):\n    A = 1\n")
+    result = pytester.runpytest_subprocess("-p", "ssot", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=3)  # a setup error (never XFAIL), raised where the test asks for the scan
+    result.stdout.fnmatch_lines(["*EmptyScanError: *(only 1 protocol/enum/exception classes, not implementations); "
+                                 "1 files were excluded by **/tests/**; check function_name, class_pattern and exclude*"])
