@@ -64,6 +64,7 @@ class Exclusion:
             re.compile("|".join(f"(?:{glob_to_regex(g)})" for g in self.globs) + r"\Z") if self.globs else None
         )
         self._counts: dict[str, int] = {}
+        self.modules: list[str] = []  # modules of the excluded files, as the file walk named them
 
     @property
     def counts(self) -> dict[str, int]:

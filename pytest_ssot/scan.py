@@ -138,12 +138,10 @@ def runtime_modules(
     """
     exclusion = Exclusion(resolve_exclude(exclude))
     names = [sf.module for sf in iter_source_files(root, package, exclusion)]
-    everything = [sf.module for sf in iter_source_files(root, package)]
-    kept = set(names)
     importable = [n for n in names if all(part.isidentifier() for part in n.split("."))]
-    if package not in kept and (package in everything or not everything):
+    if package not in names:
         importable.insert(0, package)  # the package itself is always imported (found on sys.path if not here)
-    return importable, [n for n in everything if n not in kept], dict(exclusion.counts)
+    return importable, list(exclusion.modules), dict(exclusion.counts)
 
 
 def _exit_reason(returncode: int | None) -> str:

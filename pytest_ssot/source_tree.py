@@ -39,7 +39,9 @@ def iter_source_files(
         single = base + ".py"
         if os.path.isfile(single):
             rel = "/".join(parts[:-1] + [parts[-1] + ".py"])
-            if not (exclude and exclude.match(rel)):
+            if exclude and exclude.match(rel):
+                exclude.modules.append(package or "")
+            else:
                 yield SourceFile(package or "", single, False)
         return
     inside = base + os.sep
@@ -67,12 +69,12 @@ def iter_source_files(
                 continue
             if entry.is_symlink() and os.path.realpath(entry.path).startswith(inside):
                 continue  # scanned under its real name
+            is_package = name == "__init__.py"
+            module = ".".join(dir_parts if is_package else dir_parts + [name[:-3]])
             if exclude and exclude.match("/".join(dir_parts + [name])):
+                exclude.modules.append(module)
                 continue
-            if name == "__init__.py":
-                yield SourceFile(".".join(dir_parts), entry.path, True)
-            else:
-                yield SourceFile(".".join(dir_parts + [name[:-3]]), entry.path, False)
+            yield SourceFile(module, entry.path, is_package)
         stack.extend(reversed(subdirs))
 
 
