@@ -224,8 +224,8 @@ def scan_modules(
     started = time.perf_counter()
     walker = _Walker(compile_class_pattern(class_pattern), functions, nested)
     names, namespaces = _namespaces(snapshot_modules(modules), prefix)
-    if exclude_modules:
-        skip = set(exclude_modules)
+    skip = set(exclude_modules)
+    if skip:
         kept = [i for i, name in enumerate(names) if name not in skip]
         names, namespaces = [names[i] for i in kept], [namespaces[i] for i in kept]
     walker.visit_modules(names, namespaces)  # read in C-level passes; copied before a Python loop
@@ -235,7 +235,6 @@ def scan_modules(
     files = dict(zip(names, map(dict.get, namespaces, repeat("__file__"))))
     module_files = _module_files(modules, files)
     classes, funcs = [], []
-    skip = set(exclude_modules)
     for cand in walker.found.values():
         definition = _class_definition(cand, module_files) if cand.kind == CLASS else _function_definition(cand)
         if definition.module in skip:
