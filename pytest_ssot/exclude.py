@@ -15,16 +15,9 @@ from __future__ import annotations
 import re
 from typing import Iterable, Pattern, Sequence
 
-# test files and test doubles, wherever they sit under the root
-DEFAULT_EXCLUDE: tuple[str, ...] = (
-    "**/tests/**",
-    "**/test/**",
-    "**/test_*.py",
-    "**/*_test.py",
-    "**/conftest.py",
-    "**/mocks/**",
-    "**/fakes/**",
-)
+from pytest_ssot.schema import DEFAULT_EXCLUDE  # the default lives with the configuration keys
+
+__all__ = ["DEFAULT_EXCLUDE", "Exclusion", "glob_to_regex", "resolve_exclude"]
 
 
 def glob_to_regex(glob: str) -> str:

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_ssot.exclude import DEFAULT_EXCLUDE
 from pytest_ssot.locate import is_dotted_name, split_reference
 
 STATUSES = ("open", "resolved")
@@ -26,6 +25,17 @@ DEFAULT_EVENTS = (
     "tool_executing",
     "tool_completed",
     "agent_completed",
+)
+# files both scans leave out by default: test files and test doubles, wherever they sit
+# under the root (globs: see pytest_ssot.exclude)
+DEFAULT_EXCLUDE: tuple[str, ...] = (
+    "**/tests/**",
+    "**/test/**",
+    "**/test_*.py",
+    "**/*_test.py",
+    "**/conftest.py",
+    "**/mocks/**",
+    "**/fakes/**",
 )
 # a manager class is one whose name contains both words; the factory function the seeds look for
 DEFAULT_CLASS_PATTERN = r"(?i)^(?=.*websocket)(?=.*manager)"
