@@ -31,6 +31,7 @@ _LAZY: dict[str, str] = {
     "scan_runtime": "pytest_ssot.scan",
     "scan_static": "pytest_ssot.scan",
     "RuntimeScanError": "pytest_ssot.scan",
+    "DEFAULT_EXCLUDE": "pytest_ssot.exclude",
     "resolve_import_paths": "pytest_ssot.introspect",
     "find_importers": "pytest_ssot.static",
     "triage_import_errors": "pytest_ssot.import_failures",

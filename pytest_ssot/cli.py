@@ -21,12 +21,14 @@ import re
 import sys
 from typing import Callable, NoReturn, Sequence
 
+from pytest_ssot.exclude import DEFAULT_EXCLUDE
 from pytest_ssot.findings import DEFAULT_CLASS_PATTERN, DEFAULT_FUNCTIONS, ScanResult
 from pytest_ssot.locate import find_module, is_dotted_name
 
 EXIT_OK = 0
 EXIT_CONFLICTS = 1  # ssot report merge: jobs disagree (the merged file is still written)
 EXIT_USAGE = 2
+EXIT_SCAN_FAILED = 1  # ssot scan: the runtime scan's child died and no module could be blamed
 
 
 class UsageError(Exception):
@@ -61,6 +63,11 @@ def configure_scan(parser: argparse.ArgumentParser) -> None:
                         help="regex for class names (default: contains 'websocket' and 'manager')")
     parser.add_argument("--function", dest="functions", action="append", metavar="NAME",
                         help=f"function name to look for, repeatable (default: {', '.join(DEFAULT_FUNCTIONS)})")
+    parser.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                        help="leave out files matching this root-relative glob ('**' spans folders), repeatable; "
+                             f"added to the default ({', '.join(DEFAULT_EXCLUDE)})")
+    parser.add_argument("--no-default-exclude", action="store_true",
+                        help="do not leave out test files and test doubles (only --exclude globs apply)")
     parser.add_argument("--importers-of", action="append", default=[], metavar="MODULE",
                         help="(static) list every import of MODULE across the root, repeatable")
     mode = parser.add_mutually_exclusive_group()
@@ -76,7 +83,7 @@ def configure_scan(parser: argparse.ArgumentParser) -> None:
 
 @command("scan", help="list distinct classes/functions, aliases and shims in a package")
 def run_scan(args: argparse.Namespace) -> int:
-    from pytest_ssot.probes import ProbeSetupError, resolve_python
+    from pytest_ssot.probes import ChildError, ProbeSetupError, resolve_python
     from pytest_ssot.scan import scan_runtime, scan_static
 
     root = os.path.abspath(args.root)
@@ -91,25 +98,33 @@ def run_scan(args: argparse.Namespace) -> int:
     except re.error as exc:
         raise UsageError(f"ssot scan: --class-pattern is not a valid regex: {exc}") from None
     functions = args.functions or list(DEFAULT_FUNCTIONS)
+    exclude = ([] if args.no_default_exclude else list(DEFAULT_EXCLUDE)) + list(args.exclude)
     try:
         if args.python:
             resolve_python(args.python)
         if args.mode == "runtime":
-            result = scan_runtime(root, args.package, pattern, functions, python=args.python, timeout=args.timeout)
+            result = scan_runtime(root, args.package, pattern, functions, python=args.python, timeout=args.timeout,
+                                  exclude=exclude)
         else:
             cache = None if args.no_cache else os.path.join(root, ".ssot-cache")
             result = scan_static(root, args.package, pattern, functions, importers_of=args.importers_of,
-                                 cache_dir=cache, python=args.python)
+                                 cache_dir=cache, python=args.python, exclude=exclude)
     except ProbeSetupError as exc:
         raise UsageError(f"ssot scan: {exc}") from None
+    except ChildError as exc:  # the child died with no module to blame: one line, no traceback
+        print(f"ssot scan: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return EXIT_SCAN_FAILED
     print(json.dumps(result.to_json(), indent=2) if args.json else render_table(result))
     return EXIT_OK
 
 
 def render_table(result: ScanResult) -> str:
-    """The human view: one row per distinct object, then errors and counts."""
+    """The human view: one row per distinct object, then errors and counts.
+
+    When nothing matched it says what was searched for. Protocols, enums and exception classes are listed under their own kind.
+    """
     rows = [("kind", "name", "defined at", "paths")]
-    for d in result.classes + result.functions:
+    for d in result.classes + result.other_classes + result.functions:
         where = f"{d.module}.{d.qualname}" + (f"  ({_short(d.file)}:{d.line})" if d.file else "")
         kind = d.kind + (f" -> {d.wraps}" if d.wraps else "")
         rows.append((kind, d.name, where, ", ".join(d.paths)))
@@ -117,18 +132,32 @@ def render_table(result: ScanResult) -> str:
     lines = [f"ssot scan ({result.mode}) of {result.package}"]
     lines += ["  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths)) + "  " + row[3] for row in rows]
     if len(rows) == 1:
-        lines.append("(nothing matched)")
+        searched = ", ".join(result.searched_functions) or "(none)"
+        lines.append(f"(nothing matched: no class name matching {result.class_pattern!r}, "
+                     f"no function named {searched})")
     for e in result.import_errors:
         lines.append(f"import error: {e.module}: {e.error_type}: {e.message}")
     for p in result.parse_errors:
         lines.append(f"parse error: {p.file}:{p.line}: {p.message}" + (f" [needs {p.needs}]" if p.needs else ""))
     for s in result.importers:
         lines.append(f"imports {s.imported}: {_short(s.file)}:{s.line}: {s.statement}")
+    others = f", {len(result.other_classes)} protocol/enum/exception classes (not implementations)" \
+        if result.other_classes else ""
     lines.append(
-        f"{len(result.classes)} classes, {len(result.functions)} functions; "
+        f"{len(result.classes)} classes{others}, {len(result.functions)} functions; "
         f"{result.files_scanned} files scanned, {result.files_parsed} parsed, {result.seconds:.3f}s"
     )
+    lines.append(excluded_line(result.excluded))
     return "\n".join(lines)
+
+
+def excluded_line(excluded: dict[str, int]) -> str:
+    """How many files the exclude globs left out, and by which glob."""
+    total = sum(excluded.values())
+    if not total:
+        return "0 files excluded"
+    by = ", ".join(f"{n} by {glob}" for glob, n in excluded.items())
+    return f"{total} file{'s' if total != 1 else ''} excluded ({by})"
 
 
 def _short(path: str | None) -> str:

@@ -109,6 +109,7 @@ class Target:
     python: str = sys.executable  # the schema's None: "the one running pytest"
     class_pattern: str = _default(TARGET_KEYS, "class_pattern")
     function_name: str = _default(TARGET_KEYS, "function_name")
+    exclude: tuple[str, ...] = _default(TARGET_KEYS, "exclude")
     direct_instantiation: str = _default(TARGET_KEYS, "direct_instantiation")
     null_user_context: str = _default(TARGET_KEYS, "null_user_context")
     user_id_attr: str = _default(TARGET_KEYS, "user_id_attr")

@@ -18,9 +18,14 @@ from pytest_ssot.schema import DEFAULT_CLASS_PATTERN, DEFAULT_FUNCTION_NAME, THR
 
 # kinds of a function entry
 IMPLEMENTATION = "implementation"  # an independent function
-SHIM = "shim"  # a functools.wraps wrapper that delegates to another function
+SHIM = "shim"  # delegates to another function: a functools.wraps wrapper, or a body that only forwards its parameters
 ALIAS = "alias"  # a function bound under the searched name but defined under another
+# kinds of a class entry: only CLASS is an implementation; the others are listed apart
 CLASS = "class"
+PROTOCOL = "protocol"  # a typing.Protocol interface (Protocol among its own bases)
+ENUM = "enum"  # an enum.Enum subclass
+EXCEPTION = "exception"  # a BaseException subclass
+OTHER_CLASS_KINDS: tuple[str, ...] = (PROTOCOL, ENUM, EXCEPTION)
 
 # the defaults live in the configuration schema (DEFAULT_CLASS_PATTERN is re-exported from here)
 DEFAULT_FUNCTIONS: tuple[str, ...] = (DEFAULT_FUNCTION_NAME,)
@@ -111,8 +116,12 @@ class ScanResult:
 
     mode: str
     package: str
-    classes: list[Definition] = field(default_factory=list)
+    classes: list[Definition] = field(default_factory=list)  # implementations only (kind CLASS)
     functions: list[Definition] = field(default_factory=list)
+    # matching protocols, enums and exception classes: listed, never counted as implementations
+    other_classes: list[Definition] = field(default_factory=list)
+    # exclude glob -> number of files it removed from the scan
+    excluded: dict[str, int] = field(default_factory=dict)
     import_errors: list[ModuleImportError] = field(default_factory=list)
     parse_errors: list[ParseError] = field(default_factory=list)
     importers: list[ImportSite] = field(default_factory=list)
@@ -121,6 +130,9 @@ class ScanResult:
     modules_scanned: int = 0
     seconds: float = 0.0
     python: str | None = None
+    # what was searched for, so "nothing matched" can say what
+    class_pattern: str | None = None
+    searched_functions: list[str] = field(default_factory=list)
 
     # -- queries the assertions use -------------------------------------
     def functions_named(self, name: str) -> list[Definition]:
@@ -154,6 +166,8 @@ class ScanResult:
             "python": self.python,
             "classes": [d.to_json() for d in self.classes],
             "functions": [d.to_json() for d in self.functions],
+            "other_classes": [d.to_json() for d in self.other_classes],
+            "excluded": dict(self.excluded),
             "import_errors": [asdict(e) for e in self.import_errors],
             "parse_errors": [asdict(e) for e in self.parse_errors],
             "importers": [asdict(e) for e in self.importers],
@@ -161,6 +175,8 @@ class ScanResult:
             "files_parsed": self.files_parsed,
             "modules_scanned": self.modules_scanned,
             "seconds": round(self.seconds, 6),
+            "class_pattern": self.class_pattern,
+            "searched_functions": list(self.searched_functions),
         }
 
     @classmethod
@@ -171,6 +187,8 @@ class ScanResult:
             python=data.get("python"),
             classes=[Definition.from_json(d) for d in data.get("classes", [])],
             functions=[Definition.from_json(d) for d in data.get("functions", [])],
+            other_classes=[Definition.from_json(d) for d in data.get("other_classes", [])],
+            excluded=dict(data.get("excluded", {})),
             import_errors=[ModuleImportError(**e) for e in data.get("import_errors", [])],
             parse_errors=[ParseError(**e) for e in data.get("parse_errors", [])],
             importers=[ImportSite(**e) for e in data.get("importers", [])],
@@ -178,6 +196,8 @@ class ScanResult:
             files_parsed=data.get("files_parsed", 0),
             modules_scanned=data.get("modules_scanned", 0),
             seconds=data.get("seconds", 0.0),
+            class_pattern=data.get("class_pattern"),
+            searched_functions=list(data.get("searched_functions", [])),
         )
 
 
@@ -193,6 +213,13 @@ def compile_class_pattern(pattern: str | Pattern[str] | None) -> Pattern[str]:
     if pattern is None:
         pattern = DEFAULT_CLASS_PATTERN
     return pattern if isinstance(pattern, re.Pattern) else re.compile(pattern)
+
+
+def split_classes(defs: Iterable[Definition]) -> tuple[list[Definition], list[Definition]]:
+    """(implementations, protocols/enums/exceptions), each sorted."""
+    defs = list(defs)
+    return (sort_definitions(d for d in defs if d.kind == CLASS),
+            sort_definitions(d for d in defs if d.kind != CLASS))
 
 
 def sort_definitions(defs: Iterable[Definition]) -> list[Definition]:

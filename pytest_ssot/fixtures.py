@@ -108,6 +108,7 @@ def ssot_runtime_scan(ssot_target: Target) -> ScanResult:
         ssot_target.class_pattern,
         [ssot_target.function_name],
         python=ssot_target.python,
+        exclude=ssot_target.exclude,
     ), ssot_target)
 
 
@@ -128,6 +129,7 @@ def ssot_static_scan(pytestconfig: pytest.Config, ssot_target: Target) -> ScanRe
         importers_of=ssot_target.deprecated_modules,
         cache_dir=_static_cache(pytestconfig),
         python=ssot_target.python,
+        exclude=ssot_target.exclude,
     ), ssot_target)
 
 
@@ -141,7 +143,8 @@ def ssot_codebase_scan(pytestconfig: pytest.Config, ssot_target: Target) -> Scan
     from pytest_ssot.static import scan_static
 
     return _checked(scan_static(ssot_target.root, None, ssot_target.class_pattern, [ssot_target.function_name],
-                                cache_dir=_static_cache(pytestconfig), python=ssot_target.python), ssot_target)
+                                cache_dir=_static_cache(pytestconfig), python=ssot_target.python,
+                                exclude=ssot_target.exclude), ssot_target)
 
 
 def _checked(result: ScanResult, target: Target) -> ScanResult:
@@ -161,9 +164,13 @@ def _checked(result: ScanResult, target: Target) -> ScanResult:
         raise EmptyScanError(f"the {result.mode} scan found no module of {result.package or 'the tree'} "
                              f"under {target.root}; check the target's root and package")
     if not result.functions_named(target.function_name) and not result.classes:
+        others = f" (only {len(result.other_classes)} protocol/enum/exception classes, not implementations)" \
+            if result.other_classes else ""
+        excluded = sum(result.excluded.values())
+        left_out = f"; {excluded} files were excluded by {', '.join(result.excluded)}" if excluded else ""
         raise EmptyScanError(f"the {result.mode} scan of {result.package or target.root} found neither a "
-                             f"{target.function_name} function nor a class matching {target.class_pattern!r}; "
-                             "check function_name and class_pattern")
+                             f"{target.function_name} function nor a class matching {target.class_pattern!r}"
+                             f"{others}{left_out}; check function_name, class_pattern and exclude")
     return result
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from itertools import compress, repeat
 from operator import is_
 from types import BuiltinFunctionType, FunctionType, ModuleType
-from typing import Any, Mapping, Pattern, Sequence
+from typing import Any, Collection, Mapping, Pattern, Sequence
 
 from pytest_ssot.findings import (
     ALIAS,
@@ -40,7 +40,10 @@ from pytest_ssot.findings import (
     compile_class_pattern,
     in_package,
     sort_definitions,
+    split_classes,
 )
+from pytest_ssot.delegation import final_delegate, is_forwarder
+from pytest_ssot.kinds import runtime_class_kind
 from pytest_ssot.import_paths import ImportPathReport, PathResolution, resolve_import_paths
 from pytest_ssot.objects import (
     LRU_WRAPPER,
@@ -172,7 +175,7 @@ class _Walker:
         t = type(value)
         if t is FunctionType:
             inner = wrapped_of(value)
-            if inner is not None and unwrap(value) is not value:
+            if (inner is not None and unwrap(value) is not value) or (inner is None and is_forwarder(value)):
                 kind = SHIM
             elif value.__code__.co_name in self.functions:
                 kind = IMPLEMENTATION
@@ -204,6 +207,7 @@ def scan_modules(
     *,
     modules: Mapping[str, object] | None = None,
     nested: bool = True,
+    exclude_modules: Collection[str] = (),
 ) -> ScanResult:
     """Scan the modules already loaded under ``prefix`` (all of them for "").
 
@@ -213,11 +217,17 @@ def scan_modules(
     defined inside the classes of those modules, matched by the name they are
     reachable under. Modules that cannot hold a match are ruled out in bulk
     (:mod:`pytest_ssot.prefilter`) before any per-value Python loop. Importing nothing, it sees only what is loaded; use
-    :func:`pytest_ssot.scan.scan_runtime` for the whole package.
+    :func:`pytest_ssot.scan.scan_runtime` for the whole package. Modules named in
+    ``exclude_modules`` (files the ``exclude`` globs removed) are not walked.
+    Matching protocols, enums and exception classes go to ``other_classes``.
     """
     started = time.perf_counter()
     walker = _Walker(compile_class_pattern(class_pattern), functions, nested)
     names, namespaces = _namespaces(snapshot_modules(modules), prefix)
+    skip = set(exclude_modules)
+    if skip:
+        kept = [i for i, name in enumerate(names) if name not in skip]
+        names, namespaces = [names[i] for i in kept], [namespaces[i] for i in kept]
     walker.visit_modules(names, namespaces)  # read in C-level passes; copied before a Python loop
     if walker.found:
         for modname, namespace in zip(names, namespaces):
@@ -226,19 +236,23 @@ def scan_modules(
     module_files = _module_files(modules, files)
     classes, funcs = [], []
     for cand in walker.found.values():
-        if cand.kind == CLASS:
-            classes.append(_class_definition(cand, module_files))
-        else:
-            funcs.append(_function_definition(cand))
+        definition = _class_definition(cand, module_files) if cand.kind == CLASS else _function_definition(cand)
+        if definition.module in skip:
+            continue  # defined in an excluded file (a test double), reached through an import
+        (classes if cand.kind == CLASS else funcs).append(definition)
+    classes, other_classes = split_classes(classes)
     return ScanResult(
         mode="runtime",
         package=prefix,
-        classes=sort_definitions(classes),
+        classes=classes,
         functions=sort_definitions(funcs),
+        other_classes=other_classes,
         files_scanned=sum(map(is_, map(type, files.values()), repeat(str))),
         modules_scanned=len(namespaces),
         seconds=time.perf_counter() - started,
         python=sys.version.split()[0],
+        class_pattern=walker.test.pattern.pattern,
+        searched_functions=sorted(walker.functions),
     )
 
 
@@ -291,7 +305,7 @@ def _class_definition(cand: _Candidate, module_files: Mapping[str, Any]) -> Defi
         name=TYPE_NAME.__get__(cls, type),
         module=module,
         qualname=qualname,
-        kind=CLASS,
+        kind=runtime_class_kind(cls),  # type: ignore[arg-type]
         file=file,
         line=line,
         paths=tuple(sorted(cand.paths)),
@@ -303,11 +317,13 @@ def _function_definition(cand: _Candidate) -> Definition:
     obj = cand.obj
     wraps = None
     inner = unwrap(obj)
-    if type(inner) is FunctionType:
+    if type(inner) is FunctionType or (cand.kind == SHIM and type(obj) is FunctionType):
         module, qualname, name, file, line = function_site(inner if cand.kind != SHIM else obj)  # type: ignore[arg-type]
         if cand.kind == SHIM:
-            t_module, t_qualname, *_ = function_site(inner)  # type: ignore[arg-type]
-            wraps = f"{t_module}.{t_qualname}"
+            target = final_delegate(obj)
+            if type(target) is FunctionType and target is not obj:
+                t_module, t_qualname, *_ = function_site(target)
+                wraps = f"{t_module}.{t_qualname}"
     else:  # a builtin or C-level callable
         name = str(getattr(inner, "__name__", "?")) if type(inner) is BuiltinFunctionType else "?"
         module = str(getattr(inner, "__module__", "?")) if type(inner) is BuiltinFunctionType else "?"

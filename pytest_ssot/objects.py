@@ -13,7 +13,7 @@ import functools
 import os
 import sys
 from types import FunctionType, ModuleType
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from pytest_ssot.prefilter import MODULE_DICT, TYPE_DICT
 
@@ -60,6 +60,18 @@ def class_dict(cls: type) -> Mapping[str, Any]:
         return dict(TYPE_DICT.__get__(cls, type))
     except Exception:
         return {}
+
+
+_TYPE_MRO = type.__dict__["__mro__"]
+
+
+def class_mro(cls: type) -> tuple[type, ...]:
+    """``cls.__mro__`` read through ``type``'s descriptor (() if odd)."""
+    try:
+        mro = _TYPE_MRO.__get__(cls, type)
+    except Exception:
+        return ()
+    return mro if type(mro) is tuple else ()
 
 
 def class_module(cls: type) -> str:
@@ -130,11 +142,14 @@ def wrapped_of(value: object) -> object | None:
     return None
 
 
-def unwrap(value: object) -> object:
-    """Follow ``__wrapped__`` (and partial/staticmethod) to the innermost object."""
+def unwrap(value: object, step: Callable[[object], object | None] = wrapped_of) -> object:
+    """Follow ``__wrapped__`` (and partial/staticmethod) to the innermost object.
+
+    ``step`` gives the next object (None: stop); cycles stop where they close.
+    """
     seen = {id(value)}
     for _ in range(_MAX_WRAP_DEPTH):
-        inner = wrapped_of(value)
+        inner = step(value)
         if inner is None or id(inner) in seen:
             return value
         seen.add(id(inner))

@@ -26,6 +26,17 @@ DEFAULT_EVENTS = (
     "tool_completed",
     "agent_completed",
 )
+# files both scans leave out by default: test files and test doubles, wherever they sit
+# under the root (globs: see pytest_ssot.exclude)
+DEFAULT_EXCLUDE: tuple[str, ...] = (
+    "**/tests/**",
+    "**/test/**",
+    "**/test_*.py",
+    "**/*_test.py",
+    "**/conftest.py",
+    "**/mocks/**",
+    "**/fakes/**",
+)
 # a manager class is one whose name contains both words; the factory function the seeds look for
 DEFAULT_CLASS_PATTERN = r"(?i)^(?=.*websocket)(?=.*manager)"
 DEFAULT_FUNCTION_NAME = "get_websocket_manager"
@@ -79,6 +90,9 @@ TARGET_KEYS: dict[str, Key] = {
         Key("python", "python", None, "interpreter for subprocess probes (default: the one running pytest)"),
         Key("class_pattern", "regex", DEFAULT_CLASS_PATTERN,
             "regex a class name must match to count as a manager implementation"),
+        Key("exclude", "glob_list", list(DEFAULT_EXCLUDE),
+            "root-relative globs of files both scans leave out ('**' spans folders); "
+            "the default leaves out test files and test doubles; [] scans everything"),
         Key("function_name", "identifier", DEFAULT_FUNCTION_NAME, "name of the factory function to find duplicates of"),
         Key("direct_instantiation", "choice", "forbidden",
             "policy for calling the manager class directly", ("forbidden", "allowed")),
@@ -182,6 +196,12 @@ def _check_str_list(base: Path, value: Any, spec: Key) -> Any:
     return Bad("must be a non-empty list of strings", f'write it as {spec.name} = ["a", "b"]')
 
 
+def _check_glob_list(base: Path, value: Any, spec: Key) -> Any:
+    if isinstance(value, list) and all(isinstance(i, str) and i.strip() and not os.path.isabs(i) for i in value):
+        return tuple(value)
+    return Bad("must be a list of root-relative globs (may be empty)", f'write it as {spec.name} = ["**/tests/**"]')
+
+
 def _check_int(base: Path, value: Any, spec: Key) -> Any:
     if type(value) is int and value >= 0:
         return value
@@ -283,6 +303,7 @@ CHECKS: dict[str, Callable[[Path, Any, Key], Any]] = {
     "ref_list": _check_ref_list,
     "module_list": _check_module_list,
     "str_list": _check_str_list,
+    "glob_list": _check_glob_list,
     "int": _check_int,
     "number": _check_number,
     "int_list": _check_int_list,

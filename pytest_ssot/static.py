@@ -18,6 +18,7 @@ are importable from here too.
 
 from __future__ import annotations
 
+import builtins
 import os
 import time
 from typing import Any, Pattern, Sequence
@@ -26,7 +27,10 @@ from pytest_ssot.findings import (
     ALIAS,
     CLASS,
     DEFAULT_FUNCTIONS,
+    ENUM,
+    EXCEPTION,
     IMPLEMENTATION,
+    PROTOCOL,
     SHIM,
     Definition,
     ImportSite,
@@ -35,7 +39,10 @@ from pytest_ssot.findings import (
     compile_class_pattern,
     in_package,
     sort_definitions,
+    split_classes,
 )
+from pytest_ssot.exclude import Exclusion, resolve_exclude
+from pytest_ssot.kinds import base_kind
 from pytest_ssot.literals import required_literals
 from pytest_ssot.source_tree import SKIP_DIRS, SourceFile, iter_source_files, module_file, resolve_relative
 from pytest_ssot.static_query import Query
@@ -61,6 +68,9 @@ __all__ = [
 ]
 
 
+_BUILTINS = vars(builtins)
+
+
 class StaticScanner(Resolver):
     """One static scan over ``root``; build it, call :meth:`run`."""
 
@@ -75,7 +85,9 @@ class StaticScanner(Resolver):
         nested: bool,
         python: str | None,
         classes: bool = True,
+        exclude: Sequence[str] | None = None,
     ) -> None:
+        self.exclusion = Exclusion(resolve_exclude(exclude))
         self.root = os.path.realpath(root)
         self.package = package or ""
         pattern = compile_class_pattern(class_pattern)
@@ -184,7 +196,8 @@ class StaticScanner(Resolver):
     # -- the run ---------------------------------------------------------
     def run(self) -> ScanResult:
         started = time.perf_counter()
-        scope = list(iter_source_files(self.root, self.package or None))
+        scope = list(iter_source_files(self.root, self.package or None, self.exclusion))
+        self.scope_modules = {sf.module for sf in scope}
         fingerprint = self.query.fingerprint()
         for sf in scope:
             self.modules[sf.module] = self._load(sf, fingerprint)
@@ -219,11 +232,14 @@ class StaticScanner(Resolver):
         self.cache.save()
         self._needs_check()
         classes, functions = self._definitions(defs)
+        classes, other_classes = split_classes(classes)
         return ScanResult(
             mode="static",
             package=self.package,
             classes=classes,
             functions=functions,
+            other_classes=other_classes,
+            excluded=dict(self.exclusion.counts),
             parse_errors=sorted(self.parse_errors, key=lambda e: e.file),
             importers=importers,
             files_scanned=len(scope),
@@ -231,6 +247,8 @@ class StaticScanner(Resolver):
             modules_scanned=len(scope),
             seconds=time.perf_counter() - started,
             python=PY_VERSION,
+            class_pattern=self.query.pattern.pattern if self.query.search_classes else None,
+            searched_functions=sorted(self.query.functions),
         )
 
     def _record_skips(self) -> None:
@@ -265,7 +283,9 @@ class StaticScanner(Resolver):
         """(module, qualname) of every matched definition -> its paths in scope."""
         paths: dict[tuple[str, str], set[str]] = {}
         bound_names: dict[tuple[str, str], set[str]] = {}
-        in_scope = [m for m, mod in list(self.modules.items()) if in_package(m, self.package) and mod.summary]
+        # excluded files are read for name resolution only, never matched
+        in_scope = [m for m, mod in list(self.modules.items())
+                    if m in self.scope_modules and in_package(m, self.package) and mod.summary]
         for modname in in_scope:
             for name in list(self.table(modname)):
                 target = self.resolve(modname, name)
@@ -276,8 +296,8 @@ class StaticScanner(Resolver):
         matched: dict[tuple[str, str], set[str]] = {}
         for key, key_paths in paths.items():
             info = self.modules[key[0]].def_info(key[1])
-            if info is None:
-                continue
+            if info is None or self._excluded_file(self.modules[key[0]].file.path):
+                continue  # a test double stays one when shipped code imports it
             own = key[1].rsplit(".", 1)[-1]
             names = bound_names[key] | {own}
             if self._matches(info[1], names):
@@ -286,13 +306,20 @@ class StaticScanner(Resolver):
                 self._match_nested(key, key_paths, matched)
         return matched
 
+    def _excluded_file(self, path: str) -> bool:
+        if not self.exclusion:
+            return False
+        rel = os.path.relpath(path, self.root)
+        return not rel.startswith("..") and self.exclusion.covers(rel.replace(os.sep, "/"))
+
     def _match_nested(self, outer: tuple[str, str], outer_paths: set[str], matched: dict[tuple[str, str], set[str]]) -> None:
         module, qualname = outer
         mod = self.modules[module]
         if not any(p == f"{module}.{qualname}" for p in outer_paths):
             return  # nested definitions are visited where the class is defined
         prefix = qualname + "."
-        for inner, kind, _line, _wraps in mod.summary["defs"]:  # type: ignore[index]
+        for entry in mod.summary["defs"]:  # type: ignore[index]
+            inner, kind = entry[0], entry[1]
             if inner.startswith(prefix) and self._matches(kind, {inner.rsplit(".", 1)[-1]}):
                 # every enclosing level must be a class for it to be reachable
                 chain = inner[len(prefix):].split(".")
@@ -309,14 +336,14 @@ class StaticScanner(Resolver):
         classes, functions = [], []
         for (module, qualname), paths in matched.items():
             mod = self.modules[module]
-            _q, kind, line, wraps = mod.def_info(qualname)  # type: ignore[misc]
+            _q, kind, line, wraps = mod.def_info(qualname)[:4]  # type: ignore[index]
             name = qualname.rsplit(".", 1)[-1]
             common = dict(name=name, module=module, qualname=qualname, file=mod.file.path, line=line, paths=tuple(sorted(paths)))
             if kind == CLASS:
-                classes.append(Definition(kind=CLASS, **common))  # type: ignore[arg-type]
+                classes.append(Definition(kind=self._class_kind(module, qualname), **common))  # type: ignore[arg-type]
                 continue
             target = None
-            if wraps:
+            if wraps and self._delegates_to_function(module, wraps):
                 fkind = SHIM
                 target = self._final_target(module, qualname, wraps)
             else:
@@ -324,21 +351,53 @@ class StaticScanner(Resolver):
             functions.append(Definition(kind=fkind, wraps=target, **common))  # type: ignore[arg-type]
         return sort_definitions(classes), sort_definitions(functions)
 
+    def _class_kind(self, module: str, qualname: str, depth: int = 0) -> str:
+        """CLASS, or PROTOCOL/ENUM/EXCEPTION by the rules of :mod:`pytest_ssot.kinds`."""
+        info = self.modules[module].def_info(qualname) if module in self.modules else None
+        bases = (info[4] if info and len(info) > 4 else None) or []
+        resolved = [(base, self.resolve_dotted(module, base) if base != "?" else None) for base in bases]
+        if depth == 0 and any(b.rpartition(".")[2] == "Protocol" and not (t and t[0] == "def") for b, t in resolved):
+            return PROTOCOL
+        for base, target in resolved:
+            if target and target[0] == "def":
+                kind = self._class_kind(target[1], target[2], depth + 1) if depth < 30 else CLASS
+            else:
+                kind = base_kind(base) or CLASS
+            if kind in (ENUM, EXCEPTION):
+                return kind
+        return CLASS
+
+    def _delegates_to_function(self, module: str, wraps: str) -> bool:
+        """A delegation to a class (``return Manager(ctx)``) builds something: not a shim."""
+        target = self.resolve_dotted(module, wraps)
+        if target and target[0] == "def":
+            info = self.modules[target[1]].def_info(target[2])
+            return not (info and info[1] == CLASS)
+        head = wraps.split(".")[0]
+        if target is None and "." not in wraps and head in _BUILTINS:
+            return not isinstance(_BUILTINS[head], type)
+        return True  # outside the tree: delegation all the same
+
     def _final_target(self, module: str, qualname: str, wraps: str) -> str | None:
+        """The function a delegation chain ends at (None if its first step leaves the tree)."""
         seen = {(module, qualname)}
+        current = None
         while True:
             target = self.resolve_dotted(module, wraps)
-            if not target or target[0] != "def" or (target[1], target[2]) in seen:
-                return None if not target or target[0] != "def" else f"{target[1]}.{target[2]}"
+            if not target or target[0] != "def":
+                return current
+            info = self.modules[target[1]].def_info(target[2])
+            if info and info[1] == CLASS:
+                return current  # a constructor call ends the chain at the function making it
             module, qualname = target[1], target[2]
+            current = f"{module}.{qualname}"
+            if (module, qualname) in seen or not info or not info[3]:
+                return current
             seen.add((module, qualname))
-            info = self.modules[module].def_info(qualname)
-            if not info or not info[3]:
-                return f"{module}.{qualname}"
             wraps = info[3]
 
     def _importers(self, scope: list[SourceFile]) -> list[ImportSite]:
-        files = scope if not self.package else list(iter_source_files(self.root, None))
+        files = scope if not self.package else list(iter_source_files(self.root, None, Exclusion(self.exclusion.globs)))
         sites = []
         fingerprint = self.query.fingerprint()
         for sf in files:
@@ -379,6 +438,7 @@ def scan_static(
     nested: bool = True,
     python: str | None = None,
     classes: bool = True,
+    exclude: Sequence[str] | None = None,
 ) -> ScanResult:
     """Scan ``package`` under ``root`` from source, importing nothing.
 
@@ -386,9 +446,12 @@ def scan_static(
     the whole root are reported in ``result.importers``. ``cache_dir`` keeps
     per-file summaries between runs (None: no cache). ``python``: the target's
     interpreter, asked about files this one cannot parse. ``classes=False``
-    searches functions (and importers) only.
+    searches functions (and importers) only. ``exclude``: root-relative globs of
+    files left out (None: :data:`~pytest_ssot.exclude.DEFAULT_EXCLUDE`, test
+    files and test doubles; ``()``: none); ``result.excluded`` counts them.
     """
-    scanner = StaticScanner(root, package, class_pattern, functions, importers_of, cache_dir, nested, python, classes)
+    scanner = StaticScanner(root, package, class_pattern, functions, importers_of, cache_dir, nested, python, classes,
+                            exclude)
     return scanner.run()
 
 
@@ -397,7 +460,9 @@ def find_importers(
     modules: Sequence[str],
     *,
     cache_dir: str | os.PathLike[str] | None = None,
+    exclude: Sequence[str] | None = None,
 ) -> list[ImportSite]:
-    """Every ``import``/``from ... import`` of ``modules`` (or below) in ``root``."""
-    result = scan_static(root, None, functions=(), importers_of=modules, cache_dir=cache_dir, classes=False)
+    """Every ``import``/``from ... import`` of ``modules`` (or below) in ``root``, outside excluded files."""
+    result = scan_static(root, None, functions=(), importers_of=modules, cache_dir=cache_dir, classes=False,
+                         exclude=exclude)
     return result.importers

@@ -18,10 +18,12 @@ from typing import Any
 
 from pytest_ssot.findings import CLASS
 
-SUMMARY_VERSION = 3
+SUMMARY_VERSION = 4  # 4: class bases; forwarding functions recorded like wraps
 PY_VERSION = sys.version.split()[0]
 
-# defs:     [qualname, "class"|"function", line, wraps-expr|None]
+# defs:     [qualname, "class"|"function", line, delegate-expr|None, [base-expr, ...]|None]
+#           delegate-expr: what a function delegates to (functools.wraps target, or the
+#           callee of a body that only forwards its parameters); bases: classes only
 # bindings: module-level, in execution order:
 #   ["def", name, qualname] ["import", name, module] ["from", name, module, attr, level]
 #   ["star", module, level] ["alias", name, dotted-expr] ["other", name]
@@ -63,6 +65,60 @@ def _wraps_target(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
     return None
 
 
+def _forward_target(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+    """The callee, if the body only forwards every parameter to it (a plain shim).
+
+    One statement after an optional docstring: ``[return] [await] f(params)``,
+    where ``f`` is a dotted name not rooted in a parameter, and every argument
+    is a parameter (``*args``/``**kwargs`` spread as such), each used once.
+    """
+    body = node.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        body = body[1:]
+    if len(body) != 1 or not isinstance(body[0], (ast.Return, ast.Expr)):
+        return None
+    value = body[0].value
+    if isinstance(value, ast.Await):
+        value = value.value
+    if not isinstance(value, ast.Call):
+        return None
+    callee = _dotted(value.func)
+    a = node.args
+    params = [p.arg for p in a.posonlyargs + a.args + a.kwonlyargs]
+    star = a.vararg.arg if a.vararg else None
+    dstar = a.kwarg.arg if a.kwarg else None
+    if callee is None or callee.split(".")[0] in params + [star, dstar]:
+        return None
+    used: list[str] = []
+    for arg in value.args:
+        if isinstance(arg, ast.Starred) and isinstance(arg.value, ast.Name) and arg.value.id == star:
+            used.append(star)
+        elif isinstance(arg, ast.Name) and arg.id in params:
+            used.append(arg.id)
+        else:
+            return None
+    for kw in value.keywords:
+        if kw.arg is None and isinstance(kw.value, ast.Name) and kw.value.id == dstar:
+            used.append(dstar)
+        elif kw.arg is not None and isinstance(kw.value, ast.Name) and kw.value.id in params:
+            used.append(kw.value.id)
+        else:
+            return None
+    expected = params + [p for p in (star, dstar) if p]
+    return callee if sorted(used) == sorted(expected) else None
+
+
+def _base_names(node: ast.ClassDef) -> list[str]:
+    """Each base as a dotted name (``Protocol[T]`` -> ``Protocol``; "?" if not a name)."""
+    names = []
+    for base in node.bases:
+        if isinstance(base, ast.Subscript):
+            base = base.value
+        names.append(_dotted(base) or "?")
+    return names
+
+
 def _is_type_checking(test: ast.expr) -> bool:
     return (_dotted(test) or "").rsplit(".", 1)[-1] == "TYPE_CHECKING"
 
@@ -96,8 +152,11 @@ class _Summariser:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             qualname = prefix + node.name
             is_class = isinstance(node, ast.ClassDef)
-            wraps = None if is_class else _wraps_target(node)  # type: ignore[arg-type]
-            self.s["defs"].append([qualname, CLASS if is_class else "function", _first_line(node), wraps])
+            if is_class:
+                wraps, bases = None, _base_names(node)  # type: ignore[arg-type]
+            else:
+                wraps, bases = _wraps_target(node) or _forward_target(node), None  # type: ignore[arg-type]
+            self.s["defs"].append([qualname, CLASS if is_class else "function", _first_line(node), wraps, bases])
             bind(["def", node.name, qualname])
             if is_class:  # nested definitions are reachable as Outer.Inner
                 self.block(node.body, top=False, prefix=qualname + ".")
@@ -151,21 +210,26 @@ def _literal_names(node: ast.AST | None) -> list[str] | None:
 
 
 @functools.lru_cache(maxsize=256)
-def _definition_lines(file: str, size: int, mtime: int) -> dict[str, int]:
+def _definitions(file: str, size: int, mtime: int) -> dict[str, list[Any]]:
     try:
         summary = summarize_source(Path(file).read_bytes(), file)
     except (OSError, SyntaxError, ValueError):
         return {}
-    return {qualname: line for qualname, _kind, line, _w in summary["defs"]}
+    return {d[0]: d for d in summary["defs"]}
 
 
-def definition_lines(file: str) -> dict[str, int]:
-    """qualname -> first line (decorators included) of every class/def in ``file``."""
+def definitions(file: str) -> dict[str, list[Any]]:
+    """qualname -> the summary's def entry (see above) for every class/def in ``file``."""
     try:
         st = os.stat(file)
     except OSError:
         return {}
-    return _definition_lines(file, st.st_size, st.st_mtime_ns)
+    return _definitions(file, st.st_size, st.st_mtime_ns)
+
+
+def definition_lines(file: str) -> dict[str, int]:
+    """qualname -> first line (decorators included) of every class/def in ``file``."""
+    return {qualname: d[2] for qualname, d in definitions(file).items()}
 
 
 def needs_python(source: bytes, exc: BaseException) -> str | None:

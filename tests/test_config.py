@@ -101,6 +101,8 @@ MISTAKES = [
      ["did you mean 'max_redundant_implementations'?"]),
     (OTHER, '[tool.ssot.targets.other]\nroot = "src"',
      ["[tool.ssot.targets.other]", "package: is required"]),
+    ('package = "app.core"', 'package = "app.core"\nexclude = "**/tests/**"',
+     ["exclude = '**/tests/**'", "list of root-relative globs"]),
     ('target = "demo"', 'target = "demo"\ntierz = ["unit"]',
      ["tierz", "did you mean 'tiers'?"]),
     ('target = "demo"', 'target = "demo"\ntiers = ["unit", "smoke"]',
@@ -287,3 +289,14 @@ def test_outside_a_test_a_missing_key_is_a_target_setup_error():
         Target(name="rt", root=Path("."), package="realtime").require("app")
     assert isinstance(caught.value, MissingTargetKey) and (caught.value.target, caught.value.key) == ("rt", "app")
     assert "add app = ... to [tool.ssot.targets.rt]" in str(caught.value)
+
+
+def test_exclude_defaults_to_test_files_and_may_be_emptied(tmp_path):
+    from pytest_ssot.exclude import DEFAULT_EXCLUDE
+
+    settings = load_config(make_project(tmp_path, GOOD_TARGET), CliValues(), {})
+    assert settings.target.exclude == DEFAULT_EXCLUDE and "**/tests/**" in DEFAULT_EXCLUDE
+    toml = GOOD_TARGET.replace('package = "app.core"', 'package = "app.core"\nexclude = []', 1)
+    assert load_config(make_project(tmp_path, toml), CliValues(), {}).target.exclude == ()
+    toml = GOOD_TARGET.replace('package = "app.core"', 'package = "app.core"\nexclude = ["legacy/**"]', 1)
+    assert load_config(make_project(tmp_path, toml), CliValues(), {}).target.exclude == ("legacy/**",)

@@ -2,8 +2,10 @@
 
 Hypothesis draws a package with a random number of distinct implementations,
 re-exports (plain, renamed, star, attribute assignment), functools.wraps shims,
-renamed aliases and nested classes, writes it to a temp dir, and both scans must
-report exactly the objects, kinds and paths it was built with.
+plain forwarding shims, renamed aliases, nested classes, test doubles (excluded
+by default), protocols/enums/exception classes (their own kind) and a namespace
+subpackage, writes it to a temp dir, and both scans must report exactly the
+objects, kinds, delegation targets and paths it was built with.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_ssot.findings import ALIAS, CLASS, IMPLEMENTATION, SHIM
+from pytest_ssot.findings import ALIAS, CLASS, ENUM, EXCEPTION, IMPLEMENTATION, PROTOCOL, SHIM
 from pytest_ssot.scan import scan_runtime, scan_static
 
 PKG = "genpkg"
@@ -29,6 +31,10 @@ class Spec:
     shims: tuple[int, ...]  # target impl of each shim module
     renamed: int  # modules binding FUNC to a differently named function
     init_reexport: bool
+    forwarders: tuple[tuple[int, str], ...] = ()  # (target impl, style) of plain forwarding shims
+    doubles: int = 0  # test modules under tests/ holding look-alike classes and functions
+    others: tuple[str, ...] = ()  # a class of each kind matching the pattern
+    namespace: bool = False  # an implementation in a subfolder without __init__.py
 
 
 @st.composite
@@ -37,7 +43,10 @@ def specs(draw) -> Spec:
     target = st.integers(0, len(impls) - 1)
     reexports = tuple(draw(st.lists(st.tuples(target, st.sampled_from(["from", "as", "star", "assign"])), max_size=4)))
     shims = tuple(draw(st.lists(target, max_size=3)))
-    return Spec(impls, reexports, shims, draw(st.integers(0, 2)), draw(st.booleans()))
+    forwarders = tuple(draw(st.lists(st.tuples(target, st.sampled_from(["return", "await", "bare"])), max_size=3)))
+    others = tuple(draw(st.lists(st.sampled_from([PROTOCOL, ENUM, EXCEPTION]), max_size=3)))
+    return Spec(impls, reexports, shims, draw(st.integers(0, 2)), draw(st.booleans()), forwarders,
+                draw(st.integers(0, 2)), others, draw(st.booleans()))
 
 
 def build(spec: Spec, root: Path) -> tuple[dict, dict]:
@@ -52,7 +61,7 @@ def build(spec: Spec, root: Path) -> tuple[dict, dict]:
 
     for i, nested in enumerate(spec.impls):
         mod = f"{PKG}.impl{i}"
-        src = f"class Mgr{i}WebSocketManager:\n    pass\n\n\ndef {FUNC}():\n    return Mgr{i}WebSocketManager()\n"
+        src = f"class Mgr{i}WebSocketManager:\n    pass\n\n\ndef {FUNC}(user=None):\n    return Mgr{i}WebSocketManager()\n"
         classes[(mod, f"Mgr{i}WebSocketManager")] = {f"{mod}.Mgr{i}WebSocketManager"}
         add_fn((mod, FUNC), IMPLEMENTATION, f"{mod}.{FUNC}")
         if nested:
@@ -99,10 +108,39 @@ def build(spec: Spec, root: Path) -> tuple[dict, dict]:
         (pkg / f"ren{r}.py").write_text(f"def _build_{r}():\n    return None\n\n\n{FUNC} = _build_{r}\n")
         add_fn((mod, f"_build_{r}"), ALIAS, f"{mod}._build_{r}")
         add_fn((mod, f"_build_{r}"), ALIAS, f"{mod}.{FUNC}")
+    for k, (t, style) in enumerate(spec.forwarders):
+        mod = f"{PKG}.fwd{k}"
+        head = f"from .impl{t} import {FUNC} as _impl\n\n\n"
+        body = {
+            "return": f"def {FUNC}(user):\n    return _impl(user)\n",
+            "await": f"async def {FUNC}(user):\n    \"\"\"Old callers.\"\"\"\n    return await _impl(user=user)\n",
+            "bare": f"def {FUNC}(*args, **kwargs):\n    _impl(*args, **kwargs)\n",
+        }[style]
+        (pkg / f"fwd{k}.py").write_text(head + body)
+        add_fn((mod, FUNC), SHIM, f"{mod}.{FUNC}")
+        add_fn((f"{PKG}.impl{t}", FUNC), IMPLEMENTATION, f"{mod}._impl")
+    if spec.doubles:
+        (pkg / "tests").mkdir()
+        for d in range(spec.doubles):
+            (pkg / "tests" / f"test_double{d}.py").write_text(
+                f"class Mock{d}WebSocketManager:\n    pass\n\n\ndef {FUNC}():\n    return Mock{d}WebSocketManager()\n")
+    others = {}
+    bases = {PROTOCOL: "typing.Protocol", ENUM: "enum.Enum", EXCEPTION: "RuntimeError"}
+    for k, kind in enumerate(spec.others):
+        mod = f"{PKG}.kind{k}"
+        (pkg / f"kind{k}.py").write_text(f"import enum\nimport typing\n\n\nclass K{k}WebSocketManager({bases[kind]}):\n"
+                                         + ("    A = 1\n" if kind == ENUM else "    pass\n"))
+        others[(mod, f"K{k}WebSocketManager")] = (kind, frozenset({f"{mod}.K{k}WebSocketManager"}))
+    if spec.namespace:
+        (pkg / "nsdir").mkdir()
+        mod = f"{PKG}.nsdir.deep"
+        (pkg / "nsdir" / "deep.py").write_text(f"class NsWebSocketManager:\n    pass\n\n\ndef {FUNC}():\n    return 1\n")
+        classes[(mod, "NsWebSocketManager")] = {f"{mod}.NsWebSocketManager"}
+        add_fn((mod, FUNC), IMPLEMENTATION, f"{mod}.{FUNC}")
     (pkg / "__init__.py").write_text(reexport(PKG, 0, "from") if spec.init_reexport else "")
     truth_classes = {k: (CLASS, frozenset(v)) for k, v in classes.items()}
     truth_functions = {k: (kind, frozenset(paths)) for k, (kind, paths) in functions.items()}
-    return truth_classes, truth_functions
+    return truth_classes, truth_functions, others
 
 
 def observed(defs) -> dict:
@@ -118,13 +156,19 @@ def located(defs) -> set:
 def test_static_runtime_and_truth_agree(spec):
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        truth_classes, truth_functions = build(spec, root)
+        truth_classes, truth_functions, truth_others = build(spec, root)
         static = scan_static(root, PKG)
         runtime = scan_runtime(root, PKG, timeout=60)
         assert runtime.import_errors == [] and static.parse_errors == []
         for result in (static, runtime):
             assert observed(result.classes) == truth_classes, result.mode
             assert observed(result.functions) == truth_functions, result.mode
+            assert observed(result.other_classes) == truth_others, result.mode
+            assert result.excluded == ({"**/tests/**": spec.doubles} if spec.doubles else {}), result.mode
+            shim_targets = {d.module: d.wraps for d in result.functions if d.kind == SHIM}
+            for k, (t, _style) in enumerate(spec.forwarders):
+                assert shim_targets[f"{PKG}.fwd{k}"] == f"{PKG}.impl{t}.{FUNC}", result.mode
         assert located(static.classes) == located(runtime.classes)
         assert located(static.functions) == located(runtime.functions)
-        assert len(static.implementations(FUNC)) == len(spec.impls) + spec.renamed
+        assert located(static.other_classes) == located(runtime.other_classes)
+        assert len(static.implementations(FUNC)) == len(spec.impls) + spec.renamed + spec.namespace

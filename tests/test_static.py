@@ -196,7 +196,7 @@ def test_importers_are_found_outside_the_scanned_package(tmp_path):
 
 def test_summary_records_definitions_with_decorator_lines():
     summary = summarize_source(b"import functools\n@functools.wraps(f)\ndef g():\n    pass\nclass A:\n    class B:\n        pass\n")
-    assert summary["defs"] == [["g", "function", 2, "f"], ["A", "class", 5, None], ["A.B", "class", 6, None]]
+    assert summary["defs"] == [["g", "function", 2, "f", None], ["A", "class", 5, None, []], ["A.B", "class", 6, None, []]]
 
 
 def test_relative_resolution():

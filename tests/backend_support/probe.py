@@ -8,6 +8,7 @@ facts the bundled suites are meant to find, pinned by the backend's own tests.
 from __future__ import annotations
 
 import asyncio
+import enum
 import importlib
 import io
 import json
@@ -34,6 +35,11 @@ class Recorder:
         self.sent.append(json.loads(text))
 
 
+def _not_an_implementation(cls: type) -> bool:
+    """Exceptions, enums and typing protocols match the name pattern but implement nothing."""
+    return issubclass(cls, (BaseException, enum.Enum)) or cls.__dict__.get("_is_protocol") is True
+
+
 def scan() -> dict[str, Any]:
     package = importlib.import_module(PACKAGE)
     factory_modules = sorted(m.name for m in pkgutil.iter_modules(package.__path__) if "factory" in m.name)
@@ -46,7 +52,8 @@ def scan() -> dict[str, Any]:
         if not (modname == PACKAGE or modname.startswith(PACKAGE + ".")):
             continue
         for key, value in vars(module).items():
-            if isinstance(value, type) and (NAME.search(key) or NAME.search(value.__name__)):
+            if isinstance(value, type) and (NAME.search(key) or NAME.search(value.__name__)) \
+                    and not _not_an_implementation(value):
                 classes[id(value)] = value
             if callable(value) and getattr(value, "__name__", "") == "get_websocket_manager":
                 functions[id(value)] = f"{value.__module__}.{value.__qualname__}"
