@@ -273,3 +273,30 @@ def test_xdist_gives_the_serial_outcomes_and_ledger_bytes(pytester):
         assert {n: i["checks"] for n, i in parallel[step].report["issues"].items()} == \
                {n: i["checks"] for n, i in serial[step].report["issues"].items()}, step
     assert all(re.search(r"^2 workers \[\d+ items\]", run.output, re.M) for run in parallel.values())
+
+
+def test_the_installed_wheel_records_the_same_ledger_and_fails_the_same_new_duplicate(pytester, wheel_python):
+    """``--pyargs pytest_ssot.suites`` from a venv holding only the wheel: same check ids, same ledger bytes."""
+    import subprocess
+
+    def invoke(args: list[str]) -> tuple[int, str]:
+        done = subprocess.run([str(wheel_python), "-m", "pytest", *args], capture_output=True, text=True,
+                              timeout=600)
+        return done.returncode, done.stdout + done.stderr
+
+    where = subprocess.run([str(wheel_python), "-c", "import pytest_ssot.suites as s, pytest_ssot.plugin as p; "
+                            "print(s.__file__); print(p.__file__)"],
+                           capture_output=True, text=True, check=True, cwd=pytester.path).stdout.split()
+    assert all(path.startswith(str(wheel_python.parent.parent)) for path in where), where  # not this checkout
+    project = Project(write_project(pytester.path / "installed"), invoke)
+    record = project.run(PARTIAL, "--ssot-baseline-update")
+    green = project.run(PARTIAL)
+    new = project.run(NEW_DUPLICATE)
+    checkout = cycle_in("serial", pytester)
+    assert (record.code, green.code, new.code) == (0, 0, 1), new.describe()
+    assert record.ledger == checkout["record"].ledger  # check ids and keys do not depend on the install location
+    assert green.ledger == record.ledger
+    assert {c: o[0] for c, o in green.outcomes().items()} == {c: o[0] for c, o in checkout["record"].outcomes().items()}
+    assert new.outcomes() == checkout["new"].outcomes()
+    for check in HUB_CLASS_CHECKS:
+        assert headline(new, check) == headline(checkout["new"], check)
