@@ -112,7 +112,23 @@ class MultiUserReport:
             + "\n\n" + self.table(),
             [{"user_id": u.user_id, "thread_id": u.thread_id, "missing": u.missing,
               "out_of_order": u.out_of_order, "foreign": u.foreign} for u in bad],
+            self._finding_keys(),
         )
+
+    def _finding_keys(self) -> list[str]:
+        """One key per user not isolated, by position and kind of problem: stable across runs.
+
+        Thread ids are random and which foreign events arrive, and in what order,
+        depends on scheduling; the position of a user and what went wrong for it
+        (missed events, out of order, someone else's events) do not.
+        """
+        keys = []
+        for i, u in enumerate(self.users):
+            kinds = [kind for kind, found in (("missed its own events", u.missing), ("out of order", u.out_of_order),
+                                              ("received other users' events", u.foreign)) if found]
+            if kinds:
+                keys.append(f"user {i + 1} of {len(self.users)}: {', '.join(kinds)}")
+        return keys
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:

@@ -300,3 +300,24 @@ def test_the_installed_wheel_records_the_same_ledger_and_fails_the_same_new_dupl
     assert new.outcomes() == checkout["new"].outcomes()
     for check in HUB_CLASS_CHECKS:
         assert headline(new, check) == headline(checkout["new"], check)
+
+
+def test_consolidated_but_for_a_second_factory_only_that_factorys_checks_violate(pytester):
+    """The clean checks are clean because the code is, not because they cannot see it: the knobs move them."""
+    def invoke(args: list[str]) -> tuple[int, str]:
+        result = pytester.runpytest_subprocess(*args, timeout=600)
+        return int(result.ret), "\n".join(result.outlines + result.errlines)
+
+    knobs = Knobs(duplicate_hubs=(), deprecated_factory=False, factory_importers=(), shared_subscriptions=False,
+                  second_factories=("shortcut",))
+    run = Project(write_project(pytester.path / "one-knob"), invoke).run(knobs, ledger=None)
+    violating = {"test_824_unit.py::test_multiple_import_paths_create_different_managers",
+                 "test_824_unit.py::test_single_authoritative_get_websocket_manager_function",
+                 "test_824_unit.py::test_websocket_manager_import_path_consistency",
+                 "test_960_unit.py::test_websocket_manager_factory_consolidation"}
+    assert {c: o[:2] for c, o in run.outcomes().items()} == {
+        c: ("xfailed", "confirmed") if c in violating else ("failed", "looks_fixed") for c in run.checks()}
+    assert run.checks()["test_824_unit.py::test_single_authoritative_get_websocket_manager_function"]["keys"] == [
+        "implementation relay.hub.channel_hub.get_channel_hub", "implementation relay.hub.shortcut.get_channel_hub"]
+    assert {t["outcome"] for issue in run.report["issues"].values() for t in issue["tests"] if t["guard"]} == \
+        {"passed"}
