@@ -10,24 +10,12 @@ fail on a "new" finding that is the old one.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
+from main_job import MAIN_JOB
 
-REPO = Path(__file__).resolve().parent.parent
 RUNS = (("serial-1", ()), ("serial-2", ()), ("xdist", ("-n", "2")))
-
-
-def _load_main_job():
-    spec = importlib.util.spec_from_file_location("ssot_main_job_stability", REPO / "scripts" / "demo.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-MAIN_JOB = _load_main_job()
 
 
 def keys_by_test(document: dict) -> dict[str, list[str]]:
