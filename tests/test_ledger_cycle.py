@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Callable
+import subprocess
 
 import pytest
-from ledger_support.cycle import LEDGER, Project, Run
+from ledger_support.cycle import LEDGER, Project, Run, pytester_invoke, python_invoke
 from ledger_support.partial_target import Knobs, write_project
 
 PARTIAL = Knobs()  # the default state: two duplicate hubs, the deprecated factory imported by two modules
@@ -89,11 +89,7 @@ def cycle(request: pytest.FixtureRequest, pytester: pytest.Pytester) -> dict[str
 
 def cycle_in(mode: str, pytester: pytest.Pytester) -> dict[str, Run]:
     if mode not in _CYCLES:
-        def invoke(args: list[str]) -> tuple[int, str]:
-            result = pytester.runpytest_subprocess(*args, timeout=600)
-            return int(result.ret), "\n".join(result.outlines + result.errlines)
-
-        project = Project(write_project(pytester.path / mode), invoke, MODES[mode])
+        project = Project(write_project(pytester.path / mode), pytester_invoke(pytester), MODES[mode])
         _CYCLES[mode] = run_cycle(project)
     return _CYCLES[mode]
 
@@ -277,18 +273,11 @@ def test_xdist_gives_the_serial_outcomes_and_ledger_bytes(pytester):
 
 def test_the_installed_wheel_records_the_same_ledger_and_fails_the_same_new_duplicate(pytester, wheel_python):
     """``--pyargs pytest_ssot.suites`` from a venv holding only the wheel: same check ids, same ledger bytes."""
-    import subprocess
-
-    def invoke(args: list[str]) -> tuple[int, str]:
-        done = subprocess.run([str(wheel_python), "-m", "pytest", *args], capture_output=True, text=True,
-                              timeout=600)
-        return done.returncode, done.stdout + done.stderr
-
     where = subprocess.run([str(wheel_python), "-c", "import pytest_ssot.suites as s, pytest_ssot.plugin as p; "
                             "print(s.__file__); print(p.__file__)"],
                            capture_output=True, text=True, check=True, cwd=pytester.path).stdout.split()
     assert all(path.startswith(str(wheel_python.parent.parent)) for path in where), where  # not this checkout
-    project = Project(write_project(pytester.path / "installed"), invoke)
+    project = Project(write_project(pytester.path / "installed"), python_invoke(wheel_python))
     record = project.run(PARTIAL, "--ssot-baseline-update")
     green = project.run(PARTIAL)
     new = project.run(NEW_DUPLICATE)
@@ -304,13 +293,9 @@ def test_the_installed_wheel_records_the_same_ledger_and_fails_the_same_new_dupl
 
 def test_consolidated_but_for_a_second_factory_only_that_factorys_checks_violate(pytester):
     """The clean checks are clean because the code is, not because they cannot see it: the knobs move them."""
-    def invoke(args: list[str]) -> tuple[int, str]:
-        result = pytester.runpytest_subprocess(*args, timeout=600)
-        return int(result.ret), "\n".join(result.outlines + result.errlines)
-
     knobs = Knobs(duplicate_hubs=(), deprecated_factory=False, factory_importers=(), shared_subscriptions=False,
                   second_factories=("shortcut",))
-    run = Project(write_project(pytester.path / "one-knob"), invoke).run(knobs, ledger=None)
+    run = Project(write_project(pytester.path / "one-knob"), pytester_invoke(pytester)).run(knobs, ledger=None)
     violating = {"test_824_unit.py::test_multiple_import_paths_create_different_managers",
                  "test_824_unit.py::test_single_authoritative_get_websocket_manager_function",
                  "test_824_unit.py::test_websocket_manager_import_path_consistency",

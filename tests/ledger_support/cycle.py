@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -64,6 +65,24 @@ def chdir(path: Path) -> Iterator[None]:
 
 
 Invoke = Callable[[Sequence[str]], tuple[int, str]]  # pytest arguments -> (exit code, output), from the cwd
+
+
+def pytester_invoke(pytester: Any) -> Invoke:
+    """pytest in a subprocess of this interpreter (this checkout), through ``pytester``."""
+    def invoke(args: Sequence[str]) -> tuple[int, str]:
+        result = pytester.runpytest_subprocess(*args, timeout=600)
+        return int(result.ret), "\n".join(result.outlines + result.errlines)
+
+    return invoke
+
+
+def python_invoke(python: Path) -> Invoke:
+    """pytest run by another interpreter (e.g. a venv holding only the built wheel)."""
+    def invoke(args: Sequence[str]) -> tuple[int, str]:
+        done = subprocess.run([str(python), "-m", "pytest", *args], capture_output=True, text=True, timeout=600)
+        return done.returncode, done.stdout + done.stderr
+
+    return invoke
 
 
 @dataclass

@@ -8,17 +8,22 @@ demo, so no check can pass by accident on a name the suites were written
 against), and :func:`target_section` the pyproject table that points the
 bundled suites at it. The knobs of :class:`Knobs` each add or remove findings:
 
-| knob | findings (check ids abbreviated) |
-| --- | --- |
-| ``duplicate_hubs`` | one more ``ChannelHub`` class per module: #824 single class, #960 duplicate names, #1036 implementations and import paths, #1126 class uniqueness |
-| ``deprecated_factory`` | ``relay.hub.channel_hub_factory`` importable: #1126 import-should-fail, deprecated names, ``*factory*`` modules |
-| ``factory_importers`` | each module importing the deprecated factory: one more finding of #1126 import-should-fail |
-| ``shared_subscriptions`` | a class-level dict every hub shares: #889 contamination, #960 session state and concurrent isolation |
-| ``second_factories`` | a module with its own ``get_channel_hub`` and cache: #824 functions and components, #960 factory consolidation |
+- ``duplicate_hubs``: one more ``ChannelHub`` class each, a finding of #824's single
+  class, #960's duplicate names, #1036's implementations and import paths, #1126's
+  class uniqueness;
+- ``deprecated_factory``: ``relay.hub.channel_hub_factory`` importable (#1126's
+  import-should-fail, deprecated names and ``*factory*`` modules);
+- ``factory_importers``: each module still importing it, one more finding of #1126's
+  import-should-fail;
+- ``shared_subscriptions``: a class-level dict every hub shares (#889 contamination,
+  #960 session state and concurrent isolation);
+- ``second_factories``: a module with a ``get_channel_hub`` and cache of its own (#824's
+  functions and components, #960's factory consolidation).
 """
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -186,9 +191,7 @@ def _module_file(root: Path, dotted: str) -> Path:
 def write_target(root: Path, knobs: Knobs = Knobs()) -> Path:
     """Write ``relay`` under ``root`` as ``knobs`` say, replacing what an earlier call wrote; returns ``root``."""
     relay = root / "relay"
-    if relay.exists():
-        for stale in sorted(relay.rglob("*"), reverse=True):
-            stale.rmdir() if stale.is_dir() else stale.unlink()
+    shutil.rmtree(relay, ignore_errors=True)  # a module the knobs dropped must be gone, not left over
     _write(relay / "__init__.py", '"""relay: per-user channel hubs."""\n')
     _write(relay / "session.py", SESSION)
     _write(relay / "hub" / "__init__.py", '"""Channel hubs; import them from relay.hub.channel_hub."""\n')
