@@ -56,6 +56,8 @@ class RatchetRise(pytest.fail.Exception):  # type: ignore[misc,name-defined]
     ``regressed``) rather than a failure outside the fail-first table.
     """
 
+    __module__ = "builtins"  # shown as "RatchetRise: ...", the way pytest shows its own "Failed: ..."
+
     def __init__(self, message: str, new: Iterable[str]) -> None:
         super().__init__(message, pytrace=False)
         self.new = tuple(new)

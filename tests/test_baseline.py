@@ -1,4 +1,8 @@
-"""Ratchet baseline: a rise fails naming the new items, a fall passes and is reported, update lowers the file."""
+"""Ratchets in the ledger: a rise fails naming the new items, a fall passes and is reported, update lowers the file.
+
+The files written are the ledger (schema 2, ``targets.NAME.ratchets``); a version-1
+ratchet baseline is still read.
+"""
 
 from __future__ import annotations
 
@@ -49,8 +53,13 @@ def test_a_rise_fails_naming_the_new_items_even_while_the_issue_is_open(project,
     write_baseline(project, ["a.A", "b.B"])
     result = run(project, monkeypatch, ["a.A", "b.B", "c.C"], "--ssot-issue=824=open")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*ratchet manager_classes rose from 2 to 3 (baseline); new: c.C*"])
+    result.stdout.fnmatch_lines(["ratchet manager_classes rose: 3 now, 2 in the ledger; new: c.C",
+                                 "FAILED test_ratchet.py::test_count - RatchetRise: ratchet*"])
     report = json.loads((project.path / "report.json").read_text())
+    # a rise is a regression judged like a new finding, not a broken test
+    (test,) = report["issues"]["824"]["tests"]
+    assert (test["effect"], test["ledger"], test["new"], test["error"]) == ("new_violation", "new", ["c.C"], None)
+    assert report["issues"]["824"]["verdict"] == "regressed"
     assert report["ratchets"]["manager_classes"] == {"count": 3, "items": ["a.A", "b.B", "c.C"],
                                                      "baseline": 2, "change": "rise"}
 
@@ -67,17 +76,17 @@ def test_a_fall_passes_is_reported_and_leaves_the_file_alone(project, monkeypatc
 def test_update_writes_the_lower_count_and_never_a_higher_one(project, monkeypatch):
     write_baseline(project, ["a.A", "b.B"])
     run(project, monkeypatch, ["a.A"], "--ssot-baseline-update").assert_outcomes(passed=1)
-    stored = json.loads((project.path / "baseline.json").read_text())["targets"]["t"]["manager_classes"]
-    assert stored == {"count": 1, "items": ["a.A"]}
+    stored = json.loads((project.path / "baseline.json").read_text())
+    assert stored["schema_version"] == 2 and stored["targets"]["t"]["ratchets"] == {"manager_classes": ["a.A"]}
     run(project, monkeypatch, ["a.A", "z.Z"], "--ssot-baseline-update").assert_outcomes(failed=1)
-    stored = json.loads((project.path / "baseline.json").read_text())["targets"]["t"]["manager_classes"]
-    assert stored == {"count": 1, "items": ["a.A"]}
+    stored = json.loads((project.path / "baseline.json").read_text())["targets"]["t"]["ratchets"]
+    assert stored == {"manager_classes": ["a.A"]}
 
 
 def test_update_creates_a_missing_baseline(project, monkeypatch):
     run(project, monkeypatch, ["a.A", "b.B"], "--ssot-baseline-update").assert_outcomes(passed=1)
     stored = json.loads((project.path / "baseline.json").read_text())
-    assert stored["targets"]["t"]["manager_classes"]["count"] == 2
+    assert stored["targets"]["t"]["ratchets"]["manager_classes"] == ["a.A", "b.B"]
 
 
 @pytest.mark.parametrize(
@@ -85,8 +94,8 @@ def test_update_creates_a_missing_baseline(project, monkeypatch):
     [
         (None, [], "baseline.json: file does not exist; fix: create it with --ssot-baseline-update"),
         ("{not json", [], "not readable JSON"),
-        ('{"schema_version": 7}', [], "expected schema_version 1"),
-        ('{"schema_version": 1, "targets": {"t": {"manager_classes": {"items": []}}}}', [],
+        ('{"schema_version": 7}', [], "expected schema_version 2 (or a version-1 baseline)"),
+        ('{"schema_version": 1, "targets": {"t": {"manager_classes": {"count": 1}}}}', [],
          'targets.t.manager_classes must be {"count": N, "items": ["..."]}'),
     ],
 )
@@ -101,4 +110,4 @@ def test_a_bad_baseline_is_a_usage_error(project, monkeypatch, content, args, me
 def test_update_without_a_file_option_is_a_usage_error(project):
     result = project.runpytest("-p", "ssot", "--ssot-baseline-update")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    assert "no baseline file to update; fix: also pass --ssot-baseline PATH" in result.stderr.str()
+    assert "no ledger file to update; fix: also pass --ssot-baseline PATH" in result.stderr.str()
