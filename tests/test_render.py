@@ -18,11 +18,13 @@ def test_markdown_has_a_table_per_target_with_every_issue():
     text = render_markdown(merged())
     assert text.startswith("## SSOT report\n")
     assert text.index("### Target `demo-consolidated`") < text.index("### Target `demo-fragmented`")
-    assert "| issue | title | status | tests | failed | violations | verdict |" in text
-    assert "| #824 | WebSocket manager fragmentation: one factory, one import path | open | 3 | 0 | 2 " \
+    assert "| issue | title | status | tests | failed | violations | checks clean | verdict |" in text
+    assert "| #824 | WebSocket manager fragmentation: one factory, one import path | open | 3 | 0 | 2 | 0 of 2 " \
            "| open as expected |" in text
-    assert "| #1126 | Deprecated websocket\\_manager\\_factory dual pattern | resolved | 1 | 1 | 0 | regressed |" in text
-    assert "| #4242 | Our own consolidation | - | 1 | 0 | 0 | passing |" in text
+    # violations found, whatever the status made of them: the regression's counts
+    assert "| #1126 | Deprecated websocket\\_manager\\_factory dual pattern | resolved | 1 | 1 | 1 | 0 of 1 " \
+           "| regressed |" in text
+    assert "| #4242 | Our own consolidation | - | 1 | 0 | 0 | 0 of 1 | passing |" in text  # a version-1 record: clean unknown
 
 
 def test_markdown_lists_first_lines_of_open_issues_violations():
@@ -40,7 +42,7 @@ def test_markdown_escapes_html_and_table_breaking_characters():
     assert "<script>" not in text and "<img" not in text
     assert "&lt;script&gt;" in text
     row = next(line for line in text.splitlines() if line.startswith("| #1036 "))
-    assert row.count(" | ") == 6  # the title's '|' is escaped, the row keeps 7 cells
+    assert row.count(" | ") == 7  # the title's '|' is escaped, the row keeps 8 cells
     assert "\\| pipe" in row
 
 

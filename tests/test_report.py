@@ -106,7 +106,7 @@ def test_json_report_and_table(pytester):
         "ssot report written to out/report.json",
     ])
     document = json.loads((pytester.path / "out" / "report.json").read_text())
-    assert document["schema_version"] == 1
+    assert document["schema_version"] == 2
     assert document["target"] is None
     issue = document["issues"]["824"]
     assert issue["status"] == "open" and issue["verdict"] == "confirmed"
@@ -114,6 +114,8 @@ def test_json_report_and_table(pytester):
     assert by_id["test_suite.py::test_functions"] == {
         "nodeid": "test_suite.py::test_functions", "tier": "unit", "guard": False, "outcome": "xfailed",
         "violation": "3 get_websocket_manager functions", "effect": "confirmed", "error": None,
+        "check": "test_suite.py::test_functions", "keys": ["3 get_websocket_manager functions"], "clean": False,
+        "ledger": None, "new": [], "fixed": [], "waived": None,
         "duration": by_id["test_suite.py::test_functions"]["duration"],
     }
     assert by_id["test_suite.py::test_golden_path"]["guard"] is True

@@ -10,14 +10,14 @@ from hypothesis import strategies as st
 
 from pytest_ssot.cli import main
 from pytest_ssot.merge import ReportError, check_document, load_report, merge_reports, targets_of
-from pytest_ssot.report import RunMetrics, build_report, without_timings
+from pytest_ssot.report import RECORD_DEFAULTS, RunMetrics, build_report, without_timings
 
 
 def record(nodeid, issue=824, outcome="xfailed", effect="confirmed", tier="unit", guard=False, violation=None):
     if violation is None and effect == "confirmed":
         violation = f"SSOT VIOLATION: {nodeid} <found>"
-    return {"nodeid": nodeid, "issue": issue, "title": None, "tier": tier, "guard": guard, "outcome": outcome,
-            "violation": violation, "effect": effect, "duration": 0.01}
+    return {**RECORD_DEFAULTS, "nodeid": nodeid, "issue": issue, "title": None, "tier": tier, "guard": guard,
+            "outcome": outcome, "violation": violation, "effect": effect, "duration": 0.01}
 
 
 def report(records, target="backend", statuses=None, samples=None, ratchets=None):
@@ -59,7 +59,7 @@ def test_tiers_merge_into_one_issue_with_every_test():
     assert result.conflicts == []
     assert [t["nodeid"] for t in part["issues"]["824"]["tests"]] == [
         "s/t_824.py::test_functions", "s/t_824.py::test_golden_path", "s/t_824.py::test_impls"]
-    assert part["issues"]["824"]["counts"] == {"tests": 3, "violations_confirmed": 2, "failed": 0}
+    assert part["issues"]["824"]["counts"] == {"tests": 3, "violations": 2, "violations_confirmed": 2, "failed": 0}
     assert part["issues"]["1126"]["verdict"] == "holds"
     assert sorted(part["samples"]["agent_completed_seconds"]) == [0.01, 0.02]
     assert part["ratchets"]["manager_classes"] == {"count": 3, "items": ["a.A", "b.B", "c.C"]}
@@ -133,7 +133,7 @@ def test_reports_of_two_targets_make_a_multi_target_document():
     no_target = report([record("t.py::test_x", outcome="passed", effect=None)], target=None, statuses={})
     result = merge_reports([("a.json", UNIT), ("b.json", consolidated), ("c.json", no_target)])
     document = result.document
-    assert document["schema_version"] == 1
+    assert document["schema_version"] == 2
     assert list(document["targets"]) == ["(none)", "backend", "consolidated"]
     assert document["targets"]["(none)"]["target"] is None
     assert document["targets"]["consolidated"]["issues"]["824"]["verdict"] == "holds"
@@ -164,10 +164,10 @@ def test_ratchet_baseline_is_kept_and_change_recomputed(baseline, change):
 # -- refusing what cannot be merged
 
 
-@pytest.mark.parametrize("version", [2, 0, "1", None])
+@pytest.mark.parametrize("version", [3, 0, "1", None])
 def test_another_schema_version_is_refused(version):
     document = dict(UNIT, schema_version=version)
-    with pytest.raises(ReportError, match=r"x\.json: schema_version .* reads schema_version 1"):
+    with pytest.raises(ReportError, match=r"x\.json: schema_version .* reads schema_version 1 or 2"):
         check_document(document, "x.json")
 
 
@@ -218,11 +218,11 @@ def test_cli_merge_exits_1_on_conflicts_and_still_writes(tmp_path, capsys):
 
 
 def test_cli_refuses_another_schema_version_with_one_line_and_exit_2(tmp_path, capsys):
-    newer = write(tmp_path, "newer.json", dict(UNIT, schema_version=2))
+    newer = write(tmp_path, "newer.json", dict(UNIT, schema_version=3))
     out = tmp_path / "all.json"
     assert main(["report", "merge", write(tmp_path, "a.json", UNIT), newer, "-o", str(out)]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "newer.json: schema_version 2" in err
+    assert err.count("\n") == 1 and "newer.json: schema_version 3" in err
     assert not out.exists()
     assert main(["report", "render", newer]) == 2
 
