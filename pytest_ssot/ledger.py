@@ -45,7 +45,22 @@ NOW_CLEAN = "now_clean"  # recorded findings, none found now
 CLEAN = "clean"  # recorded clean, clean now
 REGRESSED = "regressed"  # recorded clean, a finding now
 
-__all__ = ["Judgement", "Ledger", "LedgerUpdate", "check_id", "judge", "load_ledger"]
+__all__ = ["Judgement", "Ledger", "LedgerUpdate", "RatchetRise", "check_id", "judge", "load_ledger"]
+
+
+class RatchetRise(pytest.fail.Exception):  # type: ignore[misc,name-defined]
+    """A ratchet counted an item the ledger does not hold: a regression like a new finding, not a broken test.
+
+    A subclass of pytest's own ``fail`` outcome, so it prints as one line; the
+    plugin tells it apart to report the check as a new violation (verdict
+    ``regressed``) rather than a failure outside the fail-first table.
+    """
+
+    __module__ = "builtins"  # shown as "RatchetRise: ...", the way pytest shows its own "Failed: ..."
+
+    def __init__(self, message: str, new: Iterable[str]) -> None:
+        super().__init__(message, pytrace=False)
+        self.new = tuple(new)
 
 
 def check_id(nodeid: str, file_name: str) -> str:
@@ -294,5 +309,5 @@ class Recorder:
             return
         judgement = judge(self.ledger.ratchets.get(name), items)
         if judgement.state in (NEW, REGRESSED):
-            pytest.fail(f"ratchet {name} rose: {len(judgement.found)} now, {len(judgement.recorded or ())} in the "
-                        "ledger; new: " + ", ".join(judgement.new), pytrace=False)
+            raise RatchetRise(f"ratchet {name} rose: {len(judgement.found)} now, {len(judgement.recorded or ())} in "
+                              "the ledger; new: " + ", ".join(judgement.new), judgement.new)

@@ -235,6 +235,7 @@ class SSOTSession:
         self, item: pytest.Item, call: CallInfo[None]
     ) -> Generator[None, TestReport, TestReport]:
         report = yield
+        from pytest_ssot.ledger import NEW, RatchetRise
         from pytest_ssot.violation import (
             SSOTSetupError,
             error_details,
@@ -266,6 +267,13 @@ class SSOTSession:
             violation = violation_text(call.excinfo.value)
             keys = violation_keys(call.excinfo.value)
             report.ssot_violation = violation  # type: ignore[attr-defined]
+        elif call.when == "call" and call.excinfo is not None and isinstance(call.excinfo.value, RatchetRise):
+            # a ratchet item the ledger lacks: judged like a new finding (verdict "regressed"), never "broken"
+            from pytest_ssot.outcomes import NEW_VIOLATION
+
+            report.ssot_effect = NEW_VIOLATION  # type: ignore[attr-defined]
+            report.ssot_ledger = NEW  # type: ignore[attr-defined]
+            report.ssot_new = list(call.excinfo.value.new)  # type: ignore[attr-defined]
         elif call.excinfo is not None and report.failed:
             # why a test failed outside the fail-first table, so a "broken" verdict can be read off the report
             report.ssot_error = error_line(call.excinfo.value)  # type: ignore[attr-defined]

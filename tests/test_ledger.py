@@ -247,6 +247,10 @@ def test_a_ratchet_item_the_ledger_lacks_fails_even_while_the_issue_is_open(proj
     result.assert_outcomes(failed=1, passed=1, xfailed=1)
     result.stdout.fnmatch_lines(["*ratchet manager_classes rose: 2 now, 2 in the ledger; new: c.C*"])
     report = json.loads((project.path / "report.json").read_text())
+    # a rise is judged like a new finding (verdict regressed), not as a broken test
+    count = next(t for t in report["issues"]["824"]["tests"] if t["nodeid"].endswith("test_count"))
+    assert (count["effect"], count["ledger"], count["new"], count["error"]) == ("new_violation", "new", ["c.C"], None)
+    assert report["issues"]["824"]["verdict"] == "regressed"
     assert report["ratchets"]["manager_classes"] == {"count": 2, "items": ["a.A", "c.C"], "baseline": 2,
                                                      "change": "same"}
 

@@ -10,14 +10,14 @@ from hypothesis import strategies as st
 
 from pytest_ssot.cli import main
 from pytest_ssot.merge import ReportError, check_document, load_report, merge_reports, targets_of
-from pytest_ssot.report import RunMetrics, build_report, without_timings
+from pytest_ssot.report import RECORD_DEFAULTS, RunMetrics, build_report, without_timings
 
 
 def record(nodeid, issue=824, outcome="xfailed", effect="confirmed", tier="unit", guard=False, violation=None):
     if violation is None and effect == "confirmed":
         violation = f"SSOT VIOLATION: {nodeid} <found>"
-    return {"nodeid": nodeid, "issue": issue, "title": None, "tier": tier, "guard": guard, "outcome": outcome,
-            "violation": violation, "effect": effect, "duration": 0.01}
+    return {**RECORD_DEFAULTS, "nodeid": nodeid, "issue": issue, "title": None, "tier": tier, "guard": guard,
+            "outcome": outcome, "violation": violation, "effect": effect, "duration": 0.01}
 
 
 def report(records, target="backend", statuses=None, samples=None, ratchets=None):

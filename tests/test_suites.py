@@ -10,22 +10,9 @@ fixed". Staging runs against each target's own server, as in the main job.
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
+from main_job import MAIN_JOB
 
-REPO = Path(__file__).resolve().parent.parent
-
-
-def _load_main_job():
-    spec = importlib.util.spec_from_file_location("ssot_main_job", REPO / "scripts" / "demo.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-MAIN_JOB = _load_main_job()
 _RUNS: dict[tuple[str, ...], tuple[int, dict]] = {}
 
 
