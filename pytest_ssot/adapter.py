@@ -20,6 +20,7 @@ from pytest_ssot.awaiting import maybe_await, resolve_blocking
 from pytest_ssot.binding import call_with_context
 from pytest_ssot.config import Target, TargetSetupError
 from pytest_ssot.locate import split_reference
+from pytest_ssot.missing_keys import MissingSetting
 from pytest_ssot.violation import SSOTSetupError
 
 
@@ -48,6 +49,31 @@ def _await_elsewhere(awaitable: Any) -> Any:
     if not ok:
         raise value
     return value
+
+
+MANAGER_INTERFACE = ("connect", "disconnect", "emit", "is_connected")
+
+
+class ManagerInterfaceMissing(MissingSetting):
+    """The target's manager lacks a method of the interface the event checks drive.
+
+    Not a violation and not a broken test: those checks cannot run on this
+    codebase as configured, so they skip with one line naming what is missing
+    (the same text for every test, so it is printed once with its count).
+    """
+
+
+def manager_method(manager: Any, name: str) -> Any:
+    """``manager.<name>``, or :class:`ManagerInterfaceMissing` naming the class and every method it lacks."""
+    try:
+        return getattr(manager, name)
+    except AttributeError:
+        cls = type(manager)
+        missing = [m for m in MANAGER_INTERFACE if not hasattr(manager, m)] or [name]
+        raise ManagerInterfaceMissing(
+            f"{cls.__module__}.{cls.__qualname__} has no {', '.join(missing)}: the checks that connect a manager and "
+            f"send events through it need {', '.join(MANAGER_INTERFACE)} (the manager interface in the README); "
+            "give the manager those methods or adapt them with the pytest_ssot_make_adapter hook") from None
 
 
 class TargetAdapter:
@@ -178,21 +204,21 @@ class TargetAdapter:
 
     async def connect(self, manager: Any, connection: Any) -> None:
         """Attach ``connection`` (anything with ``async send(text)``, or an opaque handle)."""
-        await maybe_await(manager.connect(connection))
+        await maybe_await(manager_method(manager, "connect")(connection))
 
     async def disconnect(self, manager: Any, connection: Any = None) -> None:
-        await maybe_await(manager.disconnect(connection))
+        await maybe_await(manager_method(manager, "disconnect")(connection))
 
     def is_connected(self, manager: Any) -> bool:
         """``manager.is_connected()``, or the attribute when it is not callable."""
-        state = manager.is_connected
+        state = manager_method(manager, "is_connected")
         return bool(state() if callable(state) else state)
 
     async def emit(self, manager: Any, event_type: str, *, thread_id: str, run_id: str,
                    data: Any = None) -> Any:
         """Send one event through ``manager`` to its user's connections."""
-        return await maybe_await(manager.emit(event_type, thread_id=thread_id, run_id=run_id,
-                                               data=data if data is not None else {}))
+        return await maybe_await(manager_method(manager, "emit")(event_type, thread_id=thread_id, run_id=run_id,
+                                                                 data=data if data is not None else {}))
 
     def user_id_of(self, manager: Any) -> Any:
         """Read the user id of a manager along the target's ``user_id_attr`` path."""

@@ -259,6 +259,7 @@ class SSOTSession:
             return report
         from pytest_ssot.outcomes import apply_fail_first
 
+        report.ssot_check = self.checks[item.nodeid]  # type: ignore[attr-defined]
         waived = item.stash.get(waived_key, None)
         if waived is not None:
             report.ssot_waived = waived  # type: ignore[attr-defined]
@@ -284,7 +285,6 @@ class SSOTSession:
             return report
         # the check reached a result: clean, or these findings (anything else is neither)
         clean = True if call.excinfo is None else False if violation is not None else None
-        report.ssot_check = self.checks[item.nodeid]  # type: ignore[attr-defined]
         report.ssot_clean = clean  # type: ignore[attr-defined]
         report.ssot_keys = keys or []  # type: ignore[attr-defined]
         status = self.settings.status_of(mark.number)

@@ -156,9 +156,8 @@ def test_missing_out_of_order_and_foreign_events_fail_with_a_table_naming_the_us
     assert "user u3 got its events out of order" in text
     assert "recv  missing" in text  # the summary table
     assert [f["user_id"] for f in info.value.findings] == ["u1", "u2", "u3"]
-    # the ledger's keys: position and kind of problem, never thread ids or which foreign events arrived
-    assert info.value.keys == ["user 1 of 3: received other users' events", "user 2 of 3: missed its own events",
-                               "user 3 of 3: out of order"]
+    # the ledger's key: which users a leak hits depends on the interleaving, so the finding is that it leaks
+    assert info.value.keys == ["3 concurrent users not isolated"]
 
 
 def test_percentile_nearest_rank() -> None:

@@ -39,9 +39,13 @@ class Run:
         return json.loads(self.ledger)
 
     def checks(self) -> dict[str, dict[str, Any]]:
-        """Non-guard records by check id."""
+        """Non-guard records by check id, of the checks that ran (a skipped check is no evidence either way)."""
         return {t["check"]: dict(t, issue=int(n)) for n, issue in self.report["issues"].items()
-                for t in issue["tests"] if not t["guard"]}
+                for t in issue["tests"] if not t["guard"] and t["outcome"] != "skipped"}
+
+    def skipped(self) -> set[str]:
+        return {t["check"] for issue in self.report["issues"].values() for t in issue["tests"]
+                if t["outcome"] == "skipped"}
 
     def outcomes(self) -> dict[str, tuple[str, str | None, str | None]]:
         """Per check id: (outcome, effect, ledger state): what the serial and parallel runs must agree on."""

@@ -76,6 +76,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from relay.session import Session
+
 _TOKEN = object()
 _LOCK = threading.Lock()
 _HUBS: dict[Any, "ChannelHub"] = {{}}
@@ -84,7 +86,7 @@ _HUBS: dict[Any, "ChannelHub"] = {{}}
 class ChannelHub:
     """One user's channels: what they subscribed to and what was published to them."""
 {shared}
-    def __init__(self, session: Any, *, _token: object = None) -> None:
+    def __init__(self, session: Session, *, _token: object = None) -> None:
         if _token is not _TOKEN:
             raise RuntimeError("ChannelHub is not built directly: call "
                                "relay.hub.channel_hub.get_channel_hub(session), one hub per user")
