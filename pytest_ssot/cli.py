@@ -235,13 +235,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report it
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from pytest_ssot.children import install_signal_handlers
+
+    install_signal_handlers()  # SIGTERM/SIGHUP: a runtime scan's child dies with us
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command][1](args)
     except UsageError as exc:
         print(str(exc).splitlines()[0], file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:  # the child (if any) was killed on the way out: see pytest_ssot.children
+        print("ssot: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -345,11 +345,11 @@ class _Validator:
         import tempfile
 
         folder = path.parent
+        while not folder.exists() and folder != folder.parent:  # missing folders are created, like --junitxml's
+            folder = folder.parent
         why = None
         if path.is_dir():
             why = f"{path} is a folder"
-        elif not folder.exists():
-            why = f"folder {folder} does not exist"
         elif not folder.is_dir():
             why = f"{folder} is not a folder"
         else:
@@ -361,7 +361,7 @@ class _Validator:
                 why = f"cannot write in {folder} ({exc.strerror or exc})"
         if why is not None:
             self.problems.append(f"{origin}: cannot write the {what} to {path}: {why}; "
-                                 "fix: give a path in an existing, writable folder")
+                                 "fix: give a path in a writable folder")
 
     def _ledger(self, path: Path, target: str, updating: bool, origin: str) -> Any:
         """The ledger, read now so a malformed one is reported with every other mistake."""

@@ -57,46 +57,44 @@ class MergeResult:
 def load_report(path: Path) -> dict[str, Any]:
     """Read one report (single or merged), refusing anything this version cannot read correctly."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            raw = handle.read()
     except OSError as exc:
         raise ReportError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise ReportError(f"{path}: not an ssot report: not UTF-8 text") from None
     try:
-        document = json.loads(text)
+        document = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise ReportError(f"{path}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    except UnicodeDecodeError:
+        raise ReportError(f"{path}: not an ssot report: not UTF-8 text") from None
+    except RecursionError:
+        raise ReportError(f"{path}: not an ssot report: nested too deeply to be one") from None
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise ReportError(f"{path}: not valid JSON for a report: {str(exc).splitlines()[0][:200]}") from None
+    del raw  # the text is not needed once parsed: a big report must not be held twice
     check_document(document, str(path))
     return document
 
 
 def check_document(document: Any, name: str) -> None:
-    """Refuse another schema version or a malformed document with a message naming the file."""
+    """Refuse another schema version or a malformed document with one line naming the file and the place."""
+    from pytest_ssot.report_schema import ShapeError, check_shape
+
     if not isinstance(document, dict) or "schema_version" not in document:
         raise ReportError(f"{name}: not an ssot report: no schema_version")
     version = document["schema_version"]
-    if version not in READABLE_SCHEMA_VERSIONS:
+    if type(version) is not int or version not in READABLE_SCHEMA_VERSIONS:
         readable = " or ".join(map(str, READABLE_SCHEMA_VERSIONS))
         raise ReportError(
-            f"{name}: schema_version {version!r}, but this pytest-ssot reads schema_version {readable}; "
+            f"{name}: schema_version {repr(version)[:40]}, but this pytest-ssot reads schema_version {readable}; "
             "merge and render reports written by the same pytest-ssot version"
         )
-    for part in targets_of(document):
-        _check_target(part, name)
-
-
-def _check_target(part: Any, name: str) -> None:
-    if not isinstance(part, dict) or not isinstance(part.get("issues"), dict):
-        raise ReportError(f"{name}: not an ssot report: no 'issues' object")
-    for number, issue in part["issues"].items():
-        tests = issue.get("tests") if isinstance(issue, dict) else None
-        if not isinstance(tests, list):
-            raise ReportError(f"{name}: not an ssot report: issue {number} has no 'tests' list")
-        for test in tests:
-            if not isinstance(test, dict) or not {"nodeid", "outcome", "guard", "effect"} <= test.keys():
-                raise ReportError(f"{name}: not an ssot report: a test of issue {number} lacks nodeid/outcome")
-            if test["outcome"] not in _SEVERITY:
-                raise ReportError(f"{name}: unknown outcome {test['outcome']!r} in issue {number}")
+    try:
+        check_shape(document)
+    except ShapeError as exc:
+        raise ReportError(f"{name}: not an ssot report: {exc}") from None
+    except RecursionError:  # pragma: no cover - the parser refuses such nesting first
+        raise ReportError(f"{name}: not an ssot report: nested too deeply to be one") from None
 
 
 def is_merged(document: Mapping[str, Any]) -> bool:
@@ -153,7 +151,9 @@ def _merge_target(parts: list[tuple[str, Mapping[str, Any]]]) -> dict[str, Any]:
             "samples": part.get("samples", {}),
             "ratchets": {name: r.get("items", []) for name, r in part.get("ratchets", {}).items()},
         })
-    document = build_report(target, statuses, records, metrics)
+    # one interrupted job makes the merged picture incomplete too: its verdicts say so
+    interrupted = any(part.get("interrupted") is True for _source, part in parts)
+    document = build_report(target, statuses, records, metrics, interrupted=interrupted)
     document["ratchets"] = _with_baselines(document["ratchets"], parts)
     document["sources"] = [source for source, _part in parts]
     document["conflicts"] = conflicts
@@ -170,7 +170,9 @@ def _merge_statuses(
 ) -> tuple[dict[int, str], list[dict[str, Any]]]:
     seen: dict[int, dict[str, str]] = {}
     for source, part in parts:
-        for number, status in part.get("statuses", {}).items():
+        for number, status in (part.get("statuses") or {}).items():
+            if status is None:
+                continue
             seen.setdefault(int(number), {})[source] = status
     statuses: dict[int, str] = {}
     conflicts: list[dict[str, Any]] = []

@@ -287,10 +287,14 @@ def change_of(count: int, baseline: int | None) -> str:
 
 
 def write_report(path: Path, document: Mapping[str, Any]) -> None:
-    """Write atomically, so a CI job never uploads half a file."""
-    from pytest_ssot.summary_cache import atomic_write_text  # local: only writing needs it
+    """Write atomically, so a CI job never uploads half a file; streamed, so a big report is not held twice."""
+    from pytest_ssot.summary_cache import atomic_write  # local: only writing needs it
 
-    atomic_write_text(path, json.dumps(document, indent=2, sort_keys=False) + "\n", prefix=".ssot-report-")
+    def dump(handle: Any) -> None:
+        json.dump(document, handle, indent=2, sort_keys=False)
+        handle.write("\n")
+
+    atomic_write(path, dump, prefix=".ssot-report-")
 
 
 @dataclass(frozen=True)
