@@ -286,7 +286,7 @@ def python_problem(python: str, timeout: float = 20.0) -> str | None:
     except OSError as exc:
         return f"cannot be started ({exc.strerror or exc})"
     words = done.stdout.split()
-    if done.returncode != 0 or len(words) != 4 or words[0] != "ssot-python":
+    if done.returncode != 0 or len(words) != 4 or words[0] != "ssot-python" or not all(w.isdigit() for w in words[1:]):
         said = (done.stderr.strip() or done.stdout.strip()).splitlines()[-1:] or ["no output"]
         return f"is not a Python interpreter (exit {done.returncode}, {said[0][:120]})"
     version = tuple(int(w) for w in words[1:3])
