@@ -207,15 +207,26 @@ def build_report(
     metrics: RunMetrics | None = None,
     *,
     interrupted: bool = False,
+    reuse_records: bool = False,
 ) -> dict[str, Any]:
     """The JSON document of ``--ssot-report``; tests sorted so xdist order does not show.
 
     ``interrupted``: the run stopped before its end (Ctrl-C, ``-x``): the document
     says so at the top, and no verdict claims more than the tests that ran show.
+    ``reuse_records``: the records are the caller's to give away; they become the
+    report's test entries in place instead of being copied (a big merge holds
+    one copy of every test, not three).
     """
     by_issue: dict[int, list[dict[str, Any]]] = {}
     for record in records:  # a record of an older version gets the fields it lacks, empty
-        by_issue.setdefault(int(record["issue"]), []).append({**RECORD_DEFAULTS, **record})
+        if reuse_records:
+            for key, default in RECORD_DEFAULTS.items():
+                if key not in record:
+                    record[key] = list(default) if isinstance(default, list) else default  # type: ignore[index]
+            entry = record
+        else:
+            entry = {**RECORD_DEFAULTS, **record}
+        by_issue.setdefault(int(record["issue"]), []).append(entry)  # type: ignore[arg-type]
     measured = (metrics or RunMetrics()).to_json()
     issues: dict[str, Any] = {}
     for number in sorted(by_issue):
@@ -228,7 +239,7 @@ def build_report(
             "verdict": verdict(status, tests, interrupted=interrupted),
             "counts": _counts(tests),
             "checks": check_summary(tests),
-            "tests": [{k: v for k, v in t.items() if k not in ("issue", "title")} for t in tests],
+            "tests": [_without_issue(t) for t in tests],
         }
     return {
         "schema_version": SCHEMA_VERSION,
@@ -240,6 +251,13 @@ def build_report(
         "samples": measured["samples"],
         "ratchets": {name: {"count": len(items), "items": items} for name, items in measured["ratchets"].items()},
     }
+
+
+def _without_issue(test: dict[str, Any]) -> dict[str, Any]:
+    """A record as a report's test entry: the issue and title belong to the issue, not the test (in place)."""
+    test.pop("issue", None)
+    test.pop("title", None)
+    return test
 
 
 def _counts(tests: list[Mapping[str, Any]]) -> dict[str, int]:
