@@ -3,11 +3,11 @@
 Target code may start a non-daemon thread in process (a manager's heartbeat,
 a background flusher) and never stop it. Python joins every non-daemon thread
 before it exits, so pytest wrote its report and summary and then never
-returned. :class:`ThreadWatch` notes the threads alive when the run starts;
-just before Python would join the others (``threading``'s own exit hook, which
-runs before that join), it names each thread the run left behind, one line
-each on stderr (name and target function), and ends the process with pytest's
-exit status. ``--ssot-wait-for-threads`` keeps Python's behaviour (waiting).
+returned. Just before Python would join them (``threading``'s own exit hook,
+which runs before that join), :class:`ThreadWatch` names each non-daemon thread
+still running, one line each on stderr (name and target function), and ends
+the process with pytest's exit status. It acts only at the exit of the
+process, so an in-process run (pytester) never ends its host. ``--ssot-wait-for-threads`` keeps Python's behaviour (waiting).
 """
 
 from __future__ import annotations
@@ -26,19 +26,17 @@ def thread_line(thread: threading.Thread) -> str:
 
 
 class ThreadWatch:
-    """Remembers the threads alive at the start; at interpreter exit, ends the process instead of joining new ones."""
+    """At interpreter exit, ends the process instead of joining the non-daemon threads a run left behind."""
 
     def __init__(self, *, wait: bool = False) -> None:
         self.wait = wait
-        self.before = set(threading.enumerate())
         self._registered = False
 
     def leaked(self) -> list[threading.Thread]:
-        """Non-daemon threads started since the run began and still alive (never the main thread)."""
+        """Non-daemon threads still alive (never the main thread, never the one asking)."""
         main = threading.main_thread()
         return [t for t in threading.enumerate()
-                if t.is_alive() and not t.daemon and t is not main and t is not threading.current_thread()
-                and t not in self.before]
+                if t.is_alive() and not t.daemon and t is not main and t is not threading.current_thread()]
 
     def at_exit(self, status: Callable[[], int]) -> None:
         """Arrange the check for the moment Python would start joining threads (once)."""

@@ -38,6 +38,24 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
+def _has_lone_surrogate(value: Any) -> bool:
+    """True if any string (key or value) of the parsed frame is no valid Unicode; iterative, any depth."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def parse_request(raw: str | bytes) -> dict[str, Any]:
     """The validated request in ``raw``, or ProtocolError saying what is wrong with it."""
     if isinstance(raw, bytes):
@@ -49,6 +67,8 @@ def parse_request(raw: str | bytes) -> dict[str, Any]:
     except ValueError as exc:  # a JSONDecodeError, or an integer of more digits than Python converts
         why = getattr(exc, "msg", None) or str(exc).splitlines()[0][:120]
         raise ProtocolError("invalid_json", f"frame is not valid JSON: {why}") from None
+    if _has_lone_surrogate(request):  # "\\ud800" parses, but no database or encoder takes it
+        raise ProtocolError("invalid_json", "frame is not valid JSON: a string holds a lone surrogate")
     if not isinstance(request, dict):
         raise ProtocolError("not_an_object", f"frame must be a JSON object, not {type(request).__name__}")
     kind = request.get("type")
