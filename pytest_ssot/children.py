@@ -35,6 +35,7 @@ _PR_SET_PDEATHSIG = 1
 _LIVE: dict[int, subprocess.Popen[Any]] = {}  # pid -> child whose group is ours to kill
 _LOCK = threading.Lock()
 _INSTALLED: set[int] = set()
+_AT_EXIT: list[bool] = []  # kill_all registered with atexit (once)
 
 
 def die_with_parent() -> None:
@@ -96,6 +97,12 @@ def kill_all() -> None:
                 pass
 
 
+def _kill_all_at_exit() -> None:
+    if not _AT_EXIT:
+        _AT_EXIT.append(True)
+        atexit.register(kill_all)
+
+
 def _on_signal(signum: int, frame: Any) -> None:
     kill_all()
     signal.signal(signum, signal.SIG_DFL)
@@ -107,7 +114,7 @@ def install_signal_handlers(signals: Sequence[int] = (signal.SIGTERM, signal.SIG
 
     A handler someone else installed (not the default action) is left alone.
     """
-    atexit.register(kill_all)
+    _kill_all_at_exit()
     if threading.current_thread() is not threading.main_thread():
         return
     for signum in signals:
@@ -157,7 +164,7 @@ def _raise_terminated(signum: int, frame: Any) -> None:
 
 def exit_on_signals(signals: Sequence[int] = (signal.SIGTERM, signal.SIGHUP)) -> None:
     """For scripts that own servers and runs: SIGTERM/SIGHUP unwind like Ctrl-C, so every ``finally`` runs."""
-    atexit.register(kill_all)
+    _kill_all_at_exit()
     for signum in signals:
         signal.signal(signum, _raise_terminated)
 

@@ -269,6 +269,7 @@ def probe_factory_call(
 
 
 MIN_TARGET_PYTHON = (3, 8)  # the probes' child code is stdlib-only Python 3.8
+_GOOD_PYTHONS: set[str] = set()
 _IS_PYTHON = "import sys; print('ssot-python', *sys.version_info[:3])"
 
 
@@ -278,6 +279,8 @@ def python_problem(python: str, timeout: float = 20.0) -> str | None:
     Asked once before the first test, so ``python = "/bin/true"`` is one line at
     configuration time instead of every probe failing in its own way.
     """
+    if python in _GOOD_PYTHONS:  # asked before in this process (every configure of an in-process run)
+        return None
     try:
         done = subprocess.run([python, "-E", "-c", _IS_PYTHON], capture_output=True, text=True, timeout=timeout,
                               stdin=subprocess.DEVNULL, preexec_fn=preexec_for_child())
@@ -293,6 +296,7 @@ def python_problem(python: str, timeout: float = 20.0) -> str | None:
     if version < MIN_TARGET_PYTHON:
         return f"is Python {'.'.join(words[1:])}, older than {'.'.join(map(str, MIN_TARGET_PYTHON))}"
     _VERSIONS.setdefault(python, ".".join(words[1:]))
+    _GOOD_PYTHONS.add(python)
     return None
 
 

@@ -136,4 +136,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # pytest and the server were stopped on the way out
+        print("demo: interrupted", file=sys.stderr)
+        sys.exit(130)
