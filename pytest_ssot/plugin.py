@@ -430,9 +430,9 @@ class SSOTSession:
         if self.settings.report_path is not None:
             terminalreporter.write_line(f"ssot report written to {self.settings.report_path}")
 
-
     @pytest.hookimpl(trylast=True)
     def pytest_unconfigure(self, config: pytest.Config) -> None:
+        """Last: if the target left non-daemon threads, end the process with pytest's status instead of hanging."""
         if not self.is_worker and self.session is not None:
             session = self.session
             self.threads.at_exit(lambda: int(session.exitstatus))
