@@ -51,7 +51,10 @@ import threading, time
 import pytest
 
 def linger():
-    time.sleep(2)
+    # alive until the run has ended (the main thread stops just before Python joins the others),
+    # then a moment longer; ends by itself, so the waiting run ends too
+    threading.main_thread().join(600)
+    time.sleep(1)
 
 @pytest.mark.ssot_issue(824)
 def test_starts_a_short_thread():
