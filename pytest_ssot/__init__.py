@@ -24,6 +24,10 @@ _LAZY: dict[str, str] = {
     "TargetSetupError": "pytest_ssot.config",
     "MissingTargetKey": "pytest_ssot.config",
     "RunMetrics": "pytest_ssot.report",
+    "staging_url_problem": "pytest_ssot.config",
+    "check_shape": "pytest_ssot.report_schema",
+    "ShapeError": "pytest_ssot.report_schema",
+    "die_with_parent": "pytest_ssot.children",
     # finding duplicates: scans, probes and their assertions
     "ScanResult": "pytest_ssot.findings",
     "Definition": "pytest_ssot.findings",

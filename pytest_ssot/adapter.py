@@ -42,7 +42,8 @@ def _await_elsewhere(awaitable: Any) -> Any:
         except BaseException as exc:  # handed to the caller below
             box.append((False, exc))
 
-    thread = threading.Thread(target=run, name="ssot-factory-product")
+    # a daemon: after a Ctrl-C in the join below, a factory that hangs must not keep the process alive
+    thread = threading.Thread(target=run, name="ssot-factory-product", daemon=True)
     thread.start()
     thread.join()
     ok, value = box[0]

@@ -194,7 +194,9 @@ def run_report(args: argparse.Namespace) -> int:
     try:
         if args.action == "merge":
             loaded = [(name, load_report(Path(name))) for name in args.reports]
-            result = merge_reports(loaded)
+            count = len(loaded)
+            result = merge_reports(loaded, consume=True)  # loaded for this alone: no copy of every test
+            del loaded
             try:
                 write_report(Path(args.output), result.document)
             except OSError as exc:
@@ -202,7 +204,7 @@ def run_report(args: argparse.Namespace) -> int:
             for line in conflict_lines(result.conflicts):
                 print(line, file=sys.stderr)
             targets = ", ".join(result.document["targets"]) or "none"
-            print(f"ssot report: merged {len(loaded)} report(s) (targets: {targets}) into {args.output}"
+            print(f"ssot report: merged {count} report(s) (targets: {targets}) into {args.output}"
                   + (f"; {len(result.conflicts)} conflict(s)" if result.conflicts else ""))
             return EXIT_CONFLICTS if result.conflicts and not args.allow_conflicts else EXIT_OK
         document = load_report(Path(args.report))
@@ -235,13 +237,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report it
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from pytest_ssot.children import install_signal_handlers
+
+    install_signal_handlers()  # SIGTERM/SIGHUP: a runtime scan's child dies with us
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command][1](args)
     except UsageError as exc:
         print(str(exc).splitlines()[0], file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:  # the child (if any) was killed on the way out: see pytest_ssot.children
+        print("ssot: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

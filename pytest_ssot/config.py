@@ -152,6 +152,11 @@ class SSOTConfig:
     baseline_path: Path | None = None
     baseline_update: bool = False
     baseline_accept: bool = False  # also write new findings (implies baseline_update)
+    # the target's ledger, read and checked with the rest of the configuration (None without --ssot-baseline)
+    ledger: Any = field(default=None, repr=False, compare=False)
+    # --ssot-issue / SSOT_ISSUES numbers neither the target nor the bundled suites know: the plugin
+    # refuses them before the first test unless a collected test carries ssot_issue(N)
+    unverified_issues: tuple[int, ...] = ()
 
     def status_of(self, issue: int) -> str | None:
         return self.statuses.get(issue)
@@ -206,6 +211,7 @@ def load_config(
     pyproject: Path | None,
     cli: CliValues,
     environ: Mapping[str, str] = os.environ,
+    invocation_dir: Path | None = None,
 ) -> SSOTConfig | None:
     """Build the effective configuration, or None when pytest-ssot is not in use.
 
@@ -216,7 +222,7 @@ def load_config(
     section = read_ssot_table(pyproject) if pyproject is not None else None
     if section is None and not cli.any_given():
         return None
-    return _Validator(pyproject, section or {}, cli, environ).build()
+    return _Validator(pyproject, section or {}, cli, environ, invocation_dir).build()
 
 
 class _Validator:
@@ -228,7 +234,9 @@ class _Validator:
         section: Mapping[str, Any],
         cli: CliValues,
         environ: Mapping[str, str],
+        invocation_dir: Path | None = None,
     ) -> None:
+        self.invocation_dir = invocation_dir or Path.cwd()  # where relative command-line paths start
         self.pyproject = pyproject
         self.base = pyproject.parent if pyproject is not None else Path.cwd()
         self.section = section
@@ -282,11 +290,17 @@ class _Validator:
             )
 
         statuses = dict(target.issues) if target is not None else {}
-        statuses.update(self._env_issues())
-        statuses.update(self._cli_issues())
+        overrides = {**self._env_issues(), **self._cli_issues()}
+        statuses.update(overrides)
+        from pytest_ssot.catalog import ISSUE_TITLES
+
+        declared = set(target.issues) if target is not None else set()
+        unverified = tuple(sorted(n for n in overrides if n not in ISSUE_TITLES and n not in declared))
         tiers = self._tiers()
         staging_url = self._staging_url()
-        report, _ = self._pick(self.cli.report, "SSOT_REPORT", "report", "--ssot-report")
+        report, report_origin = self._pick(self.cli.report, "SSOT_REPORT", "report", "--ssot-report")
+        if report:
+            self._writable(report_origin, "report", self.invocation_dir / report)
         baseline, baseline_origin = self._pick(self.cli.baseline, "SSOT_BASELINE", "baseline", "--ssot-baseline")
         if baseline and baseline_origin.startswith(self._where("tool.ssot")):
             baseline = str(self.base / baseline)  # in the file: relative to pyproject.toml
@@ -300,6 +314,9 @@ class _Validator:
             option = "--ssot-baseline-accept" if self.cli.baseline_accept else "--ssot-baseline-update"
             self.problems.append(f"{option} (command line): no ledger file to update; "
                                  "fix: also pass --ssot-baseline PATH")
+        ledger = None
+        if baseline and target_name is not None:
+            ledger = self._ledger(self.invocation_dir / baseline, target_name, updating, baseline_origin)
 
         if self.problems:
             raise ConfigError(self.problems)
@@ -315,7 +332,48 @@ class _Validator:
             baseline_path=Path(baseline) if baseline else None,
             baseline_update=self.cli.baseline_update or self.cli.baseline_accept,
             baseline_accept=self.cli.baseline_accept,
+            ledger=ledger,
+            unverified_issues=unverified,
         )
+
+    def _writable(self, origin: str, what: str, path: Path) -> None:
+        """A file the run writes at its end must be writable now: found after every test ran, it lost the run.
+
+        The writer replaces the file atomically from a temporary file beside it,
+        so that is what is tried: create one in the folder, and remove it.
+        """
+        import tempfile
+
+        folder = path.parent
+        while not folder.exists() and folder != folder.parent:  # missing folders are created, like --junitxml's
+            folder = folder.parent
+        why = None
+        if path.is_dir():
+            why = f"{path} is a folder"
+        elif not folder.is_dir():
+            why = f"{folder} is not a folder"
+        else:
+            try:
+                fd, probe = tempfile.mkstemp(prefix=".ssot-write-check-", dir=folder)
+                os.close(fd)
+                os.unlink(probe)
+            except OSError as exc:
+                why = f"cannot write in {folder} ({exc.strerror or exc})"
+        if why is not None:
+            self.problems.append(f"{origin}: cannot write the {what} to {path}: {why}; "
+                                 "fix: give a path in a writable folder")
+
+    def _ledger(self, path: Path, target: str, updating: bool, origin: str) -> Any:
+        """The ledger, read now so a malformed one is reported with every other mistake."""
+        from pytest_ssot.ledger import load_ledger
+
+        if updating:
+            self._writable(origin, "ledger", path)
+        try:
+            return load_ledger(path, target, must_exist=not updating)
+        except pytest.UsageError as exc:
+            self.problems.append(str(exc).splitlines()[0])
+            return None
 
     def _pick(self, cli_value: str | None, env: str, key: str, option: str) -> tuple[str | None, str]:
         """A value by precedence, and a description of where it came from."""
@@ -388,11 +446,10 @@ class _Validator:
         url, origin = self._pick(self.cli.staging_url, "SSOT_STAGING_URL", "staging_url", "--ssot-staging-url")
         if url is None:
             return None
-        if not re.match(r"^wss?://[^/\s]+", url):
-            self.problems.append(
-                f"{origin}: {short(url)} is not a WebSocket URL; "
-                f"fix: give ws://HOST:PORT/PATH or wss://HOST/PATH"
-            )
+        why = staging_url_problem(url)
+        if why is not None:
+            shown = re.sub(r"//[^/@]*@", "//***@", url)  # never echo credentials
+            self.problems.append(f"{origin}: {short(shown)} {why}; fix: give ws://HOST:PORT/PATH or wss://HOST/PATH")
             return None
         return url
 
@@ -475,7 +532,14 @@ class _Validator:
                          f"list only submodules of {package} (the runtime scan imports nothing else)")
 
     def _resolve_references(self, where: str, values: dict[str, Any]) -> None:
-        """Check that every module:attr of the selected target can be found."""
+        """Check that every module:attr of the selected target can be found, and that its python is one."""
+        if "python" in values:
+            from pytest_ssot.probes import python_problem
+
+            why = python_problem(values["python"])
+            if why is not None:
+                self.problem(where, "python", values["python"], why,
+                             "give the target's Python 3 interpreter (e.g. .venv/bin/python)")
         search = [str(values["root"])]
         package = values.get("package")
         if package and find_module(package, search, use_sys_path=False) is None:
@@ -488,6 +552,43 @@ class _Validator:
                 if why is not None:
                     self.problem(where, key, ref, f"does not resolve: {why}",
                                  f"point it at an importable module:attribute under root {values['root']}")
+
+
+_HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+
+
+def staging_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be connected to (scheme, host, port), or None; so a typo is not a setup error per test."""
+    from urllib.parse import urlsplit
+
+    if any(c.isspace() for c in url) or not url.isprintable():
+        return "contains whitespace or control characters"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:  # a port that is no number or out of range, a broken [IPv6] literal
+        return f"is not a valid URL ({exc})"
+    if parts.scheme not in ("ws", "wss"):
+        return "is not a WebSocket URL (scheme must be ws or wss)"
+    host = parts.hostname
+    if not host:
+        return "has no host"
+    if port == 0:
+        return "has port 0, which nothing listens on"
+    if parts.username is not None or parts.password is not None:
+        return "carries credentials; pass the token with --ssot-staging-token or SSOT_STAGING_TOKEN instead"
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        if "[" in parts.netloc:
+            return f"has an invalid IPv6 host {host!r}"
+        labels = host.rstrip(".").split(".")
+        if len(host) > 253 or not all(_HOST_LABEL.match(label) for label in labels) or \
+                (labels[-1].isdigit() and len(labels) == 4):
+            return f"has an invalid host name {host!r}"
+    return None
 
 
 def pyproject_for(rootpath: Path, inipath: Path | None) -> Path | None:

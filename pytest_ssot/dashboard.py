@@ -14,6 +14,7 @@ from typing import Any
 
 from pytest_ssot.merge import conflict_lines, targets_of
 from pytest_ssot.render import (
+    INTERRUPTED_NOTE,
     LATENCY_SAMPLES,
     confirmed_violations,
     issue_rows,
@@ -99,6 +100,8 @@ def _target_section(part: Mapping[str, Any]) -> str:
     name = target_name(part)
     out = [f'<section class="target" id="{_anchor(name)}" data-target="{escape(name)}">',
            f"<h2>Target {escape(name)}</h2>"]
+    if part.get("interrupted"):
+        out.append(f'<p class="interrupted"><strong>{escape(INTERRUPTED_NOTE)}</strong></p>')
     rows = issue_rows(part)
     if rows:
         out.append('<table class="issues"><thead><tr><th>issue</th><th>title</th><th>status</th>'

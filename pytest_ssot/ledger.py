@@ -138,8 +138,10 @@ def read_document(path: Path) -> dict[str, Any]:
     """The whole ledger file, checked for shape; a one-line UsageError otherwise."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise _usage(path, f"not readable JSON ({exc})") from None
+    except RecursionError:
+        raise _usage(path, "not a ledger: nested too deeply") from None
+    except (OSError, ValueError) as exc:  # ValueError: bad JSON, bad UTF-8, an integer too long to convert
+        raise _usage(path, f"not readable JSON ({str(exc).splitlines()[0][:200]})") from None
     if not isinstance(document, dict) or document.get("schema_version") not in READABLE_VERSIONS:
         raise _usage(path, f"expected schema_version {SCHEMA_VERSION} (or a version-1 baseline)")
     targets = document.get("targets", {})

@@ -21,6 +21,7 @@ ledger) are read too: their tests count as not compared with a ledger.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -54,49 +55,94 @@ class MergeResult:
     conflicts: list[dict[str, Any]] = field(default_factory=list)
 
 
+MAX_INT_DIGITS = 4000  # below Python's own limit on converting digits to int (4300 by default)
+MAX_DEPTH = 200  # a report nests about 6 levels; far deeper is no report, and would exhaust the parser's stack
+
+
 def load_report(path: Path) -> dict[str, Any]:
-    """Read one report (single or merged), refusing anything this version cannot read correctly."""
+    """Read one report (single or merged), refusing anything this version cannot read correctly.
+
+    Every refusal is one line naming the file and where in it: a JSON path
+    (``issues.824.tests[3].keys``) for a wrong shape, a line and column for text
+    that is no report at all (too deeply nested, an integer of thousands of digits).
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
     except OSError as exc:
         raise ReportError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise ReportError(f"{path}: not an ssot report: not UTF-8 text") from None
+    where = _too_deep(text)
+    if where:
+        raise ReportError(f"{path}: not an ssot report: nested deeper than {MAX_DEPTH} levels at {where}")
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_int=_int)
     except json.JSONDecodeError as exc:
         raise ReportError(f"{path}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    except RecursionError:  # pragma: no cover - _too_deep refuses such nesting first
+        raise ReportError(f"{path}: not an ssot report: nested too deeply") from None
+    except ValueError as exc:  # an integer of more digits than a report ever holds
+        raise ReportError(f"{path}: not an ssot report: {exc} at {_long_int_at(text)}") from None
+    del text  # parsed: a big report must not be held twice
     check_document(document, str(path))
     return document
 
 
+def _int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+        raise ValueError(f"an integer of {len(digits.lstrip('-'))} digits")
+    return int(digits)
+
+
+def _line_col(text: str, at: int) -> str:
+    line = text.count("\n", 0, at) + 1
+    return f"line {line}, column {at - (text.rfind(chr(10), 0, at) + 1) + 1}"
+
+
+def _long_int_at(text: str) -> str:
+    found = re.search(r"\d{%d,}" % (MAX_INT_DIGITS + 1), text)
+    return _line_col(text, found.start()) if found else "an unknown place"
+
+
+def _too_deep(text: str) -> str | None:
+    """Where brackets outside strings nest deeper than MAX_DEPTH, or None (cheap: one scan, only when needed)."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return None
+    depth = 0
+    for match in _STRUCTURE.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return _line_col(text, match.start())
+        elif token in "]}":
+            depth -= 1
+    return None
+
+
+_STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
 def check_document(document: Any, name: str) -> None:
-    """Refuse another schema version or a malformed document with a message naming the file."""
+    """Refuse another schema version or a malformed document with one line naming the file and the place."""
+    from pytest_ssot.report_schema import ShapeError, check_shape
+
     if not isinstance(document, dict) or "schema_version" not in document:
         raise ReportError(f"{name}: not an ssot report: no schema_version")
     version = document["schema_version"]
-    if version not in READABLE_SCHEMA_VERSIONS:
+    if type(version) is not int or version not in READABLE_SCHEMA_VERSIONS:
         readable = " or ".join(map(str, READABLE_SCHEMA_VERSIONS))
         raise ReportError(
-            f"{name}: schema_version {version!r}, but this pytest-ssot reads schema_version {readable}; "
+            f"{name}: schema_version {repr(version)[:40]}, but this pytest-ssot reads schema_version {readable}; "
             "merge and render reports written by the same pytest-ssot version"
         )
-    for part in targets_of(document):
-        _check_target(part, name)
-
-
-def _check_target(part: Any, name: str) -> None:
-    if not isinstance(part, dict) or not isinstance(part.get("issues"), dict):
-        raise ReportError(f"{name}: not an ssot report: no 'issues' object")
-    for number, issue in part["issues"].items():
-        tests = issue.get("tests") if isinstance(issue, dict) else None
-        if not isinstance(tests, list):
-            raise ReportError(f"{name}: not an ssot report: issue {number} has no 'tests' list")
-        for test in tests:
-            if not isinstance(test, dict) or not {"nodeid", "outcome", "guard", "effect"} <= test.keys():
-                raise ReportError(f"{name}: not an ssot report: a test of issue {number} lacks nodeid/outcome")
-            if test["outcome"] not in _SEVERITY:
-                raise ReportError(f"{name}: unknown outcome {test['outcome']!r} in issue {number}")
+    try:
+        check_shape(document)
+    except ShapeError as exc:
+        raise ReportError(f"{name}: not an ssot report: {exc}") from None
+    except RecursionError:  # pragma: no cover - the parser refuses such nesting first
+        raise ReportError(f"{name}: not an ssot report: nested too deeply to be one") from None
 
 
 def is_merged(document: Mapping[str, Any]) -> bool:
@@ -111,8 +157,13 @@ def targets_of(document: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [dict(document)]
 
 
-def merge_reports(named: Iterable[tuple[str, Mapping[str, Any]]]) -> MergeResult:
-    """Merge ``(source name, document)`` pairs; conflicts are returned and written into the document."""
+def merge_reports(named: Iterable[tuple[str, Mapping[str, Any]]], *, consume: bool = False) -> MergeResult:
+    """Merge ``(source name, document)`` pairs; conflicts are returned and written into the document.
+
+    ``consume``: the documents are the caller's to give away (``ssot report
+    merge`` loaded them for this alone): their test records are reused in place
+    instead of copied, so a big merge holds each test once.
+    """
     groups: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
     sources: list[str] = []
     for source, document in named:
@@ -125,8 +176,8 @@ def merge_reports(named: Iterable[tuple[str, Mapping[str, Any]]]) -> MergeResult
             groups.setdefault(key, []).append((origin, part))
     targets: dict[str, Any] = {}
     conflicts: list[dict[str, Any]] = []
-    for key in sorted(groups):
-        merged = _merge_target(groups[key])
+    for key in sorted(list(groups)):
+        merged = _merge_target(groups.pop(key), consume)
         targets[key] = merged
         conflicts.extend(merged["conflicts"])
     document = {
@@ -139,13 +190,13 @@ def merge_reports(named: Iterable[tuple[str, Mapping[str, Any]]]) -> MergeResult
     return MergeResult(document, conflicts)
 
 
-def _merge_target(parts: list[tuple[str, Mapping[str, Any]]]) -> dict[str, Any]:
+def _merge_target(parts: list[tuple[str, Mapping[str, Any]]], consume: bool = False) -> dict[str, Any]:
     target = parts[0][1].get("target")
     label = target or NO_TARGET
     conflicts: list[dict[str, Any]] = list(_earlier_conflicts(parts))
     statuses, status_conflicts = _merge_statuses(label, parts)
     conflicts.extend(status_conflicts)
-    records, test_conflicts = _merge_tests(label, parts)
+    records, test_conflicts = _merge_tests(label, parts, consume)
     conflicts.extend(test_conflicts)
     metrics = RunMetrics()
     for _source, part in parts:
@@ -153,7 +204,9 @@ def _merge_target(parts: list[tuple[str, Mapping[str, Any]]]) -> dict[str, Any]:
             "samples": part.get("samples", {}),
             "ratchets": {name: r.get("items", []) for name, r in part.get("ratchets", {}).items()},
         })
-    document = build_report(target, statuses, records, metrics)
+    # one interrupted job makes the merged picture incomplete too: its verdicts say so
+    interrupted = any(part.get("interrupted") is True for _source, part in parts)
+    document = build_report(target, statuses, records, metrics, interrupted=interrupted, reuse_records=True)
     document["ratchets"] = _with_baselines(document["ratchets"], parts)
     document["sources"] = [source for source, _part in parts]
     document["conflicts"] = conflicts
@@ -170,7 +223,9 @@ def _merge_statuses(
 ) -> tuple[dict[int, str], list[dict[str, Any]]]:
     seen: dict[int, dict[str, str]] = {}
     for source, part in parts:
-        for number, status in part.get("statuses", {}).items():
+        for number, status in (part.get("statuses") or {}).items():
+            if status is None:
+                continue
             seen.setdefault(int(number), {})[source] = status
     statuses: dict[int, str] = {}
     conflicts: list[dict[str, Any]] = []
@@ -183,13 +238,14 @@ def _merge_statuses(
 
 
 def _merge_tests(
-    label: str, parts: list[tuple[str, Mapping[str, Any]]]
+    label: str, parts: list[tuple[str, Mapping[str, Any]]], consume: bool = False
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     seen: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for source, part in parts:
         for number, issue in part["issues"].items():
             for test in issue["tests"]:
-                record = dict(test, issue=int(number), title=issue.get("title"))
+                record = test if consume else dict(test)  # build_report reuses it: one copy at most
+                record["issue"], record["title"] = int(number), issue.get("title")
                 seen.setdefault(test["nodeid"], []).append((source, record))
     records: list[dict[str, Any]] = []
     conflicts: list[dict[str, Any]] = []

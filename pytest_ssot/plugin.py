@@ -63,6 +63,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "accepting a rise on purpose")
     group.addoption("--ssot-report", metavar="PATH",
                     help="write the per-issue results as JSON to PATH (env SSOT_REPORT)")
+    group.addoption("--ssot-wait-for-threads", action="store_true", default=False,
+                    help="at the end, wait for non-daemon threads the target left running (Python's default) "
+                         "instead of naming them and exiting with pytest's status")
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -107,7 +110,8 @@ def _load_settings(config: pytest.Config) -> SSOTConfig | None:
         baseline_update=config.getoption("ssot_baseline_update"),
         baseline_accept=config.getoption("ssot_baseline_accept"),
     )
-    return load_config(pyproject_for(config.rootpath, config.inipath), cli, os.environ)
+    return load_config(pyproject_for(config.rootpath, config.inipath), cli, os.environ,
+                       invocation_dir=config.invocation_params.dir)
 
 
 @pytest.hookimpl(trylast=True)
@@ -128,12 +132,15 @@ class SSOTSession:
         self.settings = settings
         self.outcomes = TestOutcomes()
         self.metrics = RunMetrics()
-        self.ledger: Ledger | None = None
-        if settings.baseline_path is not None and settings.target is not None:
-            from pytest_ssot.ledger import load_ledger
+        # read and checked with the configuration, so its problems joined the others (one list, exit 4)
+        self.ledger: Ledger | None = settings.ledger
+        from pytest_ssot.children import install_signal_handlers
+        from pytest_ssot.threads import ThreadWatch
 
-            self.ledger = load_ledger(self._invocation_path(settings.baseline_path), settings.target.name,
-                                      must_exist=not settings.baseline_update)
+        install_signal_handlers()  # SIGTERM/SIGHUP: kill our probe and server children first, then die of it
+        self.threads = ThreadWatch(wait=config.getoption("ssot_wait_for_threads"))
+        self.interrupted = False
+        self.session: pytest.Session | None = None
         from pytest_ssot.outcomes import ACCEPT, UPDATE
 
         self.update_mode = ACCEPT if settings.baseline_accept else UPDATE if settings.baseline_update else ""
@@ -159,6 +166,7 @@ class SSOTSession:
         from pytest_ssot.outcomes import parse_issue_marker
         from pytest_ssot.schema import TIERS
 
+        self._check_issue_overrides(items)
         keep: list[pytest.Item] = []
         deselected: list[pytest.Item] = []
         for item in items:
@@ -184,6 +192,31 @@ class SSOTSession:
         if deselected:
             config.hook.pytest_deselected(items=deselected)
             items[:] = keep
+
+    def _check_issue_overrides(self, items: list[pytest.Item]) -> None:
+        """An --ssot-issue / SSOT_ISSUES number that nothing knows is a typo: refuse it before the first test.
+
+        Known: the target's [issues] table, the bundled suites' issues, or an
+        ``ssot_issue(N)`` marker on any collected test (before tier selection).
+        """
+        if not self.settings.unverified_issues:
+            return
+        from pytest_ssot.outcomes import parse_issue_marker
+
+        carried = set()
+        for item in items:
+            for marker in item.iter_markers("ssot_issue"):
+                try:
+                    carried.add(parse_issue_marker(marker.args, marker.kwargs).number)
+                except ValueError:
+                    pass
+        unknown = [n for n in self.settings.unverified_issues if n not in carried]
+        if unknown:
+            target = self.settings.target.name if self.settings.target else None
+            where = f"[tool.ssot.targets.{target}.issues]" if target else "no target's [issues] table"
+            raise pytest.UsageError("\n".join(
+                f"--ssot-issue / SSOT_ISSUES: issue {n} is unknown (not in {where}, not a bundled suite's issue, "
+                f"no collected test carries ssot_issue({n})); fix: check the number" for n in unknown))
 
     def _apply_waivers(self, items: list[pytest.Item]) -> None:
         """Skip the waived checks with their reason; a waiver naming no collected check is a usage error.
@@ -326,18 +359,22 @@ class SSOTSession:
         self.metrics.merge(output.get("ssot_metrics", {}))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self.session = session  # its exit status is the process's, also when leaked threads force the exit
         if self.is_worker:
             self.config.workeroutput["ssot_records"] = self.outcomes.records  # type: ignore[attr-defined]
             self.config.workeroutput["ssot_metrics"] = self.metrics.to_json()  # type: ignore[attr-defined]
             return
-        # every record is in (xdist nodes went down before this hook): build the report once
+        # every record is in (xdist nodes went down before this hook): build the report once.
+        # A run stopped before its end (Ctrl-C, -x/--maxfail) judged part of the evidence: it says so
+        self.interrupted = session.exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop) \
+            or bool(session.shouldfail)
         self.final = self.document()
         path = self.settings.report_path
         if path is not None:
             from pytest_ssot.report import write_report
 
             write_report(self._invocation_path(path), self.final)
-        if self.update_mode:  # the configuration made sure a ledger path and target are set
+        if self.update_mode and not self.interrupted:  # the configuration made sure a ledger path and target are set
             self._write_ledger(session)
 
     def _write_ledger(self, session: pytest.Session) -> None:
@@ -361,7 +398,8 @@ class SSOTSession:
         from pytest_ssot.report import build_report
 
         target = self.settings.target.name if self.settings.target else None
-        document = build_report(target, self.settings.statuses, self.outcomes.records, self.metrics)
+        document = build_report(target, self.settings.statuses, self.outcomes.records, self.metrics,
+                                interrupted=self.interrupted)
         if self.ledger is not None:
             from pytest_ssot.ledger import ratchet_annotations
 
@@ -374,10 +412,13 @@ class SSOTSession:
         from pytest_ssot.report import ledger_lines, table_lines
 
         document = self.final  # built in sessionfinish, which the summary follows
+        if document is not None and document.get("interrupted") and self.update_mode:
+            terminalreporter.write_line("ssot: the run did not finish: the ledger was not updated", red=True)
         if document is None or not document["issues"]:
             return
         target = f"target {document['target']}" if document["target"] else "no target"
-        terminalreporter.write_sep("=", f"SSOT issues ({target})")
+        stopped = "; INTERRUPTED: incomplete, no issue judged holds or fixed" if document.get("interrupted") else ""
+        terminalreporter.write_sep("=", f"SSOT issues ({target}){stopped}")
         for line in table_lines(document):
             terminalreporter.write_line(line)
         for name, ratchet in document["ratchets"].items():
@@ -396,6 +437,13 @@ class SSOTSession:
                                                 red=True)
         if self.settings.report_path is not None:
             terminalreporter.write_line(f"ssot report written to {self.settings.report_path}")
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        """Last: if the target left non-daemon threads, end the process with pytest's status instead of hanging."""
+        if not self.is_worker and self.session is not None:
+            session = self.session
+            self.threads.at_exit(lambda: int(session.exitstatus))
 
 
 def _with_tier(mark: IssueMark, tier: str | None) -> IssueMark:

@@ -19,7 +19,6 @@ import json
 import os
 import pkgutil
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+from pytest_ssot.children import preexec_for_child, wait_or_kill
 from pytest_ssot.violation import SSOTSetupError
 
 IMPORTED = "imported"
@@ -127,16 +127,12 @@ def run_child(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,  # its own process group, killed as a whole
+            preexec_fn=preexec_for_child(),  # and killed by the kernel if we die first (Linux)
         )
     except OSError as exc:
         raise ProbeSetupError(f"cannot start {exe!r}: {exc}") from None
-    timed_out = False
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        _kill_group(proc)
-        out, err = proc.communicate()
+    # a timeout, Ctrl-C or any exception while waiting kills the group: never left running
+    out, err, timed_out = wait_or_kill(proc, timeout)
     seconds = time.perf_counter() - started
     stdout = out.decode("utf-8", "replace")
     payload = None
@@ -147,13 +143,6 @@ def run_child(
         except (ValueError, IndexError):
             payload = None
     return ChildRun(payload, stdout, err.decode("utf-8", "replace"), proc.returncode, seconds, timed_out)
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError, AttributeError):
-        proc.kill()
 
 
 # The child half of every probe. Stdlib only: it runs on the target's Python.
@@ -277,6 +266,38 @@ def probe_factory_call(
     run = run_child(_CALL_CHILD, [root_path, factory, user_context or "", user_id],
                     python=python, cwd=root_path, timeout=timeout)
     return _probe_result(factory, run, timeout, python, f"{factory}() did not return within {timeout:g}s")
+
+
+MIN_TARGET_PYTHON = (3, 8)  # the probes' child code is stdlib-only Python 3.8
+_GOOD_PYTHONS: set[str] = set()
+_IS_PYTHON = "import sys; print('ssot-python', *sys.version_info[:3])"
+
+
+def python_problem(python: str, timeout: float = 20.0) -> str | None:
+    """Why ``python`` cannot run the probes (not a Python, too old, hangs), or None when it can.
+
+    Asked once before the first test, so ``python = "/bin/true"`` is one line at
+    configuration time instead of every probe failing in its own way.
+    """
+    if python in _GOOD_PYTHONS:  # asked before in this process (every configure of an in-process run)
+        return None
+    try:
+        done = subprocess.run([python, "-E", "-c", _IS_PYTHON], capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL, preexec_fn=preexec_for_child())
+    except subprocess.TimeoutExpired:
+        return f"did not answer within {timeout:g}s"
+    except OSError as exc:
+        return f"cannot be started ({exc.strerror or exc})"
+    words = done.stdout.split()
+    if done.returncode != 0 or len(words) != 4 or words[0] != "ssot-python" or not all(w.isdigit() for w in words[1:]):
+        said = (done.stderr.strip() or done.stdout.strip()).splitlines()[-1:] or ["no output"]
+        return f"is not a Python interpreter (exit {done.returncode}, {said[0][:120]})"
+    version = tuple(int(w) for w in words[1:3])
+    if version < MIN_TARGET_PYTHON:
+        return f"is Python {'.'.join(words[1:])}, older than {'.'.join(map(str, MIN_TARGET_PYTHON))}"
+    _VERSIONS.setdefault(python, ".".join(words[1:]))
+    _GOOD_PYTHONS.add(python)
+    return None
 
 
 _VERSIONS: dict[str, str] = {}

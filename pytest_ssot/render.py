@@ -67,6 +67,10 @@ def ratchet_rows(part: Mapping[str, Any]) -> list[tuple[str, int, int | None, st
             for name, r in sorted(part.get("ratchets", {}).items())]
 
 
+INTERRUPTED_NOTE = ("Interrupted run: incomplete. Only the tests that finished are listed; "
+                    "no issue is judged holds, passing or fixed from it.")
+
+
 def render_markdown(document: Mapping[str, Any]) -> str:
     """A job-summary page: per target, the issue table, open violations, ratchets, latency."""
     lines: list[str] = ["## SSOT report", ""]
@@ -82,13 +86,15 @@ def render_markdown(document: Mapping[str, Any]) -> str:
 
 def _target_markdown(part: Mapping[str, Any]) -> list[str]:
     lines = [f"### Target `{_code(target_name(part))}`", ""]
+    if part.get("interrupted"):
+        lines += [f"> **{INTERRUPTED_NOTE}**", ""]
     rows = issue_rows(part)
     if not rows:
         return lines + ["No SSOT tests ran for this target.", ""]
     lines += ["| issue | title | status | tests | failed | violations | checks clean | verdict |",
               "| --- | --- | --- | ---: | ---: | ---: | ---: | --- |"]
     for r in rows:
-        lines.append(f"| #{r.number} | {_md(r.title)} | {r.status or '-'} | {r.tests} | {r.failed} "
+        lines.append(f"| #{_md(r.number)} | {_md(r.title)} | {_md(r.status or '-')} | {r.tests} | {r.failed} "
                      f"| {r.violations} | {r.checks_clean} of {r.checks_total} | {_md(r.label)} |")
     lines.append("")
     changes = ledger_lines(part)
@@ -105,7 +111,7 @@ def _target_markdown(part: Mapping[str, Any]) -> list[str]:
     if ratchets:
         lines += ["| ratchet | count | baseline | change |", "| --- | ---: | ---: | --- |"]
         for name, count, baseline, change in ratchets:
-            lines.append(f"| {_md(name)} | {count} | {'-' if baseline is None else baseline} | {change or '-'} |")
+            lines.append(f"| {_md(name)} | {count} | {'-' if baseline is None else baseline} | {_md(change or '-')} |")
         lines.append("")
     measured = latency(part)
     if measured:
@@ -121,4 +127,5 @@ def _md(text: str) -> str:
 
 
 def _code(text: str) -> str:
-    return str(text).replace("`", "'")
+    """Text safe inside a code span: no backtick to close it, no line break to end the line."""
+    return " ".join(str(text).replace("`", "'").split())

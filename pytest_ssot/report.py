@@ -33,7 +33,12 @@ VERDICT_LABELS = {
     "inconclusive": "inconclusive (no check ran)",
     "broken": "broken (a test failed outside the fail-first table)",
     "improved": "improved: record it (--ssot-baseline-update)",
+    "incomplete": "incomplete (the run was interrupted)",
 }
+
+# what an interrupted run may still say: the evidence it has against an issue; never that all is well
+INCOMPLETE = "incomplete"
+_KEPT_WHEN_INTERRUPTED = frozenset({"regressed", "broken", "failing"})
 
 # a version-1 record read by this version: the fields the ledger added, empty
 RECORD_DEFAULTS: dict[str, Any] = {"details": [], "check": None, "keys": [], "clean": None, "ledger": None,
@@ -147,7 +152,17 @@ class RunMetrics:
             self.set_ratchet(name, items)
 
 
-def verdict(status: str | None, tests: list[Mapping[str, Any]]) -> str:
+def verdict(status: str | None, tests: list[Mapping[str, Any]], *, interrupted: bool = False) -> str:
+    """One word for an issue; a run that did not finish never says ``holds``, ``looks_fixed`` or ``passing``.
+
+    Only the bad news of an interrupted run stands (``regressed``, ``broken``,
+    ``failing``): what ran found it. Everything else is ``incomplete``.
+    """
+    word = _verdict(status, tests)
+    return word if not interrupted or word in _KEPT_WHEN_INTERRUPTED else INCOMPLETE
+
+
+def _verdict(status: str | None, tests: list[Mapping[str, Any]]) -> str:
     """One word for an issue, from its status and its tests' records.
 
     ``broken`` wins over the fail-first verdicts: a test that errored, failed
@@ -157,6 +172,9 @@ def verdict(status: str | None, tests: list[Mapping[str, Any]]) -> str:
     skipped check is not a passing one.
     """
     failed = [t for t in tests if t["outcome"] in ("failed", "error")]
+    # an error (setup or teardown) is never a cell of the fail-first table, whatever the call phase found:
+    # a test that XFAILed with its violation and then errored in teardown is broken evidence
+    errored = [t for t in failed if t["outcome"] == "error"]
     # a skipped check did not pass: with nothing run but skips, the issue is judged on nothing
     checks = [t for t in tests if not t["guard"]] or list(tests)
     nothing_ran = all(t["outcome"] == "skipped" for t in checks)
@@ -164,7 +182,7 @@ def verdict(status: str | None, tests: list[Mapping[str, Any]]) -> str:
         return "failing" if failed else "inconclusive" if nothing_ran else "passing"
     regressions = [t for t in failed if t["effect"] in (REGRESSION, NEW_VIOLATION)
                    or (t["violation"] and t["outcome"] == "failed" and t["effect"] is None)]
-    unexplained = [t for t in failed if t["effect"] is None and t not in regressions]
+    unexplained = [t for t in failed if (t["effect"] is None or t in errored) and t not in regressions]
     if status == "resolved":
         return "regressed" if regressions else "broken" if unexplained else "inconclusive" if nothing_ran else "holds"
     ledger_regressions = [t for t in failed if t["effect"] in (REGRESSION, NEW_VIOLATION)]
@@ -187,11 +205,28 @@ def build_report(
     statuses: Mapping[int, str],
     records: Iterable[Mapping[str, Any]],
     metrics: RunMetrics | None = None,
+    *,
+    interrupted: bool = False,
+    reuse_records: bool = False,
 ) -> dict[str, Any]:
-    """The JSON document of ``--ssot-report``; tests sorted so xdist order does not show."""
+    """The JSON document of ``--ssot-report``; tests sorted so xdist order does not show.
+
+    ``interrupted``: the run stopped before its end (Ctrl-C, ``-x``): the document
+    says so at the top, and no verdict claims more than the tests that ran show.
+    ``reuse_records``: the records are the caller's to give away; they become the
+    report's test entries in place instead of being copied (a big merge holds
+    one copy of every test, not three).
+    """
     by_issue: dict[int, list[dict[str, Any]]] = {}
     for record in records:  # a record of an older version gets the fields it lacks, empty
-        by_issue.setdefault(int(record["issue"]), []).append({**RECORD_DEFAULTS, **record})
+        if reuse_records:
+            for key, default in RECORD_DEFAULTS.items():
+                if key not in record:
+                    record[key] = list(default) if isinstance(default, list) else default  # type: ignore[index]
+            entry = record
+        else:
+            entry = {**RECORD_DEFAULTS, **record}
+        by_issue.setdefault(int(record["issue"]), []).append(entry)  # type: ignore[arg-type]
     measured = (metrics or RunMetrics()).to_json()
     issues: dict[str, Any] = {}
     for number in sorted(by_issue):
@@ -201,20 +236,28 @@ def build_report(
         issues[str(number)] = {
             "title": titles[0] if titles else title_for(number),
             "status": status,
-            "verdict": verdict(status, tests),
+            "verdict": verdict(status, tests, interrupted=interrupted),
             "counts": _counts(tests),
             "checks": check_summary(tests),
-            "tests": [{k: v for k, v in t.items() if k not in ("issue", "title")} for t in tests],
+            "tests": [_without_issue(t) for t in tests],
         }
     return {
         "schema_version": SCHEMA_VERSION,
         "target": target,
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "interrupted": interrupted,
         "statuses": {str(n): s for n, s in sorted(statuses.items())},
         "issues": issues,
         "samples": measured["samples"],
         "ratchets": {name: {"count": len(items), "items": items} for name, items in measured["ratchets"].items()},
     }
+
+
+def _without_issue(test: dict[str, Any]) -> dict[str, Any]:
+    """A record as a report's test entry: the issue and title belong to the issue, not the test (in place)."""
+    test.pop("issue", None)
+    test.pop("title", None)
+    return test
 
 
 def _counts(tests: list[Mapping[str, Any]]) -> dict[str, int]:
@@ -262,10 +305,14 @@ def change_of(count: int, baseline: int | None) -> str:
 
 
 def write_report(path: Path, document: Mapping[str, Any]) -> None:
-    """Write atomically, so a CI job never uploads half a file."""
-    from pytest_ssot.summary_cache import atomic_write_text  # local: only writing needs it
+    """Write atomically, so a CI job never uploads half a file; streamed, so a big report is not held twice."""
+    from pytest_ssot.summary_cache import atomic_write  # local: only writing needs it
 
-    atomic_write_text(path, json.dumps(document, indent=2, sort_keys=False) + "\n", prefix=".ssot-report-")
+    def dump(handle: Any) -> None:
+        json.dump(document, handle, indent=2, sort_keys=False)
+        handle.write("\n")
+
+    atomic_write(path, dump, prefix=".ssot-report-")
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ the docs test read; adding a key is one line in a table (plus its field on
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
@@ -202,23 +203,34 @@ def _check_glob_list(base: Path, value: Any, spec: Key) -> Any:
     return Bad("must be a list of root-relative globs (may be empty)", f'write it as {spec.name} = ["**/tests/**"]')
 
 
+# bounds of the thresholds: a count of 0 can never be met (the canonical implementation and its one
+# import path always exist), and a limit beyond these is a typo, not a policy; larger time limits
+# also overflow the timers they feed (an infinite one used to end in an OverflowError)
+MAX_COUNT = 1_000_000
+MAX_SECONDS = 86_400.0
+MAX_USERS = 1_000
+
+
 def _check_int(base: Path, value: Any, spec: Key) -> Any:
-    if type(value) is int and value >= 0:
+    if type(value) is int and 1 <= value <= MAX_COUNT:
         return value
-    return Bad(f"must be a whole number >= 0, not {type(value).__name__}", f"write it as {spec.name} = {spec.default}")
+    what = f"a {type(value).__name__}" if type(value) is not int else str(value)
+    return Bad(f"must be a whole number from 1 to {MAX_COUNT:,} (the canonical one always counts), not {what}",
+               f"write it as {spec.name} = {spec.default}")
 
 
 def _check_number(base: Path, value: Any, spec: Key) -> Any:
-    if type(value) in (int, float) and value > 0:
+    if type(value) in (int, float) and math.isfinite(value) and 0 < value <= MAX_SECONDS:
         return float(value)
-    return Bad("must be a positive number", f"write it as {spec.name} = {spec.default}")
+    return Bad(f"must be a finite number of seconds above 0 and at most {MAX_SECONDS:g}",
+               f"write it as {spec.name} = {spec.default}")
 
 
 def _check_int_list(base: Path, value: Any, spec: Key) -> Any:
-    if isinstance(value, list) and value and all(type(i) is int and i >= 2 for i in value):
+    if isinstance(value, list) and value and all(type(i) is int and 2 <= i <= MAX_USERS for i in value):
         return value
-    return Bad("must be a non-empty list of whole numbers >= 2 (a concurrency check needs two users)",
-                f"write it as {spec.name} = {spec.default}")
+    return Bad(f"must be a non-empty list of whole numbers from 2 to {MAX_USERS} "
+               "(a concurrency check needs two users)", f"write it as {spec.name} = {spec.default}")
 
 
 def _check_choice(base: Path, value: Any, spec: Key) -> Any:

@@ -32,6 +32,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
+from pytest_ssot.children import preexec_for_child, track, untrack
 from pytest_ssot.violation import SSOTSetupError
 
 START_TIMEOUT = 20.0
@@ -156,6 +157,7 @@ class ServerProcess:
 
     def stop(self, timeout: float = 10.0) -> None:
         """Terminate (then kill) the process and remove its log (idempotent)."""
+        untrack(self.proc)
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -202,7 +204,9 @@ def start_process(command: Sequence[str], *, name: str, cwd: str | Path | None =
     """Start ``command`` (it prints its ``ws://`` URL first) and wait until the URL accepts connections."""
     log = tempfile.NamedTemporaryFile(prefix="ssot-server-", suffix=".log", delete=False)
     proc = subprocess.Popen(list(command), cwd=cwd, env=dict(env) if env is not None else None,
-                            stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL)
+                            stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL,
+                            preexec_fn=preexec_for_child())  # the kernel kills it if we die first (Linux)
+    track(proc)  # and a SIGTERM or exit of ours stops it (pytest_ssot.children)
     server = ServerProcess(name, proc, log)
     try:
         server.url = read_first_line(proc, timeout)

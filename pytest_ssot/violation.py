@@ -7,6 +7,7 @@ is reported as such under every status.
 
 from __future__ import annotations
 
+import builtins
 import re
 from collections.abc import Callable, Iterable
 from typing import Any, Sequence
@@ -52,10 +53,24 @@ def is_violation(exc: BaseException | None) -> bool:
         return False
     if isinstance(exc, SSOTViolation):
         return True
-    leaves = getattr(exc, "exceptions", None)
-    if isinstance(exc, BaseException) and type(exc).__name__.endswith("ExceptionGroup") and leaves:
-        return all(is_violation(leaf) for leaf in leaves)
+    if _is_exception_group(exc) and exc.exceptions:  # type: ignore[attr-defined]
+        return all(is_violation(leaf) for leaf in exc.exceptions)  # type: ignore[attr-defined]
     return False
+
+
+def _is_exception_group(exc: BaseException) -> bool:
+    """A real ``BaseExceptionGroup`` (or the ``exceptiongroup`` backport's), never a look-alike by name.
+
+    A class that merely ends in "ExceptionGroup" and carries violations must not
+    turn a broken test into a confirmed violation.
+    """
+    group = getattr(builtins, "BaseExceptionGroup", None)
+    if group is None:  # pragma: no cover - Python 3.10 with the backport
+        try:
+            from exceptiongroup import BaseExceptionGroup as group
+        except ImportError:
+            return False
+    return isinstance(exc, group)
 
 
 # fields that differ between two runs of the same code: never part of a finding's identity

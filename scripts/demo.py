@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,6 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ("demo-fragmented", "demo-partial", "demo-consolidated")
 LEDGER = ROOT / "ssot-ledger.json"  # per target and check, the findings confirmed: any new one fails the main job
 sys.path.insert(0, str(ROOT))
+
+from pytest_ssot.children import call, exit_on_signals  # noqa: E402 (after the path is set)
 
 
 def suite_args(target: str, staging_url: str, report: Path, extra: list[str],
@@ -81,10 +82,30 @@ def run_target(target: str, extra: list[str], report: Path | None = None, *,
         if runner is not None:
             code = runner(args)
         else:
-            print(f"\n$ pytest {' '.join(args)}   # staging: {target}'s server in its own process", flush=True)
-            code = subprocess.call([sys.executable, "-m", "pytest", *args], cwd=ROOT)
+            print(f"\n$ pytest {' '.join(redacted(args))}   # staging: {target}'s server in its own process", flush=True)
+            code = call([sys.executable, "-m", "pytest", *args], cwd=ROOT)
     document = json.loads(report.read_text()) if report.exists() else {"issues": {}}
     return code, document
+
+
+SECRET_OPTION = "--ssot-staging-token"
+
+
+def redacted(args: list[str]) -> list[str]:
+    """``args`` as they may be echoed: the value of the token option (or an abbreviation of it) as ``***``."""
+    shown: list[str] = []
+    hide_next = False
+    for arg in args:
+        name, sep, _value = arg.partition("=")
+        if hide_next:
+            shown.append("***")
+            hide_next = False
+        elif len(name) > len("--ssot-staging-") and SECRET_OPTION.startswith(name):
+            shown.append(f"{name}=***" if sep else name)
+            hide_next = not sep
+        else:
+            shown.append(arg)
+    return shown
 
 
 def write_dashboard(reports: list[Path]) -> Path:
@@ -101,6 +122,7 @@ def write_dashboard(reports: list[Path]) -> Path:
 
 
 def main() -> int:
+    exit_on_signals()  # SIGTERM unwinds like Ctrl-C: pytest and the server stop, the server's log is removed
     results = {target: run_target(target, sys.argv[1:]) for target in TARGETS}
     page = write_dashboard([ROOT / "artifacts" / f"{target}.json" for target in TARGETS])
     print(f"\ndashboard: {page.relative_to(ROOT)} (merged report: artifacts/demo-merged.json)")
@@ -114,4 +136,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # pytest and the server were stopped on the way out
+        print("demo: interrupted", file=sys.stderr)
+        sys.exit(130)

@@ -11,7 +11,6 @@ When ``SSOT_STAGING_URL`` is already set, that URL is used and no server is star
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from contextlib import ExitStack
 from typing import Sequence
@@ -20,9 +19,12 @@ REFERENCE_TARGET = "demo-consolidated"
 
 
 def main(argv: Sequence[str]) -> int:
+    from pytest_ssot.children import call, exit_on_signals
+
+    exit_on_signals()  # SIGTERM unwinds like Ctrl-C: pytest and the server stop with us
     pytest_command = [sys.executable, "-m", "pytest", *argv]
     if os.environ.get("SSOT_STAGING_URL"):
-        return subprocess.call(pytest_command)
+        return call(pytest_command)
     from demo import target_server  # scripts/demo.py, beside this file
     from pytest_ssot.servers import ServerStartError
 
@@ -34,7 +36,7 @@ def main(argv: Sequence[str]) -> int:
             return 3
         print(f"run_tests: staging tier against the consolidated reference server at {server.url}",
               file=sys.stderr, flush=True)
-        return subprocess.call(pytest_command, env=dict(os.environ, SSOT_STAGING_URL=server.url))
+        return call(pytest_command, env=dict(os.environ, SSOT_STAGING_URL=server.url))
 
 
 if __name__ == "__main__":

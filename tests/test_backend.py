@@ -182,6 +182,16 @@ MALFORMED: dict[str, tuple[str | bytes, str]] = {
     "content-too-long": (json.dumps({"type": "message", "thread_id": "abc", "content": "x" * 9000}), "invalid_field"),
     "deeply-nested": ("[" * 30_000 + "]" * 30_000, "invalid_json"),  # under 64 KiB, far over the recursion limit
     "binary-frame": (b'{"type": "create_thread"}', "binary_frame"),
+    # issue 14: values Python's json refuses or accepts beyond JSON, never an internal_error
+    "huge-integer": ('{"type": "message", "thread_id": "abc", "content": ' + "9" * 5000 + "}", "invalid_json"),
+    "huge-integer-alone": ("1" * 5000, "invalid_json"),
+    "huge-negative-integer": ('{"type": "history", "thread_id": -' + "7" * 4400 + "}", "invalid_json"),
+    "nan": ('{"type": "message", "thread_id": "abc", "content": NaN}', "invalid_json"),
+    "infinity": ('{"type": "create_thread", "x": Infinity}', "invalid_json"),
+    "minus-infinity": ("-Infinity", "invalid_json"),
+    "lone-surrogate-thread-id": ('{"type": "history", "thread_id": "\\ud800"}', "invalid_json"),
+    "lone-surrogate-content": ('{"type": "message", "thread_id": "abc", "content": "hi \\udfff"}', "invalid_json"),
+    "lone-surrogate-key": ('{"type": "create_thread", "\\udc00": [1, {"x": "y"}]}', "invalid_json"),
 }
 
 

@@ -40,7 +40,7 @@ def run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
     ids=["open-violation", "open-clean", "resolved-violation", "resolved-clean", "unset-violation", "unset-clean"],
 )
 def test_each_cell_of_the_table(pytester, status, source, outcome, text):
-    args = [f"--ssot-issue=824={status}"] if status else ["--ssot-issue=1=open"]
+    args = [f"--ssot-issue=824={status}"] if status else ["--ssot-report=ssot.json"]
     result = run(pytester, source, *args)
     result.assert_outcomes(**outcome)
     if text is not None:

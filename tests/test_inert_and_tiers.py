@@ -124,7 +124,7 @@ def test_untiered(): pass
 
 def test_tier_selection_with_dash_m(pytester):
     pytester.makepyfile(test_t=TIERED)
-    result = pytester.runpytest("-p", "ssot", "--ssot-issue=1=open", "-m", "unit or integration", "-v")
+    result = pytester.runpytest("-p", "ssot", "--ssot-report=ssot.json", "-m", "unit or integration", "-v")
     result.assert_outcomes(passed=2, deselected=2)
 
 
@@ -134,7 +134,7 @@ def test_tier_selection_with_dash_m(pytester):
         (["--ssot-tier=unit"], None, ["test_u"], 3),
         (["--ssot-tier=unit,integration"], None, ["test_u", "test_i"], 2),
         (["--ssot-tier=unit", "--ssot-tier=integration"], None, ["test_u", "test_i"], 2),
-        (["--ssot-issue=1=open"], "integration", ["test_i"], 3),
+        (["--ssot-report=ssot.json"], "integration", ["test_i"], 3),
     ],
 )
 def test_tier_selection_with_ssot_tier(pytester, monkeypatch, args, env, passed, deselected):
@@ -149,7 +149,7 @@ def test_tier_selection_with_ssot_tier(pytester, monkeypatch, args, env, passed,
 
 def test_staging_is_skipped_with_a_reason_naming_the_option(pytester):
     pytester.makepyfile(test_t=TIERED)
-    result = pytester.runpytest("-p", "ssot", "--ssot-issue=1=open", "-rs")
+    result = pytester.runpytest("-p", "ssot", "--ssot-report=ssot.json", "-rs")
     result.assert_outcomes(passed=3, skipped=1)
     result.stdout.fnmatch_lines(["SKIPPED*staging tier: no staging URL; pass --ssot-staging-url URL*"])
 

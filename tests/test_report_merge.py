@@ -203,9 +203,10 @@ def test_a_version_1_report_still_merges_and_renders(tmp_path):
     [
         ("{not json", "not valid JSON"),
         ("[1, 2]", "no schema_version"),
-        ('{"schema_version": 1}', "no 'issues' object"),
-        ('{"schema_version": 1, "issues": {"824": {"tests": [{"nodeid": "x"}]}}}', "lacks nodeid/outcome"),
-        ('{"schema_version": 1, "targets": {"t": {"issues": 3}}}', "no 'issues' object"),
+        ('{"schema_version": 1}', "issues: is missing"),
+        ('{"schema_version": 1, "issues": {"824": {"tests": [{"nodeid": "x"}]}}}',
+         r"issues\.824\.tests\[0\]\.outcome: is missing"),
+        ('{"schema_version": 1, "targets": {"t": {"issues": 3}}}', r"targets\.t\.issues: must be an object"),
     ],
 )
 def test_invalid_files_are_refused(tmp_path, content, message):

@@ -61,7 +61,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     overrides = {"db_path": args.db, "admin_user_id": args.admin, "max_frame_bytes": args.max_frame_bytes}
     settings = dataclasses.replace(Settings.from_env(), **{k: v for k, v in overrides.items() if v is not None})
-    asyncio.run(_serve(args.host, args.port, settings))
+    from chatapp.server import InsecureSecretError
+
+    try:
+        asyncio.run(_serve(args.host, args.port, settings))
+    except InsecureSecretError as exc:  # the public development secret off loopback: one line, no traceback
+        print(f"chatapp: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -33,16 +33,42 @@ class ProtocolError(Exception):
         self.message = message
 
 
+def _no_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON: refused like any other malformed frame."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """True if any string (key or value) of the parsed frame is no valid Unicode; iterative, any depth."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def parse_request(raw: str | bytes) -> dict[str, Any]:
     """The validated request in ``raw``, or ProtocolError saying what is wrong with it."""
     if isinstance(raw, bytes):
         raise ProtocolError("binary_frame", "binary frames are not supported; send JSON text")
     try:
-        request = json.loads(raw)
+        request = json.loads(raw, parse_constant=_no_constant)
     except RecursionError:
         raise ProtocolError("invalid_json", "frame is nested too deeply") from None
-    except ValueError as exc:
-        raise ProtocolError("invalid_json", f"frame is not valid JSON: {exc.msg}") from None
+    except ValueError as exc:  # a JSONDecodeError, or an integer of more digits than Python converts
+        why = getattr(exc, "msg", None) or str(exc).splitlines()[0][:120]
+        raise ProtocolError("invalid_json", f"frame is not valid JSON: {why}") from None
+    if _has_lone_surrogate(request):  # "\\ud800" parses, but no database or encoder takes it
+        raise ProtocolError("invalid_json", "frame is not valid JSON: a string holds a lone surrogate")
     if not isinstance(request, dict):
         raise ProtocolError("not_an_object", f"frame must be a JSON object, not {type(request).__name__}")
     kind = request.get("type")

@@ -13,6 +13,7 @@ handed to ``ready``) or :func:`running` (an async context manager yielding a
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 import time
@@ -26,7 +27,7 @@ from websockets.asyncio.server import serve as ws_serve
 from websockets.exceptions import ConnectionClosed
 
 from chatapp.agent import run_agent
-from chatapp.auth import TokenError, token_from_request, verify_token
+from chatapp.auth import DEV_SECRET, SECRET_ENV, TokenError, token_from_request, verify_token
 from chatapp.protocol import ProtocolError, error_frame, parse_request
 from chatapp.settings import Settings
 from chatapp.store import Store
@@ -135,6 +136,34 @@ class ChatService:
         self.store.close()
 
 
+class InsecureSecretError(RuntimeError):
+    """The public development secret on an address others can reach: anyone could mint an admin token."""
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and ``localhost``; anything else (0.0.0.0, '', a name) may be reachable."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_secret(secret: str, host: str) -> None:
+    """Refuse the development secret off loopback; on loopback, say loudly that tokens are forgeable."""
+    if secret and secret != DEV_SECRET:
+        return
+    if not is_loopback(host):
+        raise InsecureSecretError(
+            f"refusing to serve on {host or 'every address'!r} with the public development secret: anyone could "
+            f"mint an admin token; set {SECRET_ENV} to a random secret (e.g. python -c 'import secrets; "
+            "print(secrets.token_hex(32))')")
+    logger.warning("%s is not set: tokens are signed with the public development secret, so anyone can mint "
+                   "one for any user (admin included); fine on loopback for development, never deploy this way",
+                   SECRET_ENV)
+
+
 def _url(host: str, port: int) -> str:
     return f"ws://[{host}]:{port}" if ":" in host else f"ws://{host}:{port}"
 
@@ -144,7 +173,9 @@ async def running(
     host: str = "127.0.0.1", port: int = 0, *, settings: Settings | None = None
 ) -> AsyncIterator[RunningServer]:
     """Run the server while the block runs; yields the bound URL (port 0 picks a free one)."""
-    service = ChatService(settings or Settings.from_env())
+    settings = settings or Settings.from_env()
+    check_secret(settings.secret, host)
+    service = ChatService(settings)
     try:
         async with ws_serve(
             service.handle, host, port,
