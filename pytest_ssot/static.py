@@ -45,7 +45,7 @@ from pytest_ssot.exclude import Exclusion, resolve_exclude
 from pytest_ssot.kinds import base_kind
 from pytest_ssot.literals import required_literals
 from pytest_ssot.source_tree import SKIP_DIRS, SourceFile, iter_source_files, module_file, resolve_relative
-from pytest_ssot.static_query import Query
+from pytest_ssot.static_query import _RELATIVE_STAR, Layout, LineTest, Query, mask
 from pytest_ssot.static_resolve import ModuleSummary, Resolver
 from pytest_ssot.summary import PY_VERSION, SUMMARY_VERSION, definition_lines, needs_python, summarize_source
 from pytest_ssot.summary_cache import SummaryCache
@@ -105,9 +105,13 @@ class StaticScanner(Resolver):
         self.modules: dict[str, ModuleSummary] = {}
         self.files: dict[str, SourceFile | None] = {}
         self.parse_errors: list[ParseError] = []
-        self.files_parsed = 0
+        self._parsed: set[str] = set()  # paths parsed (in part or whole) in this run
         self._unread: dict[str, bytes | None] = {}  # skipped paths -> bytes if read
         self._stamps: dict[str, tuple[int, int]] = {}  # path -> (size, mtime_ns), one stat or fstat each
+        self._partial: dict[str, bytes | None] = {}  # partially parsed paths -> bytes if read
+        self._cuts: dict[str, int] = {}  # partially parsed paths -> where their parse stopped
+        self._fingerprints: list[str] = []  # every query this run asked (the alias chase grows it)
+        self.files_partial = 0
 
     # -- loading ---------------------------------------------------------
     def _stamp(self, path: str) -> tuple[int, int] | None:
@@ -142,7 +146,7 @@ class StaticScanner(Resolver):
         return data
 
     def _parse(self, sf: SourceFile, data: bytes) -> dict[str, Any] | None:
-        self.files_parsed += 1
+        self._parsed.add(sf.path)
         stamp = self._stamps.get(sf.path) or (len(data), 0)
         try:
             summary = summarize_source(data, sf.path)
@@ -150,11 +154,54 @@ class StaticScanner(Resolver):
             line = getattr(exc, "lineno", None)
             message = f"{type(exc).__name__}: {getattr(exc, 'msg', None) or exc}"
             needs = needs_python(data, exc)
-            self.cache.put(sf.path, stamp, summary=None, error=[line, message], needs=needs)
+            self.cache.put(sf.path, stamp, summary=None, error=[line, message], needs=needs, cut=None, valid=None)
             self.parse_errors.append(ParseError(sf.path, line, message, PY_VERSION, needs))
             return None
-        self.cache.put(sf.path, stamp, summary=summary, error=None)
+        self.cache.put(sf.path, stamp, summary=summary, error=None, cut=None, valid=None)
         return summary
+
+    def _parse_partial(self, sf: SourceFile, data: bytes) -> ModuleSummary:
+        """Parse only as far as the last line that may bind a searched name (the whole file if need be)."""
+        test = LineTest(self.query)
+        end = _code_end(test, data)
+        if end is None:  # the words are only in strings, comments and function bodies
+            self._unread[sf.path] = data
+            return ModuleSummary(sf, None)
+        cut = _statement_boundary(data, end) if end >= 0 else len(data)
+        if cut < len(data):
+            try:
+                summary = summarize_source(data[:cut], sf.path)
+            except (SyntaxError, ValueError):
+                summary = None  # the cut is not a statement boundary (a string, brackets): parse it all
+            if summary is not None and not self._rebound_after(summary, data[cut:]):
+                self._parsed.add(sf.path)
+                self.files_partial += 1
+                stamp = self._stamps.get(sf.path) or (len(data), 0)
+                self.cache.put(sf.path, stamp, summary=summary, error=None, cut=cut, valid=[])
+                self._partial[sf.path] = data
+                self._cuts[sf.path] = cut
+                return ModuleSummary(sf, summary, partial=True)
+        return ModuleSummary(sf, self._parse(sf, data))
+
+    def _rebound_after(self, summary: dict[str, Any], rest: bytes) -> bool:
+        """Could a name the prefix binds be bound again after the cut? (then the prefix is not final)
+
+        The cut is a statement boundary (the prefix parsed), so the rest lexes on its own.
+        """
+        names = sorted({b[1].encode() for b in summary["bindings"] if b[0] != "star"})
+        return _code_end(LineTest(self.query, exact=names, classes=False), rest) is not None
+
+    def full(self, name: str) -> ModuleSummary | None:
+        mod = self.module(name)
+        if mod is not None and mod.partial:
+            path = mod.file.path
+            data = self._partial.pop(path, None)
+            if data is None:
+                data = self._read(path) or b""
+            mod = self.modules[name] = ModuleSummary(mod.file, self._parse(mod.file, data))
+            for other in self.modules.values():
+                other._table = None
+        return mod
 
     def _load(self, sf: SourceFile, fingerprint: str | None, force: bool = False) -> ModuleSummary:
         """Summary from cache, or parse the file if it may hold a searched name."""
@@ -163,7 +210,13 @@ class StaticScanner(Resolver):
             stamp = self._stamp(path)
             entry = self.cache.get(path, stamp) if stamp else None
             if entry is not None:
-                if "summary" in entry:
+                if "summary" in entry and entry.get("cut") is not None:
+                    if force:
+                        pass  # read and parsed whole below
+                    elif fingerprint in (entry.get("valid") or ()):
+                        self._partial[path] = None
+                        return ModuleSummary(sf, entry["summary"], partial=True)
+                elif "summary" in entry:
                     if entry["summary"] is None and entry.get("error"):
                         line, message = entry["error"]
                         self.parse_errors.append(ParseError(path, line, message, PY_VERSION, entry.get("needs")))
@@ -174,13 +227,15 @@ class StaticScanner(Resolver):
         data = self._read(path)
         if data is None:
             return ModuleSummary(sf, None)
-        if force or self.query.relevant(data):
+        if force:
             return ModuleSummary(sf, self._parse(sf, data))
+        if self.query.relevant(data):
+            return self._parse_partial(sf, data)
         self._unread[path] = data
         return ModuleSummary(sf, None)
 
     def module(self, name: str) -> ModuleSummary | None:
-        """A module under root, loaded on demand (parsed even if out of scope)."""
+        """A module under root, loaded on demand (parsed even if out of scope; maybe only partly, see :meth:`full`)."""
         mod = self.modules.get(name)
         if mod is not None:
             if mod.summary is None and mod.file.path in self._unread:
@@ -199,6 +254,7 @@ class StaticScanner(Resolver):
         scope = list(iter_source_files(self.root, self.package or None, self.exclusion))
         self.scope_modules = {sf.module for sf in scope}
         fingerprint = self.query.fingerprint()
+        self._fingerprints.append(fingerprint)
         for sf in scope:
             self.modules[sf.module] = self._load(sf, fingerprint)
         defs = self._match()
@@ -211,17 +267,34 @@ class StaticScanner(Resolver):
                 break
             self.query.extra_words |= words
             self.query.star_words |= star_words
+            fingerprint = self.query.fingerprint()
+            self._fingerprints.append(fingerprint)
             reparsed = False
+            new_words = LineTest(self.query, exact=sorted(words), classes=False)
             for sf in scope:
+                if sf.path in self._partial:  # a new word bound after the cut: read it whole
+                    cached = self.cache.get(sf.path, self._stamp(sf.path) or (0, 0)) or {}
+                    if fingerprint in (cached.get("valid") or ()):
+                        continue
+                    data = self._partial[sf.path]
+                    if data is None:
+                        data = self._partial[sf.path] = self._read(sf.path) or b""
+                    rest = data[cached.get("cut") or self._cuts.get(sf.path, 0):]
+                    if _code_end(new_words, rest) is not None:  # the rest lexes on its own
+                        self.full(sf.module)
+                        reparsed = True
+                    continue
                 if sf.path not in self._unread:
                     continue
                 data = self._unread[sf.path]
                 if data is None:
                     data = self._read(sf.path) or b""
-                if self.query.relevant(data):
+                # irrelevant for the words before this round: only a new word can change that
+                if any(w in data for w in words) or (
+                        b"import *" in data and (_RELATIVE_STAR.search(data) or any(w in data for w in star_words))):
                     del self._unread[sf.path]
-                    self.modules[sf.module] = ModuleSummary(sf, self._parse(sf, data))
-                    reparsed = True
+                    mod = self.modules[sf.module] = self._parse_partial(sf, data)
+                    reparsed = reparsed or mod.summary is not None
             if not reparsed:
                 break
             for mod in self.modules.values():
@@ -243,7 +316,7 @@ class StaticScanner(Resolver):
             parse_errors=sorted(self.parse_errors, key=lambda e: e.file),
             importers=importers,
             files_scanned=len(scope),
-            files_parsed=self.files_parsed,
+            files_parsed=len(self._parsed),
             modules_scanned=len(scope),
             seconds=time.perf_counter() - started,
             python=PY_VERSION,
@@ -252,14 +325,23 @@ class StaticScanner(Resolver):
         )
 
     def _record_skips(self) -> None:
-        """Remember "irrelevant for this query" for every file left unread (stamps already known)."""
-        final = self.query.fingerprint()
-        for path in self._unread:
-            stamp = self._stamp(path)
-            if stamp:
-                skips = (self.cache.get(path, stamp) or {}).get("skip", [])
-                if final not in skips:
-                    self.cache.put(path, stamp, skip=skips[-7:] + [final])
+        """Remember "irrelevant" (unread) and "the prefix suffices" (partial) for every query this run asked.
+
+        The chase's queries only grow, so a verdict for the last holds for every earlier one.
+        """
+        if self.cache.path is None:
+            return
+        fps = list(dict.fromkeys(self._fingerprints))
+        for paths, key in ((self._unread, "skip"), (self._partial, "valid")):
+            for path in paths:
+                stamp = self._stamp(path)
+                if stamp:
+                    entry = self.cache.get(path, stamp) or {}
+                    known = entry.get(key) or []
+                    if key == "valid" and entry.get("cut") is None:
+                        continue
+                    if any(fp not in known for fp in fps):
+                        self.cache.put(path, stamp, **{key: [fp for fp in known if fp not in fps][-8:] + fps})
 
     def _names_of(self, defs: dict[tuple[str, str], set[str]]) -> set[bytes]:
         names = set()
@@ -425,6 +507,44 @@ class StaticScanner(Resolver):
         self.parse_errors = [
             ParseError(e.file, e.line, e.message, e.python, verdicts.get(e.file) or e.needs) for e in self.parse_errors
         ]
+
+
+def _code_end(test: LineTest, data: bytes) -> int | None:
+    """End of the last line where ``test`` finds a binding shape in code outside functions.
+
+    The raw bytes first (most files stop there: no shape at all); then the bytes
+    up to that line with strings and comments masked. Masking a prefix is
+    sound: where its lexing parts from the whole file's, everything up to the
+    end lies inside a string that crosses it, so it can only add lines.
+    """
+    end = test.last_line_end(data)
+    if end is None or end < 0:
+        return end
+    masked = mask(data[:end])
+    return test.last_line_end(masked, Layout(masked))
+
+
+_BLOCK_CONTINUATIONS = (b"else", b"elif", b"except", b"finally", b"case")
+
+
+def _statement_boundary(data: bytes, end: int) -> int:
+    """The start of the first line at or after ``end`` that may begin a top-level statement.
+
+    A line at column 0 that is not a comment, a closing bracket or the next
+    clause of a compound statement; the parse of ``data[:cut]`` then proves it
+    (a cut inside a string or brackets does not parse, and the whole file is).
+    """
+    at = end
+    size = len(data)
+    while at < size:
+        first = data[at:at + 1]
+        if first not in b" \t\r\n#)]}\\\x0c" and not data.startswith(_BLOCK_CONTINUATIONS, at):
+            return at
+        nl = data.find(b"\n", at)
+        if nl < 0:
+            return size
+        at = nl + 1
+    return size
 
 
 def scan_static(
