@@ -173,7 +173,10 @@ class StaticScanner(Resolver):
                 summary = summarize_source(data[:cut], sf.path)
             except (SyntaxError, ValueError):
                 summary = None  # the cut is not a statement boundary (a string, brackets): parse it all
-            if summary is not None and not self._rebound_after(summary, data[cut:]):
+            # A name the prefix binds may be bound again after the cut. That matters only
+            # for a name bound to a matched definition, which becomes a chase word, and
+            # the chase reads the rest of every partial file for each new word.
+            if summary is not None:
                 self._parsed.add(sf.path)
                 self.files_partial += 1
                 stamp = self._stamps.get(sf.path) or (len(data), 0)
@@ -182,14 +185,6 @@ class StaticScanner(Resolver):
                 self._cuts[sf.path] = cut
                 return ModuleSummary(sf, summary, partial=True)
         return ModuleSummary(sf, self._parse(sf, data))
-
-    def _rebound_after(self, summary: dict[str, Any], rest: bytes) -> bool:
-        """Could a name the prefix binds be bound again after the cut? (then the prefix is not final)
-
-        The cut is a statement boundary (the prefix parsed), so the rest lexes on its own.
-        """
-        names = sorted({b[1].encode() for b in summary["bindings"] if b[0] != "star"})
-        return _code_end(LineTest(self.query, exact=names, classes=False), rest) is not None
 
     def full(self, name: str) -> ModuleSummary | None:
         mod = self.module(name)
@@ -271,6 +266,9 @@ class StaticScanner(Resolver):
             self._fingerprints.append(fingerprint)
             reparsed = False
             new_words = LineTest(self.query, exact=sorted(words), classes=False)
+            # a word the pattern matches was searched for already
+            unseen = [w for w in words if not self._searched(w)]
+            unseen_words = LineTest(self.query, exact=sorted(unseen), classes=False)
             for sf in scope:
                 if sf.path in self._partial:  # a new word bound after the cut: read it whole
                     cached = self.cache.get(sf.path, self._stamp(sf.path) or (0, 0)) or {}
@@ -288,9 +286,12 @@ class StaticScanner(Resolver):
                     continue
                 data = self._unread[sf.path]
                 if data is None:
+                    cached = self.cache.get(sf.path, self._stamp(sf.path) or (0, 0)) or {}
+                    if fingerprint in (cached.get("skip") or ()):
+                        continue  # a verdict for this very query
                     data = self._read(sf.path) or b""
-                # irrelevant for the words before this round: only a new word can change that
-                if any(w in data for w in words) or (
+                # no binding shape for the words before this round: only a new word can change that
+                if (any(w in data for w in unseen) and _code_end(unseen_words, data) is not None) or (
                         b"import *" in data and (_RELATIVE_STAR.search(data) or any(w in data for w in star_words))):
                     del self._unread[sf.path]
                     mod = self.modules[sf.module] = self._parse_partial(sf, data)
@@ -323,6 +324,11 @@ class StaticScanner(Resolver):
             class_pattern=self.query.pattern.pattern if self.query.search_classes else None,
             searched_functions=sorted(self.query.functions),
         )
+
+    def _searched(self, word: bytes) -> bool:
+        """Was ``word`` a searched name from the start (a function, or a class name the pattern matches)?"""
+        name = word.decode("utf-8", "replace")
+        return name in self.query.functions or (self.query.search_classes and self.query.pattern.search(name) is not None)
 
     def _record_skips(self) -> None:
         """Remember "irrelevant" (unread) and "the prefix suffices" (partial) for every query this run asked.
