@@ -22,10 +22,11 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from pytest_ssot.violation import SSOTSetupError
 
@@ -107,12 +108,15 @@ class ChildRun:
 
 
 def run_child(
-    code: str, args: Sequence[str], *, python: str | None, cwd: str, timeout: float
+    code: str, args: Sequence[str], *, python: str | None, cwd: str, timeout: float,
+    on_stderr_line: Callable[[bytes], None] | None = None,
 ) -> ChildRun:
     """Run ``python -c code args`` isolated; kill its process group on timeout.
 
     ``-E`` ignores PYTHONPATH/PYTHONHOME surprises, ``-B`` writes no bytecode into
     the target tree; the child puts the root on ``sys.path`` itself.
+    ``on_stderr_line`` is called with each line of the child's stderr as it comes
+    (progress); stderr is still returned whole.
     """
     exe = resolve_python(python)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
@@ -131,12 +135,15 @@ def run_child(
     except OSError as exc:
         raise ProbeSetupError(f"cannot start {exe!r}: {exc}") from None
     timed_out = False
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        _kill_group(proc)
-        out, err = proc.communicate()
+    if on_stderr_line is not None:
+        out, err, timed_out = _stream(proc, timeout, on_stderr_line)
+    else:
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _kill_group(proc)
+            out, err = proc.communicate()
     seconds = time.perf_counter() - started
     stdout = out.decode("utf-8", "replace")
     payload = None
@@ -147,6 +154,37 @@ def run_child(
         except (ValueError, IndexError):
             payload = None
     return ChildRun(payload, stdout, err.decode("utf-8", "replace"), proc.returncode, seconds, timed_out)
+
+
+def _stream(proc: subprocess.Popen[bytes], timeout: float, on_line: Callable[[bytes], None]) -> tuple[bytes, bytes, bool]:
+    """``communicate`` with stderr read line by line (each passed to ``on_line``) as the child writes it."""
+    out_chunks: list[bytes] = []
+    err_lines: list[bytes] = []
+
+    def read_out() -> None:
+        out_chunks.append(proc.stdout.read())  # type: ignore[union-attr]
+
+    def read_err() -> None:
+        for line in proc.stderr:  # type: ignore[union-attr]
+            err_lines.append(line)
+            try:
+                on_line(line)
+            except Exception:  # progress must never break the scan
+                pass
+
+    readers = [threading.Thread(target=read_out, daemon=True), threading.Thread(target=read_err, daemon=True)]
+    for reader in readers:
+        reader.start()
+    timed_out = False
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        _kill_group(proc)
+        proc.wait()
+    for reader in readers:
+        reader.join()
+    return b"".join(out_chunks), b"".join(err_lines), timed_out
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

@@ -43,6 +43,7 @@ from pytest_ssot.findings import (
 )
 from pytest_ssot.exclude import Exclusion, resolve_exclude
 from pytest_ssot.kinds import base_kind
+from pytest_ssot.progress import Progress
 from pytest_ssot.literals import required_literals
 from pytest_ssot.source_tree import SKIP_DIRS, SourceFile, iter_source_files, module_file, resolve_relative
 from pytest_ssot.static_query import _RELATIVE_STAR, Layout, LineTest, Query, mask
@@ -86,7 +87,9 @@ class StaticScanner(Resolver):
         python: str | None,
         classes: bool = True,
         exclude: Sequence[str] | None = None,
+        progress: Progress | None = None,
     ) -> None:
+        self.progress = progress
         self.exclusion = Exclusion(resolve_exclude(exclude))
         self.root = os.path.realpath(root)
         self.package = package or ""
@@ -250,8 +253,11 @@ class StaticScanner(Resolver):
         self.scope_modules = {sf.module for sf in scope}
         fingerprint = self.query.fingerprint()
         self._fingerprints.append(fingerprint)
-        for sf in scope:
+        progress = self.progress
+        for i, sf in enumerate(scope):
             self.modules[sf.module] = self._load(sf, fingerprint)
+            if progress is not None and not i & 127 and progress.due():
+                progress.update(f"{i}/{len(scope)} files scanned, {len(self._parsed)} parsed")
         defs = self._match()
         # chase aliases: a file that binds a matched object under another name,
         # or re-exports an alias, contains one of these names
@@ -264,6 +270,8 @@ class StaticScanner(Resolver):
             self.query.star_words |= star_words
             fingerprint = self.query.fingerprint()
             self._fingerprints.append(fingerprint)
+            if progress is not None:
+                progress.update(f"following aliases of {len(defs)} definitions, {len(self._parsed)} files parsed")
             reparsed = False
             new_words = LineTest(self.query, exact=sorted(words), classes=False)
             # a word the pattern matches was searched for already
@@ -305,6 +313,8 @@ class StaticScanner(Resolver):
         self._record_skips()
         self.cache.save()
         self._needs_check()
+        if progress is not None:
+            progress.done()
         classes, functions = self._definitions(defs)
         classes, other_classes = split_classes(classes)
         return ScanResult(
@@ -565,6 +575,7 @@ def scan_static(
     python: str | None = None,
     classes: bool = True,
     exclude: Sequence[str] | None = None,
+    progress: Progress | None = None,
 ) -> ScanResult:
     """Scan ``package`` under ``root`` from source, importing nothing.
 
@@ -575,9 +586,16 @@ def scan_static(
     searches functions (and importers) only. ``exclude``: root-relative globs of
     files left out (None: :data:`~pytest_ssot.exclude.DEFAULT_EXCLUDE`, test
     files and test doubles; ``()``: none); ``result.excluded`` counts them.
+    ``progress``: a :class:`~pytest_ssot.progress.Progress` told how far the
+    scan is (it writes only to a terminal, and only when the scan is slow).
+
+    A file is read only if its bytes hold a searched word, and parsed only as
+    far as its last line that may bind a searched name in code outside
+    function bodies (``result.files_parsed`` counts files parsed in part or
+    whole); see :mod:`pytest_ssot.static_query`.
     """
     scanner = StaticScanner(root, package, class_pattern, functions, importers_of, cache_dir, nested, python, classes,
-                            exclude)
+                            exclude, progress)
     return scanner.run()
 
 
