@@ -112,6 +112,7 @@ class StaticScanner(Resolver):
         self._unread: dict[str, bytes | None] = {}  # skipped paths -> bytes if read
         self._stamps: dict[str, tuple[int, int]] = {}  # path -> (size, mtime_ns), one stat or fstat each
         self._partial: dict[str, bytes | None] = {}  # partially parsed paths -> bytes if read
+        self._upgrades = 0  # partial modules read whole so far
         self._cuts: dict[str, int] = {}  # partially parsed paths -> where their parse stopped
         self._fingerprints: list[str] = []  # every query this run asked (the alias chase grows it)
         self.files_partial = 0
@@ -197,6 +198,7 @@ class StaticScanner(Resolver):
             if data is None:
                 data = self._read(path) or b""
             mod = self.modules[name] = ModuleSummary(mod.file, self._parse(mod.file, data))
+            self._upgrades += 1
             for other in self.modules.values():
                 other._table = None
         return mod
@@ -378,6 +380,18 @@ class StaticScanner(Resolver):
         return module
 
     def _match(self) -> dict[tuple[str, str], set[str]]:
+        """:meth:`_match_once` until no partial module was read whole on the way.
+
+        Resolving a name a partial module lacks reads that module whole; its own
+        names may then hold paths the pass already went by.
+        """
+        while True:
+            upgrades = self._upgrades
+            matched = self._match_once()
+            if self._upgrades == upgrades:
+                return matched
+
+    def _match_once(self) -> dict[tuple[str, str], set[str]]:
         """(module, qualname) of every matched definition -> its paths in scope."""
         paths: dict[tuple[str, str], set[str]] = {}
         bound_names: dict[tuple[str, str], set[str]] = {}
@@ -399,7 +413,7 @@ class StaticScanner(Resolver):
             own = key[1].rsplit(".", 1)[-1]
             names = bound_names[key] | {own}
             if self._matches(info[1], names):
-                matched[key] = set(key_paths)
+                matched.setdefault(key, set()).update(key_paths)  # nested paths may be there already
             if self.nested and info[1] == CLASS and in_package(key[0], self.package):
                 self._match_nested(key, key_paths, matched)
         return matched
