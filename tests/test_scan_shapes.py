@@ -57,21 +57,30 @@ SNIPPETS = [
     f"from {PKG}.core import HubWebSocketManager as _H{{k}}\nQ{{k}} = _H{{k}}.InnerWebSocketManager",
     "def use_{k}(m: 'HubWebSocketManager'):\n    websocket_manager = m\n    return websocket_manager",
     f"from {PKG}.core import \\\n    get_websocket_manager as bs{{k}}",
+    "class Holder{k}:\n    def get_websocket_manager(self):\n        return 1",
+    "q{k} = ('\"\"\"', \"'''\", '#')\nfrom " + PKG + ".core import HubWebSocketManager as T{k}",
+    "s{k} = 'a\\\nHubWebSocketManager = 1'",
+    "call{k} = dict(\nwebsocket_manager=1,\nHubWebSocketManager=2,\n)",
+    f"if False:\n    pass\nelse:\n    from {PKG}.core import HubWebSocketManager as E{{k}}",
 ]
-CONTEXTS = ["top", "top", "if", "try", "typecheck", "func", "class", "string", "comment"]
+CONTEXTS = ["top", "top", "if", "try", "typecheck", "func", "class", "string", "comment", "async", "tabs"]
 
 
 def place(snippet: str, context: str, k: int) -> str:
     code = snippet.replace("{k}", str(k))
-    if "import *" in code and context in ("func", "class"):
+    if "import *" in code and context in ("func", "class", "async"):
         context = "if"  # a star import is a SyntaxError there
     if context == "top":
         return code
+    if context == "string" and '"""' in code:
+        context = "comment"  # it would close the string
     if context == "string":
         return f'_S{k} = """\n{code}\n"""'
     if context == "comment":
         return "\n".join("# " + line for line in code.splitlines())
-    header = {"if": "if True:", "try": "try:", "typecheck": "if TYPE_CHECKING:", "func": f"def _f{k}():",
+    if context == "tabs":
+        return "if True:\n" + textwrap.indent(code, "\t")
+    header = {"async": f"async def _a{k}():", "if": "if True:", "try": "try:", "typecheck": "if TYPE_CHECKING:", "func": f"def _f{k}():",
               "class": f"class _C{k}:"}[context]
     body = header + "\n" + textwrap.indent(code, "    ")
     if context == "try":
