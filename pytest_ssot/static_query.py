@@ -10,6 +10,7 @@ cannot be in a file that lacks it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -141,13 +142,31 @@ class LineTest:
             last = data.rfind(b"import *")
         cont = b"\\\n" in data or b"\\\r" in data
         for word in self.exact:
-            last = max(last, self._last(data, data, word, cont, True, None if word in self.anywhere else layout))
+            last = max(last, self._last_exact(data, word, cont, None if word in self.anywhere else layout))
         if self.classes:
             last = max(last, self._last(data, data.lower(), self.query.class_words[0], cont, False, layout))
         if last < 0:
             return None
         end = data.find(b"\n", last)
         return len(data) if end < 0 else end + 1
+
+    def _last_exact(self, data: bytes, word: bytes, cont: bool, layout: Layout | None) -> int:
+        """:meth:`_last` for a name searched exactly: whole identifiers only, found by the regex engine."""
+        starts = [m.start() for m in _word_end(word).finditer(data)]
+        starts = [at for at in starts if at == 0 or data[at - 1] not in _IDENT_CHARS]
+        skip_line = -1
+        for at in reversed(starts):
+            ls = data.rfind(b"\n", 0, at) + 1
+            if ls == skip_line:
+                continue
+            le = data.find(b"\n", at)
+            line = data[ls:len(data) if le < 0 else le].rstrip(b"\r")
+            prev_cont = cont and ls >= 2 and data[max(0, ls - 3):ls - 1].rstrip(b"\r").endswith(b"\\")
+            if prev_cont or _binds(line, word, at - ls):
+                if layout is None or not layout.in_function(ls):
+                    return at
+                skip_line = ls
+        return -1
 
     def _last(self, data: bytes, hay: bytes, word: bytes, cont: bool, exact: bool, layout: Layout | None) -> int:
         """Offset of the last candidate occurrence of ``word`` (-1: none)."""
@@ -267,6 +286,12 @@ class Layout:
                 return True
             ls, indent = p, len(line) - len(body)
         return False
+
+
+@functools.lru_cache(maxsize=1024)
+def _word_end(word: bytes) -> re.Pattern[bytes]:
+    """``word`` not followed by an identifier character (its literal prefix keeps the search in C)."""
+    return re.compile(re.escape(word) + rb"(?![A-Za-z0-9_])")
 
 
 def _identifiers_at(line: bytes, hay: bytes, word: bytes) -> list[tuple[int, bytes]]:
