@@ -115,7 +115,6 @@ class StaticScanner(Resolver):
         self._upgrades = 0  # partial modules read whole so far
         self._cuts: dict[str, int] = {}  # partially parsed paths -> where their parse stopped
         self._fingerprints: list[str] = []  # every query this run asked (the alias chase grows it)
-        self.files_partial = 0
 
     # -- loading ---------------------------------------------------------
     def _stamp(self, path: str) -> tuple[int, int] | None:
@@ -182,7 +181,6 @@ class StaticScanner(Resolver):
             # the chase reads the rest of every partial file for each new word.
             if summary is not None:
                 self._parsed.add(sf.path)
-                self.files_partial += 1
                 stamp = self._stamps.get(sf.path) or (len(data), 0)
                 self.cache.put(sf.path, stamp, summary=summary, error=None, cut=cut, valid=[])
                 self._partial[sf.path] = data
