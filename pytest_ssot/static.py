@@ -6,8 +6,14 @@ is computed from source: class and function definitions (nested in classes too),
 ``from X import Name`` / ``import X as Y`` re-exports, ``Name = Other`` aliases,
 star imports and ``__all__``, plus every statement that imports a given module.
 
-This module runs the scan: load (cache, bytes test, parse), match, chase
-aliases, report. Its parts live beside it, one job each:
+This module runs the scan: load (cache, bytes test, line test, parse), match,
+chase aliases, report. A file whose bytes hold a searched word is parsed only
+as far as its last line that may bind a searched name in code outside function
+bodies (:class:`~pytest_ssot.static_query.LineTest`); the parse of that prefix
+proves the cut is a statement boundary, and a module whose prefix lacks a name
+that resolution asks for is read whole (:meth:`StaticScanner.full`). The alias
+chase reads the rest of every partial file for each new name it adds, so a
+name bound after the cut is never missed. Its parts live beside it, one job each:
 :mod:`~pytest_ssot.summary` (one file's AST summary),
 :mod:`~pytest_ssot.summary_cache` (the on-disk cache),
 :mod:`~pytest_ssot.static_query` (search terms and the bytes test),
