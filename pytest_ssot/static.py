@@ -169,10 +169,10 @@ class StaticScanner(Resolver):
         self.cache.put(sf.path, stamp, summary=summary, error=None, cut=None, valid=None)
         return summary
 
-    def _parse_partial(self, sf: SourceFile, data: bytes) -> ModuleSummary:
+    def _parse_partial(self, sf: SourceFile, data: bytes, lowered: bytes | None = None) -> ModuleSummary:
         """Parse only as far as the last line that may bind a searched name (the whole file if need be)."""
         test = LineTest(self.query)
-        end = _code_end(test, data)
+        end = _code_end(test, data, lowered)
         if end is None:  # the words are only in strings, comments and function bodies
             self._unread[sf.path] = data
             return ModuleSummary(sf, None)
@@ -233,8 +233,9 @@ class StaticScanner(Resolver):
             return ModuleSummary(sf, None)
         if force:
             return ModuleSummary(sf, self._parse(sf, data))
-        if self.query.relevant(data):
-            return self._parse_partial(sf, data)
+        lowered = data.lower() if self.query.search_classes and self.query.class_words else None
+        if self.query.relevant(data, lowered):
+            return self._parse_partial(sf, data, lowered)
         self._unread[path] = data
         return ModuleSummary(sf, None)
 
@@ -279,8 +280,8 @@ class StaticScanner(Resolver):
             if progress is not None:
                 progress.update(f"following aliases of {len(defs)} definitions, {len(self._parsed)} files parsed")
             reparsed = False
-            new_words = LineTest(self.query, exact=sorted(words), classes=False)
-            # a word the pattern matches was searched for already
+            # a word the pattern matches, or a searched function name, was searched for
+            # already: every file (and the rest of every partial one) was judged on it
             unseen = [w for w in words if not self._searched(w)]
             unseen_words = LineTest(self.query, exact=sorted(unseen), classes=False)
             for sf in scope:
@@ -292,7 +293,7 @@ class StaticScanner(Resolver):
                     if data is None:
                         data = self._partial[sf.path] = self._read(sf.path) or b""
                     rest = data[cached.get("cut") or self._cuts.get(sf.path, 0):]
-                    if _code_end(new_words, rest) is not None:  # the rest lexes on its own
+                    if unseen and _code_end(unseen_words, rest) is not None:  # the rest lexes on its own
                         self.full(sf.module)
                         reparsed = True
                     continue
@@ -543,7 +544,7 @@ class StaticScanner(Resolver):
         ]
 
 
-def _code_end(test: LineTest, data: bytes) -> int | None:
+def _code_end(test: LineTest, data: bytes, lowered: bytes | None = None) -> int | None:
     """End of the last line where ``test`` finds a binding shape in code outside functions.
 
     The raw bytes first (most files stop there: no shape at all); then the bytes
@@ -551,7 +552,7 @@ def _code_end(test: LineTest, data: bytes) -> int | None:
     sound: where its lexing parts from the whole file's, everything up to the
     end lies inside a string that crosses it, so it can only add lines.
     """
-    end = test.last_line_end(data)
+    end = test.last_line_end(data, lowered=lowered)
     if end is None or end < 0:
         return end
     masked = mask(data[:end])

@@ -53,7 +53,7 @@ class Query:
             self._exact = (key, [(w, w.lower()) for w in words + sorted(self.extra_words)])
         return self._exact[1]
 
-    def relevant(self, data: bytes) -> bool:
+    def relevant(self, data: bytes, lowered: bytes | None = None) -> bool:
         """Could a file with these bytes hold a searched name? (never a false "no")"""
         if self.star_words and b"import *" in data:
             if _RELATIVE_STAR.search(data) or any(word in data for word in self.star_words):
@@ -65,7 +65,8 @@ class Query:
             return any(word in data for word, _low in exact) or any(
                 self.pattern.search(w.decode()) for w in set(_IDENT.findall(data))
             )
-        lowered = data.lower()
+        if lowered is None:
+            lowered = data.lower()
         absent = [word for word in self.class_words[:1] if word not in lowered]
         if not absent and all(word in lowered for word in self.class_words[1:]):
             return True
@@ -133,7 +134,7 @@ class LineTest:
         self.classes = query.search_classes if classes is None else classes
         self.anywhere = frozenset(query.importer_words)
 
-    def last_line_end(self, data: bytes, layout: Layout | None = None) -> int | None:
+    def last_line_end(self, data: bytes, layout: Layout | None = None, lowered: bytes | None = None) -> int | None:
         """End offset of the last candidate line (None: none; -1: judge the file whole)."""
         if self.classes and self.query.class_words is None:
             return -1  # no literal to look for: the regex must see every identifier
@@ -144,7 +145,8 @@ class LineTest:
         for word in self.exact:
             last = max(last, self._last_exact(data, word, cont, None if word in self.anywhere else layout))
         if self.classes:
-            last = max(last, self._last(data, data.lower(), self.query.class_words[0], cont, False, layout))
+            hay = data.lower() if lowered is None else lowered
+            last = max(last, self._last(data, hay, self.query.class_words[0], cont, False, layout))
         if last < 0:
             return None
         end = data.find(b"\n", last)

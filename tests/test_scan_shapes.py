@@ -113,7 +113,7 @@ def write(root: Path, spec) -> None:
 def whole(monkeypatch) -> None:
     """The reference: every relevant file parsed whole (the scan before the fast path)."""
 
-    def parse_whole(self, sf, data):
+    def parse_whole(self, sf, data, lowered=None):
         return ModuleSummary(sf, self._parse(sf, data))
 
     monkeypatch.setattr(static.StaticScanner, "_parse_partial", parse_whole)
