@@ -84,6 +84,7 @@ def configure_scan(parser: argparse.ArgumentParser) -> None:
 @command("scan", help="list distinct classes/functions, aliases and shims in a package")
 def run_scan(args: argparse.Namespace) -> int:
     from pytest_ssot.probes import ChildError, ProbeSetupError, resolve_python
+    from pytest_ssot.progress import Progress
     from pytest_ssot.scan import scan_runtime, scan_static
 
     root = os.path.abspath(args.root)
@@ -102,13 +103,15 @@ def run_scan(args: argparse.Namespace) -> int:
     try:
         if args.python:
             resolve_python(args.python)
+        # a status line on a terminal's stderr for a slow scan; never with --json
+        progress = None if args.json else Progress(f"ssot scan ({args.mode})")
         if args.mode == "runtime":
             result = scan_runtime(root, args.package, pattern, functions, python=args.python, timeout=args.timeout,
-                                  exclude=exclude)
+                                  exclude=exclude, progress=progress)
         else:
             cache = None if args.no_cache else os.path.join(root, ".ssot-cache")
             result = scan_static(root, args.package, pattern, functions, importers_of=args.importers_of,
-                                 cache_dir=cache, python=args.python, exclude=exclude)
+                                 cache_dir=cache, python=args.python, exclude=exclude, progress=progress)
     except ProbeSetupError as exc:
         raise UsageError(f"ssot scan: {exc}") from None
     except ChildError as exc:  # the child died with no module to blame: one line, no traceback

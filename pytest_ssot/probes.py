@@ -21,12 +21,13 @@ import pkgutil
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
-from pytest_ssot.children import preexec_for_child, wait_or_kill
+from pytest_ssot.children import kill_group, preexec_for_child, track, untrack, wait_or_kill
 from pytest_ssot.violation import SSOTSetupError
 
 IMPORTED = "imported"
@@ -107,12 +108,15 @@ class ChildRun:
 
 
 def run_child(
-    code: str, args: Sequence[str], *, python: str | None, cwd: str, timeout: float
+    code: str, args: Sequence[str], *, python: str | None, cwd: str, timeout: float,
+    on_stderr_line: Callable[[bytes], None] | None = None,
 ) -> ChildRun:
     """Run ``python -c code args`` isolated; kill its process group on timeout.
 
     ``-E`` ignores PYTHONPATH/PYTHONHOME surprises, ``-B`` writes no bytecode into
     the target tree; the child puts the root on ``sys.path`` itself.
+    ``on_stderr_line`` is called with each line of the child's stderr as it comes
+    (progress); stderr is still returned whole.
     """
     exe = resolve_python(python)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
@@ -132,7 +136,10 @@ def run_child(
     except OSError as exc:
         raise ProbeSetupError(f"cannot start {exe!r}: {exc}") from None
     # a timeout, Ctrl-C or any exception while waiting kills the group: never left running
-    out, err, timed_out = wait_or_kill(proc, timeout)
+    if on_stderr_line is not None:
+        out, err, timed_out = _stream(proc, timeout, on_stderr_line)
+    else:
+        out, err, timed_out = wait_or_kill(proc, timeout)
     seconds = time.perf_counter() - started
     stdout = out.decode("utf-8", "replace")
     payload = None
@@ -143,6 +150,44 @@ def run_child(
         except (ValueError, IndexError):
             payload = None
     return ChildRun(payload, stdout, err.decode("utf-8", "replace"), proc.returncode, seconds, timed_out)
+
+
+def _stream(proc: subprocess.Popen[bytes], timeout: float, on_line: Callable[[bytes], None]) -> tuple[bytes, bytes, bool]:
+    """``wait_or_kill`` with stderr read line by line (each passed to ``on_line``) as the child writes it."""
+    out_chunks: list[bytes] = []
+    err_lines: list[bytes] = []
+
+    def read_out() -> None:
+        out_chunks.append(proc.stdout.read())  # type: ignore[union-attr]
+
+    def read_err() -> None:
+        for line in proc.stderr:  # type: ignore[union-attr]
+            err_lines.append(line)
+            try:
+                on_line(line)
+            except Exception:  # progress must never break the scan
+                pass
+
+    readers = [threading.Thread(target=read_out, daemon=True), threading.Thread(target=read_err, daemon=True)]
+    for reader in readers:
+        reader.start()
+    timed_out = False
+    track(proc)
+    try:
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            kill_group(proc)
+            proc.wait()
+        except BaseException:  # Ctrl-C, SIGTERM's exit: the group dies first, then the exception goes on
+            kill_group(proc)
+            raise
+    finally:
+        untrack(proc)
+    for reader in readers:
+        reader.join()
+    return b"".join(out_chunks), b"".join(err_lines), timed_out
 
 
 # The child half of every probe. Stdlib only: it runs on the target's Python.

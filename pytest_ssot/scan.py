@@ -19,6 +19,7 @@ from typing import Pattern, Sequence
 from pytest_ssot.exclude import Exclusion, resolve_exclude
 from pytest_ssot.findings import DEFAULT_FUNCTIONS, ModuleImportError, ScanResult, compile_class_pattern
 from pytest_ssot.introspect import scan_modules
+from pytest_ssot.progress import Progress
 from pytest_ssot.probes import _CHILD_PRELUDE, _PACKAGE_DIR, ChildError, _check_root, run_child
 from pytest_ssot.source_tree import iter_source_files
 from pytest_ssot.static import scan_static
@@ -83,6 +84,7 @@ def scan_runtime(
     timeout: float = DEFAULT_SCAN_TIMEOUT,
     nested: bool = True,
     exclude: Sequence[str] | None = None,
+    progress: Progress | None = None,
 ) -> ScanResult:
     """Import ``package`` and all its submodules in a child, then scan there.
 
@@ -94,6 +96,8 @@ def scan_runtime(
     after ``timeout`` seconds) or ends the interpreter (``os._exit``, a
     signal) is reported as an import error and the scan is re-run without it
     (at most five such modules). Object ids in the result are ids in the child.
+    ``progress`` (a :class:`~pytest_ssot.progress.Progress`) is told each module
+    the child imports, as it imports it (shown only on a terminal, only when slow).
     """
     root_path = _check_root(root)
     pattern = compile_class_pattern(class_pattern)
@@ -109,8 +113,18 @@ def scan_runtime(
             "excluded_modules": excluded_modules,
             "skip": [e.module for e in failed],
         }
+        on_line = None
+        if progress is not None and progress.enabled:
+            done = [0]
+
+            def on_line(line: bytes, done: list[int] = done, total: int = len(modules)) -> None:
+                if line.startswith(b"@@imported "):
+                    done[0] += 1
+                    progress.update(f"{done[0]}/{total} modules imported ({line[11:].decode(errors='replace').strip()})")
         run = run_child(_SCAN_CHILD, [root_path, _PACKAGE_DIR, json.dumps(args)],
-                        python=python, cwd=root_path, timeout=timeout)
+                        python=python, cwd=root_path, timeout=timeout, on_stderr_line=on_line)
+        if progress is not None:
+            progress.done()
         if run.payload is not None:
             result = ScanResult.from_json(run.payload)
             result.import_errors = failed + result.import_errors

@@ -6,8 +6,14 @@ is computed from source: class and function definitions (nested in classes too),
 ``from X import Name`` / ``import X as Y`` re-exports, ``Name = Other`` aliases,
 star imports and ``__all__``, plus every statement that imports a given module.
 
-This module runs the scan: load (cache, bytes test, parse), match, chase
-aliases, report. Its parts live beside it, one job each:
+This module runs the scan: load (cache, bytes test, line test, parse), match,
+chase aliases, report. A file whose bytes hold a searched word is parsed only
+as far as its last line that may bind a searched name in code outside function
+bodies (:class:`~pytest_ssot.static_query.LineTest`); the parse of that prefix
+proves the cut is a statement boundary, and a module whose prefix lacks a name
+that resolution asks for is read whole (:meth:`StaticScanner.full`). The alias
+chase reads the rest of every partial file for each new name it adds, so a
+name bound after the cut is never missed. Its parts live beside it, one job each:
 :mod:`~pytest_ssot.summary` (one file's AST summary),
 :mod:`~pytest_ssot.summary_cache` (the on-disk cache),
 :mod:`~pytest_ssot.static_query` (search terms and the bytes test),
@@ -43,9 +49,10 @@ from pytest_ssot.findings import (
 )
 from pytest_ssot.exclude import Exclusion, resolve_exclude
 from pytest_ssot.kinds import base_kind
+from pytest_ssot.progress import Progress
 from pytest_ssot.literals import required_literals
 from pytest_ssot.source_tree import SKIP_DIRS, SourceFile, iter_source_files, module_file, resolve_relative
-from pytest_ssot.static_query import Query
+from pytest_ssot.static_query import _RELATIVE_STAR, Layout, LineTest, Query, mask
 from pytest_ssot.static_resolve import ModuleSummary, Resolver
 from pytest_ssot.summary import PY_VERSION, SUMMARY_VERSION, definition_lines, needs_python, summarize_source
 from pytest_ssot.summary_cache import SummaryCache
@@ -86,7 +93,9 @@ class StaticScanner(Resolver):
         python: str | None,
         classes: bool = True,
         exclude: Sequence[str] | None = None,
+        progress: Progress | None = None,
     ) -> None:
+        self.progress = progress
         self.exclusion = Exclusion(resolve_exclude(exclude))
         self.root = os.path.realpath(root)
         self.package = package or ""
@@ -105,9 +114,13 @@ class StaticScanner(Resolver):
         self.modules: dict[str, ModuleSummary] = {}
         self.files: dict[str, SourceFile | None] = {}
         self.parse_errors: list[ParseError] = []
-        self.files_parsed = 0
+        self._parsed: set[str] = set()  # paths parsed (in part or whole) in this run
         self._unread: dict[str, bytes | None] = {}  # skipped paths -> bytes if read
         self._stamps: dict[str, tuple[int, int]] = {}  # path -> (size, mtime_ns), one stat or fstat each
+        self._partial: dict[str, bytes | None] = {}  # partially parsed paths -> bytes if read
+        self._upgrades = 0  # partial modules read whole so far
+        self._cuts: dict[str, int] = {}  # partially parsed paths -> where their parse stopped
+        self._fingerprints: list[str] = []  # every query this run asked (the alias chase grows it)
 
     # -- loading ---------------------------------------------------------
     def _stamp(self, path: str) -> tuple[int, int] | None:
@@ -142,7 +155,7 @@ class StaticScanner(Resolver):
         return data
 
     def _parse(self, sf: SourceFile, data: bytes) -> dict[str, Any] | None:
-        self.files_parsed += 1
+        self._parsed.add(sf.path)
         stamp = self._stamps.get(sf.path) or (len(data), 0)
         try:
             summary = summarize_source(data, sf.path)
@@ -150,11 +163,49 @@ class StaticScanner(Resolver):
             line = getattr(exc, "lineno", None)
             message = f"{type(exc).__name__}: {getattr(exc, 'msg', None) or exc}"
             needs = needs_python(data, exc)
-            self.cache.put(sf.path, stamp, summary=None, error=[line, message], needs=needs)
+            self.cache.put(sf.path, stamp, summary=None, error=[line, message], needs=needs, cut=None, valid=None)
             self.parse_errors.append(ParseError(sf.path, line, message, PY_VERSION, needs))
             return None
-        self.cache.put(sf.path, stamp, summary=summary, error=None)
+        self.cache.put(sf.path, stamp, summary=summary, error=None, cut=None, valid=None)
         return summary
+
+    def _parse_partial(self, sf: SourceFile, data: bytes, lowered: bytes | None = None) -> ModuleSummary:
+        """Parse only as far as the last line that may bind a searched name (the whole file if need be)."""
+        test = LineTest(self.query)
+        end = _code_end(test, data, lowered)
+        if end is None:  # the words are only in strings, comments and function bodies
+            self._unread[sf.path] = data
+            return ModuleSummary(sf, None)
+        cut = _statement_boundary(data, end) if end >= 0 else len(data)
+        if cut < len(data):
+            try:
+                summary = summarize_source(data[:cut], sf.path)
+            except (SyntaxError, ValueError):
+                summary = None  # the cut is not a statement boundary (a string, brackets): parse it all
+            # A name the prefix binds may be bound again after the cut. That matters only
+            # for a name bound to a matched definition, which becomes a chase word, and
+            # the chase reads the rest of every partial file for each new word.
+            if summary is not None:
+                self._parsed.add(sf.path)
+                stamp = self._stamps.get(sf.path) or (len(data), 0)
+                self.cache.put(sf.path, stamp, summary=summary, error=None, cut=cut, valid=[])
+                self._partial[sf.path] = data
+                self._cuts[sf.path] = cut
+                return ModuleSummary(sf, summary, partial=True)
+        return ModuleSummary(sf, self._parse(sf, data))
+
+    def full(self, name: str) -> ModuleSummary | None:
+        mod = self.module(name)
+        if mod is not None and mod.partial:
+            path = mod.file.path
+            data = self._partial.pop(path, None)
+            if data is None:
+                data = self._read(path) or b""
+            mod = self.modules[name] = ModuleSummary(mod.file, self._parse(mod.file, data))
+            self._upgrades += 1
+            for other in self.modules.values():
+                other._table = None
+        return mod
 
     def _load(self, sf: SourceFile, fingerprint: str | None, force: bool = False) -> ModuleSummary:
         """Summary from cache, or parse the file if it may hold a searched name."""
@@ -163,7 +214,13 @@ class StaticScanner(Resolver):
             stamp = self._stamp(path)
             entry = self.cache.get(path, stamp) if stamp else None
             if entry is not None:
-                if "summary" in entry:
+                if "summary" in entry and entry.get("cut") is not None:
+                    if force:
+                        pass  # read and parsed whole below
+                    elif fingerprint in (entry.get("valid") or ()):
+                        self._partial[path] = None
+                        return ModuleSummary(sf, entry["summary"], partial=True)
+                elif "summary" in entry:
                     if entry["summary"] is None and entry.get("error"):
                         line, message = entry["error"]
                         self.parse_errors.append(ParseError(path, line, message, PY_VERSION, entry.get("needs")))
@@ -174,13 +231,16 @@ class StaticScanner(Resolver):
         data = self._read(path)
         if data is None:
             return ModuleSummary(sf, None)
-        if force or self.query.relevant(data):
+        if force:
             return ModuleSummary(sf, self._parse(sf, data))
+        lowered = data.lower() if self.query.search_classes and self.query.class_words else None
+        if self.query.relevant(data, lowered):
+            return self._parse_partial(sf, data, lowered)
         self._unread[path] = data
         return ModuleSummary(sf, None)
 
     def module(self, name: str) -> ModuleSummary | None:
-        """A module under root, loaded on demand (parsed even if out of scope)."""
+        """A module under root, loaded on demand (parsed even if out of scope; maybe only partly, see :meth:`full`)."""
         mod = self.modules.get(name)
         if mod is not None:
             if mod.summary is None and mod.file.path in self._unread:
@@ -199,8 +259,12 @@ class StaticScanner(Resolver):
         scope = list(iter_source_files(self.root, self.package or None, self.exclusion))
         self.scope_modules = {sf.module for sf in scope}
         fingerprint = self.query.fingerprint()
-        for sf in scope:
+        self._fingerprints.append(fingerprint)
+        progress = self.progress
+        for i, sf in enumerate(scope):
             self.modules[sf.module] = self._load(sf, fingerprint)
+            if progress is not None and not i & 127 and progress.due():
+                progress.update(f"{i}/{len(scope)} files scanned, {len(self._parsed)} parsed")
         defs = self._match()
         # chase aliases: a file that binds a matched object under another name,
         # or re-exports an alias, contains one of these names
@@ -211,17 +275,42 @@ class StaticScanner(Resolver):
                 break
             self.query.extra_words |= words
             self.query.star_words |= star_words
+            fingerprint = self.query.fingerprint()
+            self._fingerprints.append(fingerprint)
+            if progress is not None:
+                progress.update(f"following aliases of {len(defs)} definitions, {len(self._parsed)} files parsed")
             reparsed = False
+            # a word the pattern matches, or a searched function name, was searched for
+            # already: every file (and the rest of every partial one) was judged on it
+            unseen = [w for w in words if not self._searched(w)]
+            unseen_words = LineTest(self.query, exact=sorted(unseen), classes=False)
             for sf in scope:
+                if sf.path in self._partial:  # a new word bound after the cut: read it whole
+                    cached = self.cache.get(sf.path, self._stamp(sf.path) or (0, 0)) or {}
+                    if fingerprint in (cached.get("valid") or ()):
+                        continue
+                    data = self._partial[sf.path]
+                    if data is None:
+                        data = self._partial[sf.path] = self._read(sf.path) or b""
+                    rest = data[cached.get("cut") or self._cuts.get(sf.path, 0):]
+                    if unseen and _code_end(unseen_words, rest) is not None:  # the rest lexes on its own
+                        self.full(sf.module)
+                        reparsed = True
+                    continue
                 if sf.path not in self._unread:
                     continue
                 data = self._unread[sf.path]
                 if data is None:
+                    cached = self.cache.get(sf.path, self._stamp(sf.path) or (0, 0)) or {}
+                    if fingerprint in (cached.get("skip") or ()):
+                        continue  # a verdict for this very query
                     data = self._read(sf.path) or b""
-                if self.query.relevant(data):
+                # no binding shape for the words before this round: only a new word can change that
+                if (any(w in data for w in unseen) and _code_end(unseen_words, data) is not None) or (
+                        b"import *" in data and (_RELATIVE_STAR.search(data) or any(w in data for w in star_words))):
                     del self._unread[sf.path]
-                    self.modules[sf.module] = ModuleSummary(sf, self._parse(sf, data))
-                    reparsed = True
+                    mod = self.modules[sf.module] = self._parse_partial(sf, data)
+                    reparsed = reparsed or mod.summary is not None
             if not reparsed:
                 break
             for mod in self.modules.values():
@@ -231,6 +320,8 @@ class StaticScanner(Resolver):
         self._record_skips()
         self.cache.save()
         self._needs_check()
+        if progress is not None:
+            progress.done()
         classes, functions = self._definitions(defs)
         classes, other_classes = split_classes(classes)
         return ScanResult(
@@ -243,7 +334,7 @@ class StaticScanner(Resolver):
             parse_errors=sorted(self.parse_errors, key=lambda e: e.file),
             importers=importers,
             files_scanned=len(scope),
-            files_parsed=self.files_parsed,
+            files_parsed=len(self._parsed),
             modules_scanned=len(scope),
             seconds=time.perf_counter() - started,
             python=PY_VERSION,
@@ -251,15 +342,29 @@ class StaticScanner(Resolver):
             searched_functions=sorted(self.query.functions),
         )
 
+    def _searched(self, word: bytes) -> bool:
+        """Was ``word`` a searched name from the start (a function, or a class name the pattern matches)?"""
+        name = word.decode("utf-8", "replace")
+        return name in self.query.functions or (self.query.search_classes and self.query.pattern.search(name) is not None)
+
     def _record_skips(self) -> None:
-        """Remember "irrelevant for this query" for every file left unread (stamps already known)."""
-        final = self.query.fingerprint()
-        for path in self._unread:
-            stamp = self._stamp(path)
-            if stamp:
-                skips = (self.cache.get(path, stamp) or {}).get("skip", [])
-                if final not in skips:
-                    self.cache.put(path, stamp, skip=skips[-7:] + [final])
+        """Remember "irrelevant" (unread) and "the prefix suffices" (partial) for every query this run asked.
+
+        The chase's queries only grow, so a verdict for the last holds for every earlier one.
+        """
+        if self.cache.path is None:
+            return
+        fps = list(dict.fromkeys(self._fingerprints))
+        for paths, key in ((self._unread, "skip"), (self._partial, "valid")):
+            for path in paths:
+                stamp = self._stamp(path)
+                if stamp:
+                    entry = self.cache.get(path, stamp) or {}
+                    known = entry.get(key) or []
+                    if key == "valid" and entry.get("cut") is None:
+                        continue
+                    if any(fp not in known for fp in fps):
+                        self.cache.put(path, stamp, **{key: [fp for fp in known if fp not in fps][-8:] + fps})
 
     def _names_of(self, defs: dict[tuple[str, str], set[str]]) -> set[bytes]:
         names = set()
@@ -280,6 +385,18 @@ class StaticScanner(Resolver):
         return module
 
     def _match(self) -> dict[tuple[str, str], set[str]]:
+        """:meth:`_match_once` until no partial module was read whole on the way.
+
+        Resolving a name a partial module lacks reads that module whole; its own
+        names may then hold paths the pass already went by.
+        """
+        while True:
+            upgrades = self._upgrades
+            matched = self._match_once()
+            if self._upgrades == upgrades:
+                return matched
+
+    def _match_once(self) -> dict[tuple[str, str], set[str]]:
         """(module, qualname) of every matched definition -> its paths in scope."""
         paths: dict[tuple[str, str], set[str]] = {}
         bound_names: dict[tuple[str, str], set[str]] = {}
@@ -301,7 +418,7 @@ class StaticScanner(Resolver):
             own = key[1].rsplit(".", 1)[-1]
             names = bound_names[key] | {own}
             if self._matches(info[1], names):
-                matched[key] = set(key_paths)
+                matched.setdefault(key, set()).update(key_paths)  # nested paths may be there already
             if self.nested and info[1] == CLASS and in_package(key[0], self.package):
                 self._match_nested(key, key_paths, matched)
         return matched
@@ -427,6 +544,44 @@ class StaticScanner(Resolver):
         ]
 
 
+def _code_end(test: LineTest, data: bytes, lowered: bytes | None = None) -> int | None:
+    """End of the last line where ``test`` finds a binding shape in code outside functions.
+
+    The raw bytes first (most files stop there: no shape at all); then the bytes
+    up to that line with strings and comments masked. Masking a prefix is
+    sound: where its lexing parts from the whole file's, everything up to the
+    end lies inside a string that crosses it, so it can only add lines.
+    """
+    end = test.last_line_end(data, lowered=lowered)
+    if end is None or end < 0:
+        return end
+    masked = mask(data[:end])
+    return test.last_line_end(masked, Layout(masked))
+
+
+_BLOCK_CONTINUATIONS = (b"else", b"elif", b"except", b"finally", b"case")
+
+
+def _statement_boundary(data: bytes, end: int) -> int:
+    """The start of the first line at or after ``end`` that may begin a top-level statement.
+
+    A line at column 0 that is not a comment, a closing bracket or the next
+    clause of a compound statement; the parse of ``data[:cut]`` then proves it
+    (a cut inside a string or brackets does not parse, and the whole file is).
+    """
+    at = end
+    size = len(data)
+    while at < size:
+        first = data[at:at + 1]
+        if first not in b" \t\r\n#)]}\\\x0c" and not data.startswith(_BLOCK_CONTINUATIONS, at):
+            return at
+        nl = data.find(b"\n", at)
+        if nl < 0:
+            return size
+        at = nl + 1
+    return size
+
+
 def scan_static(
     root: str | os.PathLike[str],
     package: str | None,
@@ -439,6 +594,7 @@ def scan_static(
     python: str | None = None,
     classes: bool = True,
     exclude: Sequence[str] | None = None,
+    progress: Progress | None = None,
 ) -> ScanResult:
     """Scan ``package`` under ``root`` from source, importing nothing.
 
@@ -449,9 +605,16 @@ def scan_static(
     searches functions (and importers) only. ``exclude``: root-relative globs of
     files left out (None: :data:`~pytest_ssot.exclude.DEFAULT_EXCLUDE`, test
     files and test doubles; ``()``: none); ``result.excluded`` counts them.
+    ``progress``: a :class:`~pytest_ssot.progress.Progress` told how far the
+    scan is (it writes only to a terminal, and only when the scan is slow).
+
+    A file is read only if its bytes hold a searched word, and parsed only as
+    far as its last line that may bind a searched name in code outside
+    function bodies (``result.files_parsed`` counts files parsed in part or
+    whole); see :mod:`pytest_ssot.static_query`.
     """
     scanner = StaticScanner(root, package, class_pattern, functions, importers_of, cache_dir, nested, python, classes,
-                            exclude)
+                            exclude, progress)
     return scanner.run()
 
 

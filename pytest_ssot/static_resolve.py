@@ -22,6 +22,10 @@ class ModuleSummary:
     summary: dict[str, Any] | None  # None: not parsed (irrelevant, or a parse error)
     _table: dict[str, list[Any]] | None = None
     _def_kinds: dict[str, list[Any]] | None = None
+    # partial: parsed only up to the end of its last line that may bind a searched
+    # name; its bindings are final (nothing after the cut rebinds them), but a name
+    # it lacks may be bound after the cut, so a miss loads the whole file
+    partial: bool = False
 
     def def_info(self, qualname: str) -> list[Any] | None:
         """The summary's [qualname, kind, line, wraps] for ``qualname``, if defined here."""
@@ -41,6 +45,10 @@ class Resolver:
         """The summary of module ``name`` under root, loading it if needed."""
         raise NotImplementedError
 
+    def full(self, name: str) -> ModuleSummary | None:
+        """Like :meth:`module`, with the whole file read (default: what :meth:`module` gives)."""
+        return self.module(name)
+
     def table(self, name: str, seen: frozenset[str] = frozenset()) -> dict[str, list[Any]]:
         """Module-level name -> last binding (star imports expanded)."""
         mod = self.module(name)
@@ -54,6 +62,7 @@ class Resolver:
                 source = resolve_relative(name, mod.file.is_package, binding[1], binding[2])
                 if source in seen:
                     continue
+                self.full(source)  # its __all__ and every name it binds
                 source_table = self.table(source, seen | {name})
                 exported = self._exports(source, source_table)
                 for exported_name in exported:
@@ -85,6 +94,9 @@ class Resolver:
         if depth > 50:
             return None
         binding = self.table(module).get(name)
+        if binding is None and module in self.modules and self.modules[module].partial:
+            self.full(module)
+            binding = self.table(module).get(name)
         if binding is None:
             sub = f"{module}.{name}" if module else name
             return ("module", sub, "") if self._exists(sub) else None

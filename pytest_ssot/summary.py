@@ -18,7 +18,7 @@ from typing import Any
 
 from pytest_ssot.findings import CLASS
 
-SUMMARY_VERSION = 4  # 4: class bases; forwarding functions recorded like wraps
+SUMMARY_VERSION = 5  # 4: class bases; forwarding functions recorded like wraps; 5: partial summaries (cut, valid)
 PY_VERSION = sys.version.split()[0]
 
 # defs:     [qualname, "class"|"function", line, delegate-expr|None, [base-expr, ...]|None]

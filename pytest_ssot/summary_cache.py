@@ -23,6 +23,10 @@ from pytest_ssot.summary import SUMMARY_VERSION
 class SummaryCache:
     """Per-file summaries and skip verdicts, keyed by path and (size, mtime_ns).
 
+    A summary may be partial (``cut``: the offset its parse stopped at); it is
+    used only for the queries listed in its ``valid`` (their fingerprints), as a
+    ``skip`` verdict is, so a query with other words reads the file again.
+
     One JSON file, rewritten atomically (temp file + ``os.replace``) so that
     concurrent xdist workers never see a half-written cache; last writer wins.
     """
@@ -111,10 +115,14 @@ def current_umask() -> int:
 
 
 def _well_formed(entry: dict[str, Any]) -> bool:
-    """The shapes the scanner reads: summary dict|None, skip list, error [line, message]|None."""
+    """The shapes the scanner reads: summary dict|None, skip list, error [line, message]|None,
+    cut int|None (where a partial summary stops), valid list|None (queries it suffices for)."""
     summary, skip, error = entry.get("summary"), entry.get("skip", []), entry.get("error")
+    cut, valid = entry.get("cut"), entry.get("valid")
     return (
         (summary is None or type(summary) is dict)
         and type(skip) is list
         and (error is None or (type(error) is list and len(error) == 2))
+        and (cut is None or (type(cut) is int and cut >= 0))
+        and (valid is None or type(valid) is list)
     )

@@ -226,3 +226,23 @@ def test_regex_without_literals_still_finds_classes(tmp_path):
     write(tmp_path, "p/__init__.py", "class Xy:\n    pass\nclass Zz:\n    pass\n")
     result = scan_static(tmp_path, "p", r"^(X|Q)y$")
     assert [d.name for d in result.classes] == ["Xy"]
+
+
+def test_a_file_is_parsed_only_as_far_as_its_last_binding_line(tmp_path):
+    """Words in strings, comments and function bodies need no parse; a binding stops the parse after it."""
+    write(tmp_path, "p/__init__.py", "")
+    write(tmp_path, "p/core.py", "class HubWebSocketManager:\n    pass\n")
+    write(tmp_path, "p/mentions.py",
+          '"""Uses the HubWebSocketManager."""\n# HubWebSocketManager = 1\n'
+          "def f():\n    from p.core import HubWebSocketManager\n    websocket_manager = HubWebSocketManager()\n"
+          "    return websocket_manager\n")
+    write(tmp_path, "p/user.py",
+          "from p.core import HubWebSocketManager\n\n\ndef later(:\n    this tail never parses\n")
+    write(tmp_path, "p/broken.py", "def early(:\n    pass\nfrom p.core import HubWebSocketManager\n")
+    result = scan_static(tmp_path, "p")
+    [manager] = result.classes
+    assert manager.paths == ("p.core.HubWebSocketManager", "p.user.HubWebSocketManager")
+    assert result.files_parsed == 3  # core, user (its first line only) and broken; never mentions
+    # a syntax error before the last binding line is reported (that binding cannot be read);
+    # one after it is not: the file was read as far as a binding could be
+    assert [os.path.basename(e.file) for e in result.parse_errors] == ["broken.py"]
