@@ -215,17 +215,19 @@ class LedgerUpdate:
         return text
 
 
-def _next_entry(judgement: Judgement, accept_new: bool) -> tuple[str, ...] | None:
-    """What the ledger should hold after this run, or None to leave the entry as it is.
+def _update(entry: str, recorded: Iterable[str] | None, found: Iterable[str],
+            accept_new: bool) -> LedgerUpdate | None:
+    """What one entry should hold after this run, or None to leave it as it is.
 
-    Falls and checks that became clean are written, and a check the ledger does
-    not know yet is recorded as found; a new finding in a known entry only with
-    ``accept_new``.
+    Falls and checks that became clean are written, and an entry the ledger
+    does not hold yet is recorded as found; a new finding in a known entry
+    only with ``accept_new``.
     """
+    judgement = judge(recorded, found)
     if judgement.state in (UNRECORDED, PROGRESS, NOW_CLEAN):
-        return judgement.found
+        return LedgerUpdate(entry, judgement.recorded, judgement.found)
     if judgement.state in (NEW, REGRESSED) and accept_new:
-        return judgement.found
+        return LedgerUpdate(entry, judgement.recorded, judgement.found, judgement.new)
     return None
 
 
@@ -242,22 +244,15 @@ def updated(ledger: Ledger, records: Iterable[Mapping[str, Any]], ratchets: Mapp
         issue, check = int(record["issue"]), record.get("check")
         if record.get("guard") or statuses.get(issue) != "open" or check is None or record.get("clean") is None:
             continue
-        judgement = judge(ledger.recorded(issue, check), record.get("keys") or [])
-        after = _next_entry(judgement, accept_new)
-        if after is None:
-            continue
-        new.checks.setdefault(str(issue), {})[check] = list(after)
-        changes.append(LedgerUpdate(f"#{issue} {check}", judgement.recorded, after,
-                                    judgement.new if judgement.state in (NEW, REGRESSED) else ()))
+        change = _update(f"#{issue} {check}", ledger.recorded(issue, check), record.get("keys") or [], accept_new)
+        if change is not None:
+            new.checks.setdefault(str(issue), {})[check] = list(change.after)
+            changes.append(change)
     for name, items in sorted(ratchets.items()):
-        judgement = judge(ledger.ratchets.get(name), items)
-        after = _next_entry(judgement, accept_new)
-        if after is None and judgement.state == REGRESSED:
-            continue
-        if after is not None:
-            new.ratchets[name] = list(after)
-            changes.append(LedgerUpdate(f"ratchet {name}", judgement.recorded, after,
-                                        judgement.new if judgement.state in (NEW, REGRESSED) else ()))
+        change = _update(f"ratchet {name}", ledger.ratchets.get(name), items, accept_new)
+        if change is not None:
+            new.ratchets[name] = list(change.after)
+            changes.append(change)
     return new, changes
 
 
