@@ -222,6 +222,7 @@ def ssot_factory_probe(ssot_target: Target) -> ProbeResult:
     from pytest_ssot.probes import probe_factory_call
 
     return probe_factory_call(ssot_target.require("factory"), ssot_target.root, user_context=ssot_target.user_context,
+                              user_id=ssot_target.sample_user,
                               python=ssot_target.python, timeout=ssot_target.thresholds.factory_timeout_seconds)
 
 

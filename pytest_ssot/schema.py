@@ -101,6 +101,8 @@ TARGET_KEYS: dict[str, Key] = {
             "what the factory does for a null user context", ("reuse", "error")),
         Key("user_id_attr", "attr_path", "user_context.user_id", "attribute path from a manager to its user id"),
         Key("admin_user", "str", "admin", "user id whose token may read the server's diagnostics"),
+        Key("sample_user", "str", "user-001",
+            "user id the #889 checks reproduce a second manager with (the seeds' was demo-user-001)"),
         Key("token", "ref", None,
             "'module:function' returning a bearer token for a user id (integration and staging tiers)"),
         Key("known_import_failures", "module_reasons", {},
