@@ -32,6 +32,7 @@ user_context = "ledgerbook.sync.context:make_context"
 class_pattern = "Coordinator$"
 function_name = "get_coordinator"
 user_id_attr = "context.account_id"
+events = ["replica_joined", "entries_synced", "ledger_closed"]
 
 [tool.ssot.targets.books.thresholds]
 concurrent_users = [8]
@@ -92,6 +93,22 @@ INTERFACE = """
         return frame
 """
 
+# a second coordinator class and factory left from before a consolidation: a new coordinator per call
+LEGACY_COORDINATOR = """
+class ReplicaCoordinator:
+    registry = {}
+
+    def __init__(self, context):
+        self.context = context
+        self.replicas = []
+%(interface)s
+
+def get_coordinator(context):
+    coordinator = ReplicaCoordinator(context)
+    ReplicaCoordinator.registry[getattr(context, "account_id", None)] = coordinator
+    return coordinator
+"""
+
 DISPATCH = """
 def dispatch_notification(account_id, text):
     return {"account": account_id, "text": text}
@@ -103,9 +120,13 @@ def dispatch_notification(account_id, text, *, urgent=False):
 """
 
 
-def write_foreign_target(root: Path, *, interface: bool = True, dispatchers: int = 1, extra_toml: str = "",
-                         config: str = CONFIG) -> Path:
-    """``ledgerbook.sync`` under ``root`` with ``dispatchers`` modules defining ``dispatch_notification``."""
+def write_foreign_target(root: Path, *, interface: bool = True, dispatchers: int = 1, legacy: bool = False,
+                         extra_toml: str = "", config: str = CONFIG) -> Path:
+    """``ledgerbook.sync`` under ``root`` with ``dispatchers`` modules defining ``dispatch_notification``.
+
+    ``interface``: the coordinator has connect/disconnect/emit/is_connected;
+    ``legacy``: a second ``ReplicaCoordinator`` and ``get_coordinator`` in ``legacy_coordinator``.
+    """
     package = root / "ledgerbook" / "sync"
     package.mkdir(parents=True, exist_ok=True)
     (root / "ledgerbook" / "__init__.py").write_text("")
@@ -113,6 +134,8 @@ def write_foreign_target(root: Path, *, interface: bool = True, dispatchers: int
              "coordinator": COORDINATOR % {"interface": INTERFACE if interface else ""}}
     files.update({("dispatch" if n == 0 else f"dispatch_v{n + 1}"): (DISPATCH if n == 0 else LEGACY_DISPATCH)
                   for n in range(dispatchers)})
+    if legacy:
+        files["legacy_coordinator"] = LEGACY_COORDINATOR % {"interface": INTERFACE if interface else ""}
     for name, source in files.items():
         (package / f"{name}.py").write_text(textwrap.dedent(source))
     pyproject = root / "pyproject.toml"

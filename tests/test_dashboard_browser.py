@@ -125,7 +125,7 @@ def test_the_table_and_the_chart_render(page, tmp_path):
     assert fragmented["counted"] == len(latency_samples())
     assert [m["name"] for m in fragmented["markers"]] == ["p50", "p99"]
     assert all(m["width"] > 0 and " ms" in m["text"] for m in fragmented["markers"])
-    assert fragmented["axisLabels"] == ["latency to agent_completed (ms)", "samples"]
+    assert fragmented["axisLabels"] == ["latency to the final event (ms)", "samples"]
     assert fragmented["note"] is None
     assert any("<class 'chatapp.websocket_core.manager.WebSocketManager'>" in v for v in fragmented["violations"])
 

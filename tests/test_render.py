@@ -50,7 +50,7 @@ def test_markdown_ratchets_and_latency():
     assert "| manager\\_classes | 9 | 3 | rise |" in text
     assert "| import\\_paths | 14 | 16 | fall |" in text
     # pinned, not recomputed with render.latency: the 240 seeded samples of report_samples
-    assert "Golden path to `agent_completed`: 240 samples, p50 36.1 ms, p99 188.6 ms" in text
+    assert "Golden path to the final event: 240 samples, p50 36.1 ms, p99 188.6 ms" in text
     assert "Golden path" not in render_markdown(consolidated())
 
 
