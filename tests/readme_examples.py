@@ -3,7 +3,7 @@
 * A block that defines ``test_*`` functions is a check of one's own: it runs
   through pytester against the generated ``ledgerbook.sync`` target with the
   ``[tool.ssot]`` TOML block shown last before it, once per scenario of its
-  ``<!-- docs-test: ... -->`` comment (``dispatchers=N`` shapes the tree, the
+  ``<!-- docs-test: ... -->`` comment (``dispatchers=N``, ``interface=0|1`` shape the tree, the
   rest are the expected outcome counts; scenarios separated by ``|``).
 * Any other Python block is a snippet: exec'd in a folder holding that target.
 * ``<!-- not-run: why -->`` right before a block skips it; the reason is required.
@@ -28,7 +28,7 @@ from foreign_target import write_foreign_target
 FENCE = re.compile(r"^(?P<indent>\s*)```(?P<lang>[\w-]*)\s*$")
 COMMENT = re.compile(r"^\s*<!--\s*(?P<body>.*?)\s*-->\s*$")
 OUTCOMES = ("passed", "failed", "errors", "skipped", "xfailed", "xpassed")
-KNOBS = {"dispatchers": int}
+KNOBS = {"dispatchers": int, "interface": lambda value: bool(int(value))}
 
 
 @dataclass(frozen=True)
