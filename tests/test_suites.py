@@ -148,7 +148,7 @@ CONCRETE_FINDINGS = {
     "test_manager_import_path_consistency": [
         "functions imported from different modules", "chatapp.websocket_core.unified_manager"],
     "test_manager_factory_no_redundant_implementations": [
-        "Too many redundant WebSocket manager implementations found: 9 (max acceptable: 3)",
+        "Too many redundant WebSocketManager implementations found: 9 (max acceptable: 3)",
         "WebSocketManagerFactory", "LegacyWebSocketManagerAdapter", "WebSocketManagerAdapter"],
     "test_multiple_import_paths_create_different_managers": [
         "3 different managers", "chatapp.websocket_core.unified_manager:get_websocket_manager"],
@@ -170,17 +170,16 @@ CONCRETE_FINDINGS = {
     "test_manager_registry_isolation_validation": ["chatapp.websocket_core.unified_manager:get_websocket_manager"],
     "test_direct_instantiation_prevention": ["chatapp.websocket_core.manager.WebSocketManager(user_context)"],
     "test_only_one_manager_implementation_exists": ["found: 9 (max acceptable: 1)",
-                                                             "chatapp.agents.agent_registry.WebSocketManagerAdapter"],
-    "test_factory_creates_consistent_instances": ["LegacyWebSocketManagerAdapter",
-                                                           "UnifiedWebSocketManager"],
+                                                    "chatapp.agents.agent_registry.WebSocketManagerAdapter"],
+    "test_factory_creates_consistent_instances": ["LegacyWebSocketManagerAdapter", "UnifiedWebSocketManager"],
     "test_all_events_delivered_consistently": [
         "chatapp.websocket_core:get_websocket_manager: missing ['agent_thinking', 'tool_completed']"],
     "test_concurrent_users_isolated_experiences": ["10 of 10 concurrent users not isolated",
-                                                            "ssot-1036-user-0009"],
+                                                   "ssot-1036-user-0009"],
     "test_deprecated_module_import_should_fail": [
         "chatapp.websocket_core.websocket_manager_factory still imports", "still import deprecated"],
     "test_deprecated_names_removed": ["WebSocketManagerFactory is still importable",
-                                                         "create_websocket_manager is still importable"],
+                                      "create_websocket_manager is still importable"],
     "test_import_path_monitoring": ["chatapp.websocket_core.adapter_factory"],
     "test_manager_connection_state_isolation": ["reports connected after only user"],
 }
