@@ -115,6 +115,7 @@ class Target:
     user_id_attr: str = _default(TARGET_KEYS, "user_id_attr")
     token: str | None = _default(TARGET_KEYS, "token")
     admin_user: str = _default(TARGET_KEYS, "admin_user")
+    sample_user: str = _default(TARGET_KEYS, "sample_user")
     known_import_failures: Mapping[str, str] = field(default_factory=dict)
     thresholds: Thresholds = field(default_factory=Thresholds)
     issues: Mapping[int, str] = field(default_factory=dict)
@@ -130,10 +131,8 @@ class Target:
 
     @property
     def manager_class_name(self) -> str:
-        """The canonical manager class's own name ("WebSocketManager"), from ``manager``."""
-        if not self.manager:
-            return "WebSocketManager"
-        return self.manager[0].rpartition(":")[2].rpartition(".")[2]
+        """The canonical manager class's own name, from ``manager`` (a missing key: a one-line skip, never a guess)."""
+        return self.require("manager")[0].rpartition(":")[2].rpartition(".")[2]
 
 
 @dataclass(frozen=True)

@@ -167,7 +167,7 @@ def _ratchets(part: Mapping[str, Any]) -> list[str]:
 
 
 def _latency(part: Mapping[str, Any]) -> list[str]:
-    out = ["<h3>Golden-path latency (message to agent_completed)</h3>"]
+    out = ["<h3>Golden-path latency (message to the final event)</h3>"]
     measured = latency(part)
     if measured is None:
         return out + ['<p class="note no-samples">No latency samples recorded for this target.</p>']

@@ -178,7 +178,7 @@ class SSOTSession:
             marker = item.get_closest_marker("ssot_issue")
             if marker is not None:
                 try:
-                    mark = parse_issue_marker(marker.args, marker.kwargs)
+                    mark = parse_issue_marker(marker.args, marker.kwargs, self.settings.target)
                 except ValueError as exc:
                     item.stash[mark_error_key] = str(exc)
                 else:

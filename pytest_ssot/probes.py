@@ -296,7 +296,7 @@ def probe_factory_call(
     root: str | os.PathLike[str],
     *,
     user_context: str | None = None,
-    user_id: str = "demo-user-001",
+    user_id: str = "user-001",
     python: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> ProbeResult:

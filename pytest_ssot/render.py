@@ -116,7 +116,7 @@ def _target_markdown(part: Mapping[str, Any]) -> list[str]:
     measured = latency(part)
     if measured:
         n, p50, p99 = measured
-        lines += [f"Golden path to `agent_completed`: {n} samples, p50 {p50:.1f} ms, p99 {p99:.1f} ms", ""]
+        lines += [f"Golden path to the final event: {n} samples, p50 {p50:.1f} ms, p99 {p99:.1f} ms", ""]
     return lines
 
 

@@ -13,8 +13,8 @@ After every step it checks what #889 and #960 promise:
   machine opened a connection for them that it has not closed.
 
 Every failure is an :class:`SSOTViolation`; Hypothesis shrinks it to a short
-program that reads like the bug report (``create(user='demo-user-001')``,
-``connect(user='demo-user-001')``, ...).
+program that reads like the bug report (``create(user='user-001')``,
+``connect(user='user-001')``, ...).
 
 A user is live from their first ``create``/``get``/``connect`` until ``close`` or
 until their last connection closes (backends may release an idle manager then, so
@@ -46,7 +46,7 @@ from pytest_ssot.violation import SSOTViolation
 
 __all__ = ["CHECKS", "FakeConnection", "ManagerMachineBase", "manager_state_machine", "manager_state_machine_from_adapter"]
 
-DEFAULT_MACHINE_USERS = ("demo-user-001", "demo-user-002", "demo-user-003")
+DEFAULT_MACHINE_USERS = ("user-001", "user-002", "user-003")
 CHECKS = ("managers", "shared_state", "connections")  # what the invariant checks, in this order
 
 

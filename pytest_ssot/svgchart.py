@@ -49,7 +49,7 @@ def histogram(values_ms: Sequence[float], edges: Sequence[float]) -> list[int]:
     return counts
 
 
-def latency_svg(seconds: Sequence[float], title: str = "latency to agent_completed") -> str:
+def latency_svg(seconds: Sequence[float], title: str = "latency to the final event") -> str:
     """The histogram of ``seconds`` (shown in ms) as one ``<svg>`` element."""
     if not seconds:
         raise ValueError("no samples to chart")

@@ -74,7 +74,7 @@ def test_import_path_ssot_compliance(ssot_runtime_scan, ssot_target, ssot_record
 
 
 @pytest.mark.ssot_issue(960)
-def test_websocket_manager_factory_consolidation(ssot_runtime_scan, ssot_target):
+def test_manager_factory_consolidation(ssot_runtime_scan, ssot_target):
     """One factory function: every other name for it is an alias or a shim."""
     assert_single_function(ssot_runtime_scan, ssot_target.function_name)
 
