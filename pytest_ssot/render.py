@@ -15,7 +15,7 @@ from typing import Any
 
 from pytest_ssot.merge import NO_TARGET, conflict_lines, targets_of
 from pytest_ssot.report import LATENCY_SAMPLES, issue_rows, ledger_lines
-from pytest_ssot.svgchart import percentile
+from pytest_ssot.percentile import percentile
 
 
 @dataclass(frozen=True)

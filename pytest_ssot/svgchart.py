@@ -10,18 +10,10 @@ import math
 from collections.abc import Sequence
 from html import escape
 
+from pytest_ssot.percentile import percentile
+
 WIDTH, HEIGHT = 880, 300
 LEFT, RIGHT, TOP, BOTTOM = 64, 24, 44, 52
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """The q-th percentile (0-100), interpolated linearly between ranks like numpy's default."""
-    if not values:
-        raise ValueError("percentile of no values")
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * q / 100
-    low, high = math.floor(rank), math.ceil(rank)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:

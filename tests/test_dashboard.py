@@ -13,7 +13,8 @@ import pytest
 
 from pytest_ssot.cli import main
 from pytest_ssot.dashboard import render_html
-from pytest_ssot.svgchart import latency_svg, percentile
+from pytest_ssot.percentile import percentile
+from pytest_ssot.svgchart import latency_svg
 from report_samples import HOSTILE, consolidated, fragmented, latency_samples, merged
 
 _LOADING_TAGS = {"script", "link", "iframe", "object", "embed", "img", "base", "video", "audio", "source"}

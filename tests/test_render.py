@@ -10,7 +10,8 @@ import pytest
 from pytest_ssot.cli import main
 from pytest_ssot.merge import merge_reports
 from pytest_ssot.render import confirmed_violations, issue_rows, render_markdown
-from pytest_ssot.svgchart import histogram, nice_ticks, percentile
+from pytest_ssot.percentile import percentile
+from pytest_ssot.svgchart import histogram, nice_ticks
 from report_samples import HOSTILE, consolidated, fragmented, latency_samples, merged
 
 
@@ -94,14 +95,15 @@ def test_cli_renders_a_single_report_too(tmp_path, capsys):
 # -- the numbers behind the chart
 
 
-@pytest.mark.parametrize("q, expected", [(0, 1.0), (50, 2.5), (100, 4.0), (25, 1.75)])
-def test_percentile_interpolates_like_numpy(q, expected):
-    assert percentile([4.0, 1.0, 3.0, 2.0], q) == pytest.approx(expected)
+@pytest.mark.parametrize("q, expected", [(1, 1.0), (25, 1.0), (26, 2.0), (50, 2.0), (51, 3.0), (99, 4.0), (100, 4.0)])
+def test_percentile_is_the_nearest_rank_a_measured_value(q, expected):
+    assert percentile([4.0, 1.0, 3.0, 2.0], q) == expected
 
 
-def test_percentile_of_nothing_is_an_error():
+@pytest.mark.parametrize("values, q", [([], 50), ([1.0], 0), ([1.0], 101)])
+def test_percentile_of_nothing_or_out_of_range_is_an_error(values, q):
     with pytest.raises(ValueError):
-        percentile([], 50)
+        percentile(values, q)
 
 
 @pytest.mark.parametrize("low, high", [(0.3, 187.2), (12.0, 12.0), (0.0012, 0.0097), (950, 4100)])
