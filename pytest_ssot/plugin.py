@@ -444,37 +444,19 @@ class SSOTSession:
         target = self.settings.target
         return {"run": run, "events": list(target.events) if target is not None else [], "urls": urls}
 
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if self.is_worker:
-            return
-        from pytest_ssot.report import ledger_lines, table_lines
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_terminal_summary(self, terminalreporter: Any) -> Generator[None, None, None]:
+        """Outside pytest's own summary: shared setup errors folded in it, the SSOT table after it (last)."""
+        from pytest_ssot.terminal import fold_shared_errors, write_summary
 
-        document = self.final  # built in sessionfinish, which the summary follows
-        if document is not None and document.get("interrupted") and self.update_mode:
-            terminalreporter.write_line("ssot: the run did not finish: the ledger was not updated", red=True)
-        if document is None or not document["issues"]:
-            return
-        target = f"target {document['target']}" if document["target"] else "no target"
-        stopped = "; INTERRUPTED: incomplete, no issue judged holds or fixed" if document.get("interrupted") else ""
-        terminalreporter.write_sep("=", f"SSOT issues ({target}){stopped}")
-        for line in table_lines(document):
-            terminalreporter.write_line(line)
-        for name, ratchet in document["ratchets"].items():
-            if ratchet.get("change") in ("rise", "fall"):
-                terminalreporter.write_line(f"ratchet {name}: {ratchet['count']} (baseline {ratchet['baseline']}, "
-                                            f"{ratchet['change']})")
-        for line in ledger_lines(document):
-            terminalreporter.write_line(line)
-        for change in self.ledger_written:
-            terminalreporter.write_line(change.describe())
-        if self.update_mode:
-            for number, issue in document["issues"].items():
-                if issue["verdict"] == "looks_fixed":
-                    terminalreporter.write_line(f"issue {number} looks fixed: every check is clean; mark it resolved "
-                                                f"(set {number} = \"resolved\" in the target's [issues] table)",
-                                                red=True)
-        if self.settings.report_path is not None:
-            terminalreporter.write_line(f"ssot report written to {self.settings.report_path}")
+        undo = fold_shared_errors(terminalreporter.stats)
+        try:
+            return (yield)
+        finally:
+            undo()
+            if not self.is_worker:  # the report was built in sessionfinish, which the summary follows
+                write_summary(terminalreporter, self.final, update_mode=self.update_mode,
+                              written=self.ledger_written, report_path=self.settings.report_path)
 
     @pytest.hookimpl(trylast=True)
     def pytest_unconfigure(self, config: pytest.Config) -> None:
