@@ -97,3 +97,32 @@ def expand(template: str | None, values: Mapping[str, object], environ: Mapping[
         return template.format_map({**filled, "env": env})
     except (KeyError, IndexError, ValueError):
         return None
+
+
+class Linker:
+    """The link templates of one rendering: the report's own (``urls``), overridden by the command line's."""
+
+    def __init__(self, recorded: Mapping[str, str] | None = None, given: Mapping[str, str | None] | None = None,
+                 environ: Mapping[str, str] | None = None) -> None:
+        self.given = {k: v for k, v in (given or {}).items() if v}
+        self.templates = {**(recorded or {}), **self.given}
+        self.environ = environ or {}
+
+    def for_part(self, part: Mapping[str, object]) -> Linker:
+        """A target's linker: its recorded templates under the given ones (a merged report's targets may differ)."""
+        recorded = part.get("urls")
+        return Linker(recorded if isinstance(recorded, Mapping) else {}, self.given, self.environ)
+
+    def issue(self, number: str) -> str | None:
+        return expand(self.templates.get("issue"), {"issue": number})
+
+    def source(self, path: str, line: int, run: Mapping[str, object] | None) -> str | None:
+        values = {"path": path, "line": line, **{k: (run or {}).get(k) for k in ("commit", "branch")}}
+        return expand(self.templates.get("source"), values)
+
+    def run(self, run: Mapping[str, object] | None) -> str | None:
+        """The CI run's page: from a given template, else as the run recorded it (expanded in its environment)."""
+        if "run" in self.given:
+            return expand(self.given["run"], dict(run or {}), self.environ)
+        recorded = (run or {}).get("url")
+        return recorded if isinstance(recorded, str) and recorded else None

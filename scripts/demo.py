@@ -46,7 +46,7 @@ def suite_args(target: str, staging_url: str, report: Path, extra: list[str],
     held = [f"--ssot-baseline={ledger}"] if ledger is not None else []
     return ["-p", "ssot", str(ROOT / "suites"), f"--rootdir={ROOT}", "-c", str(ROOT / "pyproject.toml"),
             f"--ssot-target={target}", f"--ssot-staging-url={staging_url}", f"--ssot-report={report}",
-            *held, "-rxfEs", *extra]
+            *held, "-rfEs", *extra]  # XFAIL reasons: add -rx
 
 
 @contextmanager
