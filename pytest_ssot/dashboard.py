@@ -161,7 +161,7 @@ def _target_section(part: Mapping[str, Any], links: Linker, points: list[RunPoin
     else:
         out.append('<p class="note">No SSOT tests ran for this target.</p>')
     # what went wrong first; then the numbers; the violations' full text (often long) last
-    out += _failures(part)
+    out += _failures(part, links)
     out += _trend(points)
     out += _ratchets(part)
     out += _latency(part)
@@ -170,7 +170,13 @@ def _target_section(part: Mapping[str, Any], links: Linker, points: list[RunPoin
     return "\n".join(out)
 
 
-def _failures(part: Mapping[str, Any]) -> list[str]:
+def _source(location: Mapping[str, Any], links: Linker, part: Mapping[str, Any]) -> str:
+    """``path:line`` of a finding, linked to the source line when a template is set."""
+    place = f"{location['path']}:{location['line']}"
+    return _link(place, links.source(location["path"], location["line"], part.get("run")), "source")
+
+
+def _failures(part: Mapping[str, Any], links: Linker) -> list[str]:
     found = failures(part)
     if not found:
         return []
@@ -178,9 +184,12 @@ def _failures(part: Mapping[str, Any]) -> list[str]:
     for outcome, reason, members in grouped_failures(found):
         if len(members) == 1:
             f = members[0]
+            located = "".join(f"<li>{escape(loc['finding'])} ({_source(loc, links, part)})</li>"
+                              for loc in f.locations)
             out.append(f'<li class="failure" data-nodeid="{escape(f.nodeid)}" data-issue="{escape(f.issue)}">'
                        f'<span class="outcome">{escape(outcome)}</span> <code>{escape(f.nodeid)}</code> '
-                       f"(#{escape(f.issue)}): {escape(reason)}</li>")
+                       f"(#{escape(f.issue)}): {escape(reason)}"
+                       + (f'<ul class="findings">{located}</ul>' if located else "") + "</li>")
             continue
         listed = "".join(f'<li class="failure" data-nodeid="{escape(f.nodeid)}" data-issue="{escape(f.issue)}">'
                          f"<code>{escape(f.nodeid)}</code> (#{escape(f.issue)})</li>" for f in members)
@@ -225,8 +234,7 @@ def _violations(part: Mapping[str, Any], links: Linker) -> list[str]:
             for finding, loc in v.located_findings():
                 where = ""
                 if loc:
-                    place = f"{loc['path']}:{loc['line']}"
-                    where = f" ({_link(place, links.source(loc['path'], loc['line'], part.get('run')), 'source')})"
+                    where = f" ({_source(loc, links, part)})"
                 items.append(f"<li>{escape(finding)}{where}</li>")
             listed = f'<ul class="findings">{"".join(items)}</ul>' if items else ""
             out.append(f'<div class="violation"><code>{escape(v.nodeid)}</code> {escape(v.first_line)}{listed}'

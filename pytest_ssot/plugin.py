@@ -479,4 +479,6 @@ def failure_line(report: TestReport) -> str:
     if not text:
         text = str(longrepr or "")
     lines = [line.strip() for line in str(text).splitlines() if line.strip()]
-    return lines[0][:300] if lines else "failed"
+    if not lines:
+        return "failed"
+    return lines[0] if len(lines[0]) <= 400 else lines[0][:399] + "…"

@@ -59,6 +59,7 @@ class Failure:
     nodeid: str
     outcome: str
     reason: str
+    locations: tuple[Mapping[str, Any], ...] = ()  # where its findings are (a regression's duplicates)
 
 
 _EFFECT_REASONS = {
@@ -92,7 +93,8 @@ def failures(part: Mapping[str, Any]) -> list[Failure]:
     for number in sorted(part["issues"], key=int):
         for test in part["issues"][number]["tests"]:
             if test["outcome"] in ("failed", "error"):
-                found.append(Failure(number, test["nodeid"], test["outcome"], reason_of(test)))
+                found.append(Failure(number, test["nodeid"], test["outcome"], reason_of(test),
+                                     tuple(test.get("locations") or ())))
     return found
 
 

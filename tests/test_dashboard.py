@@ -190,6 +190,17 @@ def test_links_come_from_the_templates_and_only_where_values_exist():
     assert "<a class=" not in render_html(fragmented())
 
 
+def test_a_failed_checks_findings_link_to_their_source_lines():
+    document = fragmented()
+    test = next(t for t in document["issues"]["889"]["tests"])
+    test["locations"] = [{"finding": "class books.legacy.LedgerWriter", "path": "src/books/legacy.py", "line": 12}]
+    html = render_html(document, Linker(given=TEMPLATES))
+    item = html[html.index('data-nodeid="suites/issue_889/test_889_unit.py::test_one_manager_per_user"'):]
+    item = item[:item.index("</li></ul></li>")]
+    assert "class books.legacy.LedgerWriter" in item
+    assert 'href="https://code.example/blob/0123456789abcdef0123456789abcdef01234567/src/books/legacy.py#L12"' in item
+
+
 def test_run_facts_are_shown():
     html = render_html(fragmented())
     assert "Python 3.11.7 · pytest-ssot 0.1.0 · commit 0123456789ab on main" in html
