@@ -26,6 +26,7 @@ _LAZY: dict[str, str] = {
     "RunMetrics": "pytest_ssot.report",
     "staging_url_problem": "pytest_ssot.config",
     "check_shape": "pytest_ssot.report_schema",
+    "percentile": "pytest_ssot.percentile",
     "ShapeError": "pytest_ssot.report_schema",
     "die_with_parent": "pytest_ssot.children",
     # finding duplicates: scans, probes and their assertions

@@ -182,9 +182,14 @@ def configure_report(parser: argparse.ArgumentParser) -> None:
                        help="exit 0 even when jobs disagree on a test's outcome or an issue's status")
     render = actions.add_parser("render", prog="ssot report render",
                                 help="render a single or merged report as markdown or a self-contained HTML page")
-    render.add_argument("report", metavar="REPORT.json")
+    render.add_argument("reports", nargs="+", metavar="REPORT.json",
+                        help="a report; several over time: the most recent is rendered with a trend across all")
     render.add_argument("--format", choices=("markdown", "html"), default="markdown")
     render.add_argument("-o", "--output", metavar="PATH", help="write here instead of stdout")
+    for kind, placeholders in (("issue", "{issue}"), ("source", "{path} {line} {commit} {branch}"),
+                               ("run", "{commit} {branch} {env[NAME]}")):
+        render.add_argument(f"--{kind}-url", metavar="TEMPLATE",
+                            help=f"link template ({placeholders}); overrides the report's [tool.ssot] urls.{kind}")
 
 
 @command("report", help="merge the JSON reports of CI jobs; render them as markdown or HTML")
@@ -210,17 +215,28 @@ def run_report(args: argparse.Namespace) -> int:
             print(f"ssot report: merged {count} report(s) (targets: {targets}) into {args.output}"
                   + (f"; {len(result.conflicts)} conflict(s)" if result.conflicts else ""))
             return EXIT_CONFLICTS if result.conflicts and not args.allow_conflicts else EXIT_OK
-        document = load_report(Path(args.report))
+        history = [load_report(Path(name)) for name in args.reports]
     except ReportError as exc:
         raise UsageError(f"ssot report: {exc}") from None
+    from pytest_ssot.links import Linker, TemplateError, check_templates
+    from pytest_ssot.trend import latest
+
+    given = {kind: getattr(args, f"{kind}_url") for kind in ("issue", "source", "run")}
+    for kind, template in given.items():
+        try:
+            check_templates({kind: template} if template is not None else {}, f"ssot report render --{kind}-url")
+        except TemplateError as exc:
+            raise UsageError(str(exc).replace(f"--{kind}-url: {kind} = ", f"--{kind}-url ", 1)) from None
+    linker = Linker(given=given, environ=os.environ)
+    document = latest(history)
     if args.format == "html":
         from pytest_ssot.dashboard import render_html
 
-        text = render_html(document)
+        text = render_html(document, linker, history if len(history) > 1 else None)
     else:
         from pytest_ssot.render import render_markdown
 
-        text = render_markdown(document)
+        text = render_markdown(document, linker)
     if args.output:
         try:
             Path(args.output).write_text(text, encoding="utf-8")

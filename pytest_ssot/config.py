@@ -156,6 +156,7 @@ class SSOTConfig:
     # --ssot-issue / SSOT_ISSUES numbers neither the target nor the bundled suites know: the plugin
     # refuses them before the first test unless a collected test carries ssot_issue(N)
     unverified_issues: tuple[int, ...] = ()
+    urls: Mapping[str, str] = field(default_factory=dict)  # [tool.ssot] urls: link templates for the reports
 
     def status_of(self, issue: int) -> str | None:
         return self.statuses.get(issue)
@@ -317,6 +318,7 @@ class _Validator:
         if baseline and target_name is not None:
             ledger = self._ledger(self.invocation_dir / baseline, target_name, updating, baseline_origin)
 
+        urls = self._check(self._where("tool.ssot"), ROOT_KEYS["urls"], self.section.get("urls", {}))
         if self.problems:
             raise ConfigError(self.problems)
         return SSOTConfig(
@@ -333,6 +335,7 @@ class _Validator:
             baseline_accept=self.cli.baseline_accept,
             ledger=ledger,
             unverified_issues=unverified,
+            urls=urls,
         )
 
     def _writable(self, origin: str, what: str, path: Path) -> None:

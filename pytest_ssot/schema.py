@@ -125,6 +125,9 @@ ROOT_KEYS: dict[str, Key] = {
         Key("report", "str", None, "JSON report path (overridden by --ssot-report / SSOT_REPORT)"),
         Key("baseline", "str", None,
             "ratchet baseline file, relative to pyproject.toml (overridden by --ssot-baseline / SSOT_BASELINE)"),
+        Key("urls", "url_templates", {},
+            "link templates for reports: issue ({issue}), source ({path}, {line}, {commit}, {branch}), "
+            "run ({commit}, {branch}, {env[NAME]})"),
     )
 }
 
@@ -309,6 +312,19 @@ def _check_module_reasons(base: Path, value: Any, spec: Key) -> Any:
     return {module: reason.strip() for module, reason in value.items()}
 
 
+def _check_url_templates(base: Path, value: Any, spec: Key) -> Any:
+    from pytest_ssot.links import TemplateError, check_templates
+
+    if not isinstance(value, dict):
+        return Bad("must be a table of link templates",
+                   'write it as urls = {issue = "https://github.com/OWNER/REPO/issues/{issue}"}')
+    try:
+        return check_templates(value, spec.name)
+    except TemplateError as exc:
+        what, _sep, fix = str(exc).partition("; fix: ")
+        return Bad(what.removeprefix(f"{spec.name}: "), fix or "fix the template")
+
+
 CHECKS: dict[str, Callable[[Path, Any, Key], Any]] = {
     "str": _check_str,
     "dir": _check_dir,
@@ -328,4 +344,5 @@ CHECKS: dict[str, Callable[[Path, Any, Key], Any]] = {
     "python": _check_python,
     "waivers": _check_waivers,
     "module_reasons": _check_module_reasons,
+    "url_templates": _check_url_templates,
 }
