@@ -114,7 +114,7 @@ def test_the_table_and_the_chart_render(page, tmp_path):
     fragmented = by_target["demo-fragmented"]
     assert [r["issue"] for r in fragmented["rows"]] == ["824", "889", "960", "1036"]
     assert all(r["height"] > 10 for r in fragmented["rows"])
-    assert fragmented["rows"][0]["cells"] == ["#824", "WebSocket manager fragmentation: one factory, one import path",
+    assert fragmented["rows"][0]["cells"] == ["#824", "Manager fragmentation: one factory, one import path",
                                               "open", "3", "0", "2", "0 of 2", "open as expected"]
     # verdicts are told apart by colour, not only by text
     assert len({r["badgeColor"] for r in fragmented["rows"]}) == 3

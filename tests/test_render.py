@@ -21,9 +21,9 @@ def test_markdown_has_a_table_per_target_with_every_issue():
     assert text.startswith("## SSOT report\n")
     assert text.index("### Target `demo-consolidated`") < text.index("### Target `demo-fragmented`")
     assert "| issue | title | status | tests | failed | violations | checks clean | verdict |" in text
-    assert "| #824 | WebSocket manager fragmentation: one factory, one import path | open | 3 | 0 | 2 " \
+    assert "| #824 | Manager fragmentation: one factory, one import path | open | 3 | 0 | 2 " \
            "| 0 of 2 | open as expected |" in text
-    assert "| #1126 | Deprecated websocket\\_manager\\_factory dual pattern | resolved | 1 | 1 | 1 | 0 of 1 " \
+    assert "| #1126 | Deprecated factory module dual pattern | resolved | 1 | 1 | 1 | 0 of 1 " \
            "| regressed |" in text
     assert "| #4242 | Our own consolidation | - | 1 | 0 | 0 | 0 of 1 | passing |" in text
 
