@@ -232,7 +232,10 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from pytest_ssot import __version__
+
     parser = _Parser(prog="ssot", description="pytest-ssot command line")
+    parser.add_argument("--version", action="version", version=f"ssot {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name, (configure, _run) in COMMANDS.items():
         sub = subparsers.add_parser(name, help=getattr(configure, "help", None), prog=f"ssot {name}")

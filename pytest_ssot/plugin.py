@@ -75,6 +75,15 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 
 @pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    # with autoload disabled, `-p ssot` in a configured project loads pytest-asyncio itself (pytest_ssot.extras)
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+        from pytest_ssot.extras import load_asyncio_when_needed
+
+        load_asyncio_when_needed(early_config)
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     for line in MARKERS:
         config.addinivalue_line("markers", line)
@@ -150,8 +159,21 @@ class SSOTSession:
         self.is_worker = hasattr(config, "workerinput")
         self.final: dict[str, Any] | None = None  # the report, built once at the end of the run
         self.ledger_written: list[Any] = []
+        self.suites_checked = False
 
     # -- header and collection
+
+    def pytest_collectstart(self, collector: pytest.Collector) -> None:
+        """The bundled suites without their extra: one line and exit 4, before any of them is imported."""
+        if self.suites_checked or not isinstance(collector, (pytest.Module, pytest.Package)):
+            return
+        from pytest_ssot.extras import is_suite_path, suites_dir, suites_problem
+
+        if is_suite_path(collector.path, suites_dir()):
+            self.suites_checked = True
+            problem = suites_problem(self.config)
+            if problem:
+                raise pytest.UsageError(problem)
 
     def pytest_report_header(self, config: pytest.Config) -> str:
         s = self.settings
