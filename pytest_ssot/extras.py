@@ -27,9 +27,6 @@ PROVIDED_BY: dict[str, tuple[str, str]] = {
 }
 SUITE_MODULES = ("pytest_asyncio", "websockets")
 ASYNCIO_PLUGIN = "asyncio"  # pytest-asyncio's entry-point and plugin name
-# the ``--ssot-*`` options (their argparse dests): any of them switches the plugin on
-OPTION_DESTS = ("ssot_target", "ssot_issue", "ssot_tier", "ssot_staging_url", "ssot_staging_token",
-                "ssot_baseline", "ssot_baseline_update", "ssot_baseline_accept", "ssot_report")
 
 
 class MissingExtra(ImportError):
@@ -97,15 +94,17 @@ def load_asyncio_when_needed(early_config: pytest.Config) -> bool:
 
 def _in_use(early_config: pytest.Config) -> bool:
     """The same test as :func:`pytest_ssot.config.load_config`: a ``[tool.ssot]`` table or an ``--ssot-*`` option."""
+    from pytest_ssot.activation import may_be_in_use, options_given, pyproject_for
+
     namespace: Any = early_config.known_args_namespace
-    if any(getattr(namespace, dest, None) for dest in OPTION_DESTS):
+    if not may_be_in_use(early_config.rootpath, early_config.inipath, namespace):
+        return False
+    if options_given(namespace):
         return True
-    from pytest_ssot.config import pyproject_for, read_ssot_table
+    from pytest_ssot.config import read_ssot_table
 
     pyproject = pyproject_for(early_config.rootpath, early_config.inipath)
-    if pyproject is None:
-        return False
     try:
-        return read_ssot_table(pyproject) is not None
+        return pyproject is not None and read_ssot_table(pyproject) is not None
     except pytest.UsageError:
         return True  # a broken table is in use: pytest_configure reports it

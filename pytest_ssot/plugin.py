@@ -106,7 +106,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _load_settings(config: pytest.Config) -> SSOTConfig | None:
-    from pytest_ssot.config import CliValues, load_config, pyproject_for
+    from pytest_ssot.activation import may_be_in_use, pyproject_for
+
+    if not may_be_in_use(config.rootpath, config.inipath, config.option):
+        return None  # the common case for an unrelated project: decided without importing the config code
+    from pytest_ssot.config import CliValues, load_config
 
     cli = CliValues(
         target=config.getoption("ssot_target"),

@@ -203,3 +203,30 @@ def test_an_unconfigured_run_with_autoload_disabled_loads_no_asyncio(tmp_path):
     configured = subprocess.run([*command, "--ssot-tier=unit"], cwd=tmp_path, capture_output=True, text=True,
                                 timeout=120, env=dict(clean_env(), **{AUTOLOAD_OFF: "1"}))
     assert configured.returncode == 1, configured.stdout[-2000:]
+
+
+# -- what an unconfigured run pays: no configuration code imported
+
+IMPORTED_CONFIG = ("import sys, pytest; pytest.main(['-q', '-p', 'no:cacheprovider']); "
+                   "print('config imported:', 'pytest_ssot.config' in sys.modules)")
+
+
+def test_an_unrelated_run_never_imports_the_configuration_code(venvs, tmp_path):
+    unrelated = write_project(tmp_path / "tidewater")
+    done = subprocess.run([str(venvs.with_ssot), "-c", IMPORTED_CONFIG], cwd=unrelated, capture_output=True,
+                          text=True, timeout=120, env=clean_env())
+    assert done.stdout.strip().splitlines()[-1] == "config imported: False", done.stdout[-2000:]
+    configured = _configured_project(tmp_path / "books")
+    (configured / "test_nothing.py").write_text("def test_nothing():\n    pass\n")
+    done = subprocess.run([str(venvs.with_ssot), "-c", IMPORTED_CONFIG], cwd=configured, capture_output=True,
+                          text=True, timeout=120, env=clean_env())
+    assert done.stdout.strip().splitlines()[-1] == "config imported: True", done.stdout[-2000:]
+
+
+def test_every_switching_option_is_known_to_the_cheap_check(pytester):
+    from pytest_ssot.activation import OPTION_DESTS
+
+    config = pytester.parseconfig()
+    dests = {option.dest for option in config._parser.getgroup("ssot").options}
+    # --ssot-wait-for-threads only changes how a configured run ends; every other option switches the plugin on
+    assert dests - {"ssot_wait_for_threads"} == set(OPTION_DESTS)
