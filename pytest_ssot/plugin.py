@@ -77,10 +77,13 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     # with autoload disabled, `-p ssot` in a configured project loads pytest-asyncio itself (pytest_ssot.extras)
-    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
-        from pytest_ssot.extras import load_asyncio_when_needed
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD") and not early_config.pluginmanager.has_plugin("asyncio"):
+        from pytest_ssot.activation import may_be_in_use
 
-        load_asyncio_when_needed(early_config)
+        if may_be_in_use(early_config.rootpath, early_config.inipath, early_config.known_args_namespace):
+            from pytest_ssot.extras import load_asyncio_when_needed
+
+            load_asyncio_when_needed(early_config)
 
 
 @pytest.hookimpl(tryfirst=True)
