@@ -29,6 +29,7 @@ _LAZY: dict[str, str] = {
     "check_shape": "pytest_ssot.report_schema",
     "ShapeError": "pytest_ssot.report_schema",
     "die_with_parent": "pytest_ssot.children",
+    "MissingExtra": "pytest_ssot.extras",
     # finding duplicates: scans, probes and their assertions
     "ScanResult": "pytest_ssot.findings",
     "Definition": "pytest_ssot.findings",
