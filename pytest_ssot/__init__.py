@@ -1,8 +1,9 @@
 """pytest-ssot: fail-first tests for single-source-of-truth consolidations.
 
-Only :class:`SSOTViolation` is imported eagerly: the plugin module imports this
-package on every pytest run, configured or not, so everything heavier (scanners,
-websockets, hypothesis) is loaded on first attribute access.
+Nothing is imported eagerly: the plugin module imports this package on every
+pytest run of a venv that has it, configured or not (and pytest compiles a
+plugin's modules afresh on each run where bytecode is not written), so every
+public name, :class:`SSOTViolation` included, is loaded on first attribute access.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from pytest_ssot.violation import SSOTSetupError, SSOTViolation
-
 __version__ = "0.1.0"
 
 # public name -> module that defines it (imported lazily, PEP 562)
 _LAZY: dict[str, str] = {
+    "SSOTViolation": "pytest_ssot.violation",
+    "SSOTSetupError": "pytest_ssot.violation",
     # configuration and the target adapter
     "SSOTConfig": "pytest_ssot.config",
     "Target": "pytest_ssot.config",
@@ -29,6 +30,7 @@ _LAZY: dict[str, str] = {
     "percentile": "pytest_ssot.percentile",
     "ShapeError": "pytest_ssot.report_schema",
     "die_with_parent": "pytest_ssot.children",
+    "MissingExtra": "pytest_ssot.extras",
     # finding duplicates: scans, probes and their assertions
     "ScanResult": "pytest_ssot.findings",
     "Definition": "pytest_ssot.findings",
@@ -102,7 +104,7 @@ _LAZY: dict[str, str] = {
     "StagingUnusable": "pytest_ssot.staging",
 }
 
-__all__ = ["SSOTViolation", "SSOTSetupError", "__version__", *_LAZY]
+__all__ = ["__version__", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

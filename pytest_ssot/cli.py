@@ -77,7 +77,10 @@ def configure_scan(parser: argparse.ArgumentParser) -> None:
                       help="import the package and all submodules in a child interpreter and scan there")
     parser.add_argument("--python", help="(runtime) the target's interpreter (default: this one)")
     parser.add_argument("--timeout", type=float, default=120.0, help="(runtime) seconds before the child is killed")
-    parser.add_argument("--no-cache", action="store_true", help="(static) do not use <root>/.ssot-cache")
+    parser.add_argument("--cache-dir", metavar="DIR",
+                        help="(static) cache home, tagged with CACHEDIR.TAG; one folder per scanned root inside "
+                             "(default: $SSOT_CACHE_DIR, else $XDG_CACHE_HOME/pytest-ssot or ~/.cache/pytest-ssot)")
+    parser.add_argument("--no-cache", action="store_true", help="(static) do not read or write the scan cache")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
@@ -109,7 +112,7 @@ def run_scan(args: argparse.Namespace) -> int:
             result = scan_runtime(root, args.package, pattern, functions, python=args.python, timeout=args.timeout,
                                   exclude=exclude, progress=progress)
         else:
-            cache = None if args.no_cache else os.path.join(root, ".ssot-cache")
+            cache = None if args.no_cache else _scan_cache(root, args.cache_dir)
             result = scan_static(root, args.package, pattern, functions, importers_of=args.importers_of,
                                  cache_dir=cache, python=args.python, exclude=exclude, progress=progress)
     except ProbeSetupError as exc:
@@ -119,6 +122,18 @@ def run_scan(args: argparse.Namespace) -> int:
         return EXIT_SCAN_FAILED
     print(json.dumps(result.to_json(), indent=2) if args.json else render_table(result))
     return EXIT_OK
+
+
+def _scan_cache(root: str, home: str | None) -> str | None:
+    """The root's folder in the tagged cache home; None (one line on stderr) when it cannot be made."""
+    from pytest_ssot.cache_dir import scan_cache_dir
+
+    try:
+        return str(scan_cache_dir(root, home))
+    except OSError as exc:
+        print(f"ssot scan: cache not used ({exc.strerror or exc}: {exc.filename}); pass --cache-dir DIR",
+              file=sys.stderr)
+        return None
 
 
 def render_table(result: ScanResult) -> str:
@@ -248,7 +263,10 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from pytest_ssot import __version__
+
     parser = _Parser(prog="ssot", description="pytest-ssot command line")
+    parser.add_argument("--version", action="version", version=f"ssot {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name, (configure, _run) in COMMANDS.items():
         sub = subparsers.add_parser(name, help=getattr(configure, "help", None), prog=f"ssot {name}")

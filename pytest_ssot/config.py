@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from pytest_ssot.activation import pyproject_for  # noqa: F401 (re-exported: callers import it from here)
 from pytest_ssot.locate import check_reference, find_module
 from pytest_ssot.schema import (  # noqa: F401 (re-exported: the tables are part of the config's API)
     CHECKS,
@@ -591,11 +592,3 @@ def staging_url_problem(url: str) -> str | None:
                 (labels[-1].isdigit() and len(labels) == 4):
             return f"has an invalid host name {host!r}"
     return None
-
-
-def pyproject_for(rootpath: Path, inipath: Path | None) -> Path | None:
-    """The pyproject.toml that holds ``[tool.ssot]``: the inifile if it is one, else the rootdir's."""
-    if inipath is not None and inipath.name == "pyproject.toml":
-        return inipath
-    candidate = rootpath / "pyproject.toml"
-    return candidate if candidate.is_file() else None

@@ -75,6 +75,18 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 
 @pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    # with autoload disabled, `-p ssot` in a configured project loads pytest-asyncio itself (pytest_ssot.extras)
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD") and not early_config.pluginmanager.has_plugin("asyncio"):
+        from pytest_ssot.activation import may_be_in_use
+
+        if may_be_in_use(early_config.rootpath, early_config.inipath, early_config.known_args_namespace):
+            from pytest_ssot.extras import load_asyncio_when_needed
+
+            load_asyncio_when_needed(early_config)
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     for line in MARKERS:
         config.addinivalue_line("markers", line)
@@ -97,7 +109,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _load_settings(config: pytest.Config) -> SSOTConfig | None:
-    from pytest_ssot.config import CliValues, load_config, pyproject_for
+    from pytest_ssot.activation import may_be_in_use, pyproject_for
+
+    if not may_be_in_use(config.rootpath, config.inipath, config.option):
+        return None  # the common case for an unrelated project: decided without importing the config code
+    from pytest_ssot.config import CliValues, load_config
 
     cli = CliValues(
         target=config.getoption("ssot_target"),
@@ -151,8 +167,21 @@ class SSOTSession:
         self.final: dict[str, Any] | None = None  # the report, built once at the end of the run
         self.ledger_written: list[Any] = []
         self.source_root: Path | None = None  # where finding paths are relative to (found on the first finding)
+        self.suites_checked = False
 
     # -- header and collection
+
+    def pytest_collectstart(self, collector: pytest.Collector) -> None:
+        """The bundled suites without their extra: one line and exit 4, before any of them is imported."""
+        if self.suites_checked or not isinstance(collector, (pytest.Module, pytest.Package)):
+            return
+        from pytest_ssot.extras import is_suite_path, suites_dir, suites_problem
+
+        if is_suite_path(collector.path, suites_dir()):
+            self.suites_checked = True
+            problem = suites_problem(self.config)
+            if problem:
+                raise pytest.UsageError(problem)
 
     def pytest_report_header(self, config: pytest.Config) -> str:
         s = self.settings

@@ -33,7 +33,10 @@ from collections.abc import Callable, Sequence
 from itertools import combinations
 from typing import Any
 
-from hypothesis import strategies as st
+from pytest_ssot.extras import require
+
+require("hypothesis", "manager_state_machine")
+from hypothesis import strategies as st  # noqa: E402 (after the one-line check for the extra)
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from pytest_ssot.binding import call_with_context

@@ -6,6 +6,7 @@ which keeps screenshots of the dashboards under artifacts/.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -16,16 +17,28 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-dev-shm-usage", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
          "--hide-scrollbars", f"--window-size={WINDOW[0]},{WINDOW[1]}"]
-MISSING = ("chromium is not installed; scripts/ensure_browser.sh installs it (needs root or "
-           "passwordless sudo, and apt-get)")
+ROOT = Path(__file__).resolve().parent.parent
+BROWSERS = Path(os.environ.get("SSOT_BROWSERS") or ROOT / ".venv" / "browsers")
+
+
+def _missing() -> str:
+    """Why there is no chromium: the reason scripts/ensure_browser.sh wrote, or that it has not run."""
+    unavailable = BROWSERS / "unavailable"
+    why = unavailable.read_text().strip() if unavailable.is_file() else "scripts/ensure_browser.sh has not run"
+    return f"no chromium on PATH or in {BROWSERS}: {why}"
+
+
+MISSING = _missing()
 
 
 def chromium() -> str | None:
-    """The chromium on PATH, or None."""
+    """A chromium on PATH, else the one scripts/ensure_browser.sh unpacked into .venv/browsers (no root), or None."""
     for name in ("chromium", "chromium-browser"):
         found = shutil.which(name)
         if found:
             return found
+    if os.access(BROWSERS / "chromium", os.X_OK):
+        return str(BROWSERS / "chromium")
     return None
 
 
