@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from foreign_target import SEED_WORDS, run_bundled, seed_words_in, write_foreign_target
+from foreign_target import CONFIG, SEED_WORDS, run_bundled, seed_words_in, write_foreign_target
 
 from pytest_ssot.cli import main as ssot_main
 
@@ -87,3 +87,26 @@ def test_the_seed_word_search_finds_each_word():
     for word in SEED_WORDS:
         assert seed_words_in(f"a line with {word.upper()} in it")
     assert not seed_words_in("ReplicaCoordinator get_coordinator account-7")
+
+
+REGISTRY_CHECK = "test_960_unit.py::test_manager_registry_isolation_validation"
+NULL_CHECK = "test_889_unit.py::test_null_user_context_creates_duplicate_managers"
+
+
+@pytest.mark.parametrize("behaviour, outcome", [("", "failed"), ('null_user_context = "error"\n', "passed")])
+def test_a_factory_that_cannot_take_no_context_is_one_line_not_a_traceback(pytester, behaviour, outcome):
+    """A factory that dereferences a missing context: the plugin cannot tell a refusal from a bug, so it says so."""
+    config = CONFIG.replace('function_name = "get_coordinator"\n', f'function_name = "get_coordinator"\n{behaviour}')
+    write_foreign_target(pytester.path, config=config)  # no issue status: plain pass / fail
+    coordinator = pytester.path / "ledgerbook" / "sync" / "coordinator.py"
+    coordinator.write_text(coordinator.read_text().replace('key = getattr(context, "account_id", None)',
+                                                           "key = context.account_id"))
+    result = run_bundled(pytester, ["issue_889", "issue_960"], "-m", "unit", "--ssot-report", "report.json")
+    checks = _checks(json.loads((pytester.path / "report.json").read_text()))
+    output = result.stdout.str()
+    for check in (REGISTRY_CHECK, NULL_CHECK):
+        assert checks[check]["outcome"] == outcome, (check, checks[check])
+        if outcome == "failed":
+            assert "set null_user_context = 'error'" in checks[check]["error"] or \
+                "null_user_context = 'reuse', but" in checks[check]["error"], checks[check]
+    assert "Traceback" not in output and "coordinator.py:" not in output  # no frames of the target's code
