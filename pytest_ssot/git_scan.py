@@ -1,0 +1,259 @@
+"""The static scanner fed from git objects: one commit's tree instead of a checkout.
+
+An adapter, not a second scanner: :class:`GitTreeScanner` is the
+:class:`~pytest_ssot.static.StaticScanner` with its four contacts with the file
+system replaced — which files there are (:meth:`source_files`), which file is a
+module (:meth:`module_file`), their bytes (:meth:`_read`) and their version
+(:meth:`_stamp`). Everything else (the bytes test, partial parses, the alias
+chase, matching, kinds) is the unit tier's own code, so a count from a commit's
+objects equals the count from its checkout.
+
+:class:`BlobCache` is the scanner's summary cache keyed by blob id instead of
+path and mtime: a blob scanned at one commit (under any path) is never read or
+parsed again at another, and its skip verdicts carry over too.
+
+The file walk follows :func:`pytest_ssot.source_tree.iter_source_files`'s rules
+(same order, skipped folders, excluded globs, module names), and
+:meth:`GitTree.iter_modules` follows ``pkgutil.iter_modules``; the tests hold
+both to the file system's answer on checkouts of the same commits. git cannot
+follow symbolic links to folders or into submodules, so those are not entered
+(the walk does not enter symlinked folders either); a symlinked ``.py`` file is
+read through its target when the target is a file of the tree.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import posixpath
+from pathlib import Path
+from typing import Any, Iterator, Pattern, Sequence
+
+from pytest_ssot.exclude import Exclusion
+from pytest_ssot.git_objects import GITLINK, SYMLINK, ObjectReader
+from pytest_ssot.source_tree import SKIP_DIRS, SourceFile
+from pytest_ssot.static import StaticScanner
+from pytest_ssot.summary_cache import SummaryCache
+
+
+class GitTree:
+    """The files under the target's root at one commit: relative path -> (mode, blob id)."""
+
+    def __init__(self, listing: dict[str, tuple[str, str]], reader: ObjectReader, vroot: str) -> None:
+        self.listing = listing
+        self.reader = reader
+        self.vroot = vroot  # a path that exists nowhere: a stray file-system read finds nothing
+        self._prefix = vroot + "/"
+        self._content: dict[str, str | None] = {}
+        self._dirs: dict[str, dict[str, bool]] | None = None
+        self.unreadable: set[str] = set()  # symlinks git cannot follow, by relative path
+
+    # -- paths -----------------------------------------------------------
+    def path(self, rel: str) -> str:
+        return self._prefix + rel
+
+    def rel(self, path: str) -> str | None:
+        return path[len(self._prefix):] if path.startswith(self._prefix) else None
+
+    def content_oid(self, rel: str) -> str | None:
+        """The blob holding the bytes a checkout would read at ``rel`` (a symlink's target's)."""
+        try:
+            return self._content[rel]
+        except KeyError:
+            pass
+        oid = None
+        seen = set()
+        current = rel
+        while current in self.listing and current not in seen:
+            seen.add(current)
+            mode, blob = self.listing[current]
+            if mode == GITLINK:
+                break
+            if mode != SYMLINK:
+                oid = blob
+                break
+            current = self._link_target(current) or ""
+        if oid is None:
+            self.unreadable.add(rel)
+        self._content[rel] = oid
+        return oid
+
+    def _link_target(self, rel: str) -> str | None:
+        """Where the symlink at ``rel`` points, relative to the root (None: outside it, or absolute)."""
+        data = self.reader.read(self.listing[rel][1]) or b""
+        target = data.decode("utf-8", "surrogateescape")
+        if target.startswith("/"):
+            return None
+        joined = posixpath.normpath(posixpath.join(posixpath.dirname(rel), target))
+        return None if joined.startswith("../") or joined == ".." else joined
+
+    def read(self, path: str) -> bytes | None:
+        rel = self.rel(path)
+        oid = self.content_oid(rel) if rel is not None else None
+        return self.reader.read(oid) if oid is not None else None
+
+    def is_file(self, rel: str) -> bool:
+        """``os.path.isfile`` at a checkout: a file, or a symlink to one of the tree."""
+        return rel in self.listing and self.content_oid(rel) is not None
+
+    def is_dir(self, rel: str) -> bool:
+        return rel == "" or rel in self._index()
+
+    # -- the scanner's questions -------------------------------------------
+    def source_files(self, package: str | None, exclude: Exclusion | None) -> Iterator[SourceFile]:
+        """:func:`~pytest_ssot.source_tree.iter_source_files` over this tree, in its order."""
+        parts = package.split(".") if package else []
+        base = "/".join(parts)
+        if parts and not self.is_dir(base):
+            if self.is_file(base + ".py"):
+                if exclude and exclude.match(base + ".py"):
+                    exclude.modules.append(package or "")
+                else:
+                    yield SourceFile(package or "", self.path(base + ".py"), False)
+            return
+        start = base + "/" if base else ""
+        keyed = []
+        for rel, (mode, _oid) in self.listing.items():
+            if not rel.startswith(start) or not rel.endswith(".py") or mode == GITLINK:
+                continue
+            below = rel[len(start):].split("/")
+            if any(d in SKIP_DIRS or d.startswith(".") for d in below[:-1]):
+                continue
+            if mode == SYMLINK and self._inside(rel, start):
+                continue  # scanned under its real name
+            # the walk's order: a folder's files (by name) before its subfolders (by name)
+            keyed.append(([(1, d) for d in below[:-1]] + [(0, below[-1])], rel, below))
+        keyed.sort()
+        for _key, rel, below in keyed:
+            name = below[-1]
+            is_package = name == "__init__.py"
+            module = ".".join(parts + (below[:-1] if is_package else below[:-1] + [name[:-3]]))
+            if exclude and exclude.match(rel):
+                exclude.modules.append(module)
+                continue
+            yield SourceFile(module, self.path(rel), is_package)
+
+    def _inside(self, rel: str, start: str) -> bool:
+        """Does the symlink at ``rel`` point below ``start`` (the walk's base)?"""
+        seen = set()
+        current: str | None = rel
+        while current is not None and current in self.listing and self.listing[current][0] == SYMLINK:
+            if current in seen:
+                return False
+            seen.add(current)
+            current = self._link_target(current)
+        return current is not None and current.startswith(start)
+
+    def module_file(self, module: str) -> SourceFile | None:
+        """:func:`~pytest_ssot.source_tree.module_file` over this tree."""
+        base = "/".join(module.split("."))
+        if self.is_file(base + "/__init__.py"):
+            return SourceFile(module, self.path(base + "/__init__.py"), True)
+        if self.is_file(base + ".py"):
+            return SourceFile(module, self.path(base + ".py"), False)
+        return None
+
+    def _index(self) -> dict[str, dict[str, bool]]:
+        """folder -> {entry name: is a folder} (symlinks and submodules are not folders here)."""
+        if self._dirs is None:
+            dirs: dict[str, dict[str, bool]] = {"": {}}
+            for rel, (mode, _oid) in self.listing.items():
+                parts = rel.split("/")
+                for i in range(len(parts) - 1):
+                    folder = "/".join(parts[:i])
+                    dirs.setdefault(folder, {})[parts[i]] = True
+                    dirs.setdefault("/".join(parts[:i + 1]), {})
+                dirs.setdefault("/".join(parts[:-1]), {}).setdefault(parts[-1], False)
+            self._dirs = dirs
+        return self._dirs
+
+    def iter_modules(self, directory: str) -> Iterator[tuple[str, bool]]:
+        """``pkgutil.iter_modules([directory])`` at a checkout: (name, is_package), sorted by file name."""
+        entries = self._index().get(directory, {})
+        yielded = set()
+        for name in sorted(entries):
+            modname = inspect.getmodulename(name)
+            if modname == "__init__" or modname in yielded:
+                continue
+            ispkg = False
+            if not modname and entries[name] and "." not in name:
+                modname = name
+                inner = self._index().get(f"{directory}/{name}" if directory else name, {})
+                if not any(inspect.getmodulename(child) == "__init__" for child in inner):
+                    continue  # a folder without __init__: pkgutil passes it by
+                ispkg = True
+            if modname and "." not in modname:
+                yielded.add(modname)
+                yield modname, ispkg
+
+
+class BlobCache(SummaryCache):
+    """The scanner's summary cache, keyed by the blob a path holds at the current commit (in memory)."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+        self.path = Path("<git objects>")  # not None: the scanner records its skip verdicts here too
+        self.tree: GitTree | None = None
+
+    def _oid(self, path: str) -> str | None:
+        rel = self.tree.rel(path) if self.tree is not None else None
+        return self.tree.content_oid(rel) if rel is not None else None  # type: ignore[union-attr]
+
+    def has(self, path: str) -> bool:
+        oid = self._oid(path)
+        return oid is not None and oid in self.entries
+
+    def get(self, path: str, stamp: tuple[int, int]) -> dict[str, Any] | None:
+        oid = self._oid(path)
+        return self.entries.get(oid) if oid is not None else None
+
+    def put(self, path: str, stamp: tuple[int, int], **values: Any) -> None:
+        oid = self._oid(path)
+        if oid is not None:
+            self.entries.setdefault(oid, {}).update(values)
+
+    def save(self) -> None:
+        """Nothing to write: the cache lives as long as one ``ssot history`` run."""
+
+
+class GitTreeScanner(StaticScanner):
+    """:class:`~pytest_ssot.static.StaticScanner` over a :class:`GitTree` (see the module docstring)."""
+
+    def __init__(
+        self,
+        tree: GitTree,
+        cache: BlobCache,
+        package: str | None,
+        class_pattern: str | Pattern[str] | None,
+        functions: Sequence[str],
+        importers_of: Sequence[str] = (),
+        exclude: Sequence[str] | None = None,
+    ) -> None:
+        super().__init__(tree.vroot, package, class_pattern, functions, importers_of, None, True, None,
+                         exclude=exclude)
+        self.root = tree.vroot
+        self.tree = tree
+        cache.tree = tree
+        self.cache = cache
+
+    def source_files(self, package: str | None, exclusion: Exclusion) -> Iterator[SourceFile]:
+        return self.tree.source_files(package, exclusion)
+
+    def module_file(self, module: str) -> SourceFile | None:
+        try:
+            return self.files[module]
+        except KeyError:
+            sf = self.files[module] = self.tree.module_file(module)
+            return sf
+
+    def _stamp(self, path: str) -> tuple[int, int] | None:
+        return (0, 0) if self.tree.rel(path) in self.tree.listing else None
+
+    def _read(self, path: str) -> bytes | None:
+        return self.tree.read(path)
+
+
+def virtual_root(toplevel: str, root_rel: str) -> str:
+    """Where a commit's files seem to live: beside the real root, under a name that exists nowhere."""
+    real = os.path.realpath(os.path.join(toplevel, root_rel)) if root_rel else os.path.realpath(toplevel)
+    return real + "@git"
