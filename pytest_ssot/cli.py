@@ -185,6 +185,8 @@ def configure_report(parser: argparse.ArgumentParser) -> None:
     render.add_argument("report", metavar="REPORT.json")
     render.add_argument("--format", choices=("markdown", "html"), default="markdown")
     render.add_argument("-o", "--output", metavar="PATH", help="write here instead of stdout")
+    render.add_argument("--history", metavar="HISTORY.json",
+                        help="(html) add the section of an `ssot history --json` document")
 
 
 @command("report", help="merge the JSON reports of CI jobs; render them as markdown or HTML")
@@ -217,7 +219,17 @@ def run_report(args: argparse.Namespace) -> int:
         from pytest_ssot.dashboard import render_html
 
         text = render_html(document)
+        if getattr(args, "history", None):
+            from pytest_ssot.history_cli import load_history
+            from pytest_ssot.history_html import add_to_dashboard
+
+            try:
+                text = add_to_dashboard(text, load_history(args.history))
+            except ValueError as exc:
+                raise UsageError(f"ssot report: {exc}") from None
     else:
+        if getattr(args, "history", None):
+            raise UsageError("ssot report: --history needs --format html")
         from pytest_ssot.render import render_markdown
 
         text = render_markdown(document)
@@ -229,6 +241,11 @@ def run_report(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return EXIT_OK
+
+
+from pytest_ssot.history_cli import configure_history, run_history  # noqa: E402 - ssot history lives there
+
+command("history", help="the static checks over the commits of a git range, from git objects")(run_history)
 
 
 def build_parser() -> argparse.ArgumentParser:
