@@ -243,7 +243,7 @@ def run_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-from pytest_ssot.history_cli import configure_history, run_history  # noqa: E402 - ssot history lives there
+from pytest_ssot.history_cli import HistoryUsageError, configure_history, run_history  # noqa: E402 - its own module
 
 command("history", help="the static checks over the commits of a git range, from git objects")(run_history)
 
@@ -267,9 +267,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command][1](args)
-    except UsageError as exc:
+    except (UsageError, HistoryUsageError) as exc:
         print(str(exc).splitlines()[0], file=sys.stderr)
-        return EXIT_USAGE
+        return getattr(exc, "exit_code", EXIT_USAGE)
     except KeyboardInterrupt:  # the child (if any) was killed on the way out: see pytest_ssot.children
         print("ssot: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -155,6 +155,10 @@ class ObjectReader:
         self._buffers: dict[str, bytearray] = {}
         self.objects_read = 0
         self.bytes_read = 0
+        # the bytes read since the last forget(): one commit's scans test a file's bytes more than once
+        self._recent: dict[str, bytes] = {}
+        self._recent_size = 0
+        self.memo_limit = 256 << 20
 
     def __enter__(self) -> ObjectReader:
         return self
@@ -219,14 +223,27 @@ class ObjectReader:
         return data
 
     def read(self, oid: str) -> bytes | None:
-        """The bytes of blob ``oid`` (None if there is no such blob)."""
+        """The bytes of blob ``oid`` (None if there is no such blob); kept until :meth:`forget` (within a budget)."""
+        data = self._recent.get(oid)
+        if data is not None:
+            return data
         header = self._ask("--batch", oid).split()
         if len(header) < 3 or header[1] == b"missing":
             return None
         data = self._read_exact("--batch", int(header[2]))
         self.objects_read += 1
         self.bytes_read += len(data)
-        return data if header[1] == b"blob" else None
+        if header[1] != b"blob":
+            return None
+        if self._recent_size + len(data) <= self.memo_limit:
+            self._recent[oid] = data
+            self._recent_size += len(data)
+        return data
+
+    def forget(self) -> None:
+        """Drop the bytes kept so far (``ssot history`` calls it between commits)."""
+        self._recent.clear()
+        self._recent_size = 0
 
     def lookup(self, spec: str) -> tuple[str, str] | None:
         """(type, object id) of ``spec`` (e.g. ``<sha>:src``), or None if it names nothing."""

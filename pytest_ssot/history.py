@@ -164,7 +164,8 @@ def scan_history(
     if not commits:
         raise HistoryError(f"revision range {rev_range!r} holds no commits; give one such as HEAD~20..HEAD")
     configured = dict(target.issues) or {n: "open" for n in issues_with_checks()}
-    cache = BlobCache()
+    # one cache per scan: their queries differ, and a partial summary's verdicts are kept per query
+    caches = (BlobCache(), BlobCache())
     vroot = virtual_root(git.toplevel, root_rel)
     results: list[CommitResult] = []
     scans = 0
@@ -188,8 +189,9 @@ def scan_history(
                 else:
                     git.diff_tree(previous_tree, tree_id, listing)
                 previous_tree = tree_id
+                reader.forget()
                 tree = GitTree(listing, reader, vroot)
-                checks, notes = _scan_commit(tree, cache, target)
+                checks, notes = _scan_commit(tree, caches, target)
                 scans += 1
                 if tree_id is None:
                     notes.insert(0, f"the target root {root_rel or '.'} does not exist at this commit")
@@ -204,20 +206,20 @@ def scan_history(
         raise HistoryError(f"target {target.name!r}: root {root_rel or '.'} exists in no commit of {rev_range!r}")
     flags = find_flags([(r.commit, r.checks) for r in results], configured, issues_with_checks())
     stats = {"commits": len(results), "scans": scans, "blobs_read": blobs_read,
-             "blobs_summarised": len(cache.entries), "seconds": round(time.perf_counter() - started, 3)}
+             "blobs_summarised": len(set(caches[0].entries) | set(caches[1].entries)), "seconds": round(time.perf_counter() - started, 3)}
     return History(target.name, git.toplevel, root_rel, target.package, rev_range, every, first_parent, configured,
                    results, flags, stats, commit_url)
 
 
-def _scan_commit(tree: GitTree, cache: BlobCache, target: Any) -> tuple[dict[str, CheckResult], list[str]]:
+def _scan_commit(tree: GitTree, caches: tuple[BlobCache, BlobCache], target: Any
+                 ) -> tuple[dict[str, CheckResult], list[str]]:
     """The static checks at one commit: the suites' two scans, from the commit's objects."""
     functions = [target.function_name]
-    package = GitTreeScanner(tree, cache, target.package, target.class_pattern, functions,
+    package = GitTreeScanner(tree, caches[0], target.package, target.class_pattern, functions,
                              target.deprecated_modules, target.exclude)
     package_scan = package.run()
-    codebase = GitTreeScanner(tree, cache, None, target.class_pattern, functions, (), target.exclude)
+    codebase = GitTreeScanner(tree, caches[1], None, target.class_pattern, functions, (), target.exclude)
     codebase_scan = codebase.run()
-    cache.tree = tree
 
     def submodules(pkg: str, pattern: str, allow: tuple[str, ...]) -> list[str] | None:
         base = pkg.replace(".", "/")

@@ -13,16 +13,26 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 EXIT_BAD_INPUT = 4
 
 
 class HistoryUsageError(Exception):
-    """One line for stderr, exit 4."""
+    """Bad input for ``ssot history``: one line on stderr (printed by the CLI's ``main``), exit 4."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"ssot history: {message}")
+
+
+def _refuse(message: str) -> NoReturn:
+    raise HistoryUsageError(message)
 
 
 def configure_history(parser: argparse.ArgumentParser) -> None:
+    parser.error = _refuse  # type: ignore[method-assign]  # its argument mistakes are bad input too: exit 4
     parser.add_argument("rev_range", nargs="?", default="HEAD", metavar="REV_RANGE",
                         help="the commits to follow, as git log takes them (default: HEAD, its whole history)")
     parser.add_argument("--target", help="the [tool.ssot.targets.NAME] to check (default: [tool.ssot] target)")
@@ -42,14 +52,7 @@ def configure_history(parser: argparse.ArgumentParser) -> None:
 
 
 def run_history(args: argparse.Namespace) -> int:
-    try:
-        return _run(args)
-    except HistoryUsageError as exc:
-        print(f"ssot history: {str(exc).splitlines()[0]}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-
-
-def _run(args: argparse.Namespace) -> int:
+    """``ssot history``: 0 when it ran (findings are data); :class:`HistoryUsageError` for bad input."""
     from pytest_ssot.history import HistoryError, scan_history
     from pytest_ssot.progress import Progress
 
@@ -118,7 +121,7 @@ def load_target(pyproject: str | None, name: str | None) -> Any:
         raise HistoryUsageError(f"no pyproject.toml {'at ' + pyproject if pyproject else 'here or above'}; "
                                 "run from the project or pass --pyproject FILE")
     try:
-        config = load_config(path, CliValues(target=name), os.environ, Path.cwd())
+        config = load_config(path, CliValues(target=name), os.environ, Path.cwd(), resolve_references=False)
     except ConfigError as exc:
         raise HistoryUsageError((exc.problems[0] if exc.problems else str(exc)).replace("--ssot-target (command line)", "--target")) from None
     if config is None:
