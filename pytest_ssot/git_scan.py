@@ -47,6 +47,7 @@ class GitTree:
         self._content: dict[str, str | None] = {}
         self._dirs: dict[str, dict[str, bool]] | None = None
         self.unreadable: set[str] = set()  # symlinks git cannot follow, by relative path
+        self.outside: set[str] = set()  # symlinks out of the root: a file at a checkout, no bytes here
 
     # -- paths -----------------------------------------------------------
     def path(self, rel: str) -> str:
@@ -73,6 +74,8 @@ class GitTree:
                 oid = blob
                 break
             current = self._link_target(current) or ""
+            if not current:
+                self.outside.add(rel)
         if oid is None:
             self.unreadable.add(rel)
         self._content[rel] = oid
@@ -93,8 +96,8 @@ class GitTree:
         return self.reader.read(oid) if oid is not None else None
 
     def is_file(self, rel: str) -> bool:
-        """``os.path.isfile`` at a checkout: a file, or a symlink to one of the tree."""
-        return rel in self.listing and self.content_oid(rel) is not None
+        """``os.path.isfile`` at a checkout: a file, or a symlink to one (out of the root: taken as one, unread)."""
+        return rel in self.listing and (self.content_oid(rel) is not None or rel in self.outside)
 
     def is_dir(self, rel: str) -> bool:
         return rel == "" or rel in self._index()
