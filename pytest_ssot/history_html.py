@@ -28,7 +28,7 @@ CSS = """
 .history-chart polyline { fill: none; stroke: #0969da; stroke-width: 2; }
 .history-chart circle { fill: #0969da; }
 .history-chart circle.violation { fill: #bf8700; }
-.history-chart .flag-regression { fill: #cf222e; stroke: #82071e; }
+.history-chart circle.flag-regression { fill: #cf222e; stroke: #82071e; }
 .history-chart .flag-claimed_not_shown line { stroke: #cf222e; stroke-dasharray: 4 3; stroke-width: 1.5; }
 .history-chart .flag-first_clean line { stroke: #1a7f37; stroke-dasharray: 4 3; stroke-width: 1.5; }
 .history-chart .flag-claim_unjudged line { stroke: #8c959f; stroke-dasharray: 2 3; stroke-width: 1.5; }
@@ -73,6 +73,10 @@ def _chart(name: str, doc: Mapping[str, Any], what: str) -> str:
                 parts.append(f'<g class="flag flag-{escape(flag["kind"])}" data-commit="{escape(entry["commit"])}">'
                              f'<line x1="{x(i):.1f}" x2="{x(i):.1f}" y1="{TOP}" y2="{y(0):.1f}"/>'
                              f"<title>{escape(FLAG_LABELS[flag['kind']])}: {escape(flag['text'])}</title></g>")
+    for i in sorted({0, len(commits) - 1}):
+        anchor = "start" if i == 0 else "end"
+        parts.append(f'<text x="{x(i):.1f}" y="{HEIGHT - 3}" text-anchor="{anchor}">{escape(commits[i]["commit"][:10])}'
+                     "</text>")
     if len(commits) > 1:
         parts.append('<polyline points="' + " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(counts)) + '"/>')
     for i, entry in enumerate(commits):
