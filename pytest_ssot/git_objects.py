@@ -17,6 +17,7 @@ import os
 import selectors
 import subprocess
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from pytest_ssot.children import kill_group, preexec_for_child, track, untrack, wait_or_kill
@@ -155,10 +156,11 @@ class ObjectReader:
         self._buffers: dict[str, bytearray] = {}
         self.objects_read = 0
         self.bytes_read = 0
-        # the bytes read since the last forget(): one commit's scans test a file's bytes more than once
-        self._recent: dict[str, bytes] = {}
+        # bytes read lately (least recently used out first, within memo_limit): the scans of one commit,
+        # and the alias chase at a later one, test a file's bytes again
+        self._recent: OrderedDict[str, bytes] = OrderedDict()
         self._recent_size = 0
-        self.memo_limit = 256 << 20
+        self.memo_limit = 128 << 20
 
     def __enter__(self) -> ObjectReader:
         return self
@@ -223,9 +225,10 @@ class ObjectReader:
         return data
 
     def read(self, oid: str) -> bytes | None:
-        """The bytes of blob ``oid`` (None if there is no such blob); kept until :meth:`forget` (within a budget)."""
+        """The bytes of blob ``oid`` (None if there is no such blob)."""
         data = self._recent.get(oid)
         if data is not None:
+            self._recent.move_to_end(oid)
             return data
         header = self._ask("--batch", oid).split()
         if len(header) < 3 or header[1] == b"missing":
@@ -235,15 +238,12 @@ class ObjectReader:
         self.bytes_read += len(data)
         if header[1] != b"blob":
             return None
-        if self._recent_size + len(data) <= self.memo_limit:
+        if len(data) <= self.memo_limit:
             self._recent[oid] = data
             self._recent_size += len(data)
+            while self._recent_size > self.memo_limit:
+                self._recent_size -= len(self._recent.popitem(last=False)[1])
         return data
-
-    def forget(self) -> None:
-        """Drop the bytes kept so far (``ssot history`` calls it between commits)."""
-        self._recent.clear()
-        self._recent_size = 0
 
     def lookup(self, spec: str) -> tuple[str, str] | None:
         """(type, object id) of ``spec`` (e.g. ``<sha>:src``), or None if it names nothing."""

@@ -26,10 +26,12 @@ from __future__ import annotations
 import inspect
 import os
 import posixpath
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Pattern, Sequence
 
 from pytest_ssot.exclude import Exclusion
+from pytest_ssot.findings import ScanResult
 from pytest_ssot.git_objects import GITLINK, SYMLINK, ObjectReader
 from pytest_ssot.source_tree import SKIP_DIRS, SourceFile
 from pytest_ssot.static import StaticScanner
@@ -39,12 +41,17 @@ from pytest_ssot.summary_cache import SummaryCache
 class GitTree:
     """The files under the target's root at one commit: relative path -> (mode, blob id)."""
 
-    def __init__(self, listing: dict[str, tuple[str, str]], reader: ObjectReader, vroot: str) -> None:
+    def __init__(self, listing: dict[str, tuple[str, str]], reader: ObjectReader, vroot: str,
+                 memo: dict[str, tuple[list[tuple[int, str]], SourceFile]] | None = None) -> None:
         self.listing = listing
         self.reader = reader
         self.vroot = vroot  # a path that exists nowhere: a stray file-system read finds nothing
         self._prefix = vroot + "/"
         self._content: dict[str, str | None] = {}
+        self._by_path: dict[str, str | None] = {}  # scanner path -> content blob, asked a lot
+        self._walk: list[str] | None = None
+        # relative path -> (its place in the walk's order, its SourceFile): the same at every commit
+        self._memo = memo if memo is not None else {}
         self._dirs: dict[str, dict[str, bool]] | None = None
         self.unreadable: set[str] = set()  # symlinks git cannot follow, by relative path
         self.outside: set[str] = set()  # symlinks out of the root: a file at a checkout, no bytes here
@@ -90,9 +97,17 @@ class GitTree:
         joined = posixpath.normpath(posixpath.join(posixpath.dirname(rel), target))
         return None if joined.startswith("../") or joined == ".." else joined
 
+    def oid_at(self, path: str) -> str | None:
+        """The content blob of a scanner path (None: no such file, or git cannot read it)."""
+        try:
+            return self._by_path[path]
+        except KeyError:
+            rel = self.rel(path)
+            oid = self._by_path[path] = self.content_oid(rel) if rel is not None else None
+            return oid
+
     def read(self, path: str) -> bytes | None:
-        rel = self.rel(path)
-        oid = self.content_oid(rel) if rel is not None else None
+        oid = self.oid_at(path)
         return self.reader.read(oid) if oid is not None else None
 
     def is_file(self, rel: str) -> bool:
@@ -115,26 +130,34 @@ class GitTree:
                     yield SourceFile(package or "", self.path(base + ".py"), False)
             return
         start = base + "/" if base else ""
-        keyed = []
-        for rel, (mode, _oid) in self.listing.items():
-            if not rel.startswith(start) or not rel.endswith(".py") or mode == GITLINK:
+        for rel in self._ordered():
+            if not rel.startswith(start):
                 continue
             below = rel[len(start):].split("/")
             if any(d in SKIP_DIRS or d.startswith(".") for d in below[:-1]):
                 continue
-            if mode == SYMLINK and self._inside(rel, start):
+            if self.listing[rel][0] == SYMLINK and self._inside(rel, start):
                 continue  # scanned under its real name
-            # the walk's order: a folder's files (by name) before its subfolders (by name)
-            keyed.append(([(1, d) for d in below[:-1]] + [(0, below[-1])], rel, below))
-        keyed.sort()
-        for _key, rel, below in keyed:
-            name = below[-1]
-            is_package = name == "__init__.py"
-            module = ".".join(parts + (below[:-1] if is_package else below[:-1] + [name[:-3]]))
+            sf = self._memo[rel][1]
             if exclude and exclude.match(rel):
-                exclude.modules.append(module)
+                exclude.modules.append(sf.module)
                 continue
-            yield SourceFile(module, self.path(rel), is_package)
+            yield sf
+
+    def _ordered(self) -> list[str]:
+        """Every ``.py`` path in the walk's order: a folder's files (by name) before its subfolders (by name)."""
+        if self._walk is None:
+            memo = self._memo
+            for rel, (mode, _oid) in self.listing.items():
+                if rel not in memo and rel.endswith(".py"):
+                    parts = rel.split("/")
+                    is_package = parts[-1] == "__init__.py"
+                    module = ".".join(parts[:-1] if is_package else parts[:-1] + [parts[-1][:-3]])
+                    memo[rel] = ([(1, d) for d in parts[:-1]] + [(0, parts[-1])], SourceFile(module, self.path(rel),
+                                                                                         is_package))
+            self._walk = sorted((rel for rel, (mode, _oid) in self.listing.items()
+                                 if mode != GITLINK and rel.endswith(".py")), key=lambda rel: memo[rel][0])
+        return self._walk
 
     def _inside(self, rel: str, start: str) -> bool:
         """Does the symlink at ``rel`` point below ``start`` (the walk's base)?"""
@@ -199,8 +222,7 @@ class BlobCache(SummaryCache):
         self.tree: GitTree | None = None
 
     def _oid(self, path: str) -> str | None:
-        rel = self.tree.rel(path) if self.tree is not None else None
-        return self.tree.content_oid(rel) if rel is not None else None  # type: ignore[union-attr]
+        return self.tree.oid_at(path) if self.tree is not None else None
 
     def has(self, path: str) -> bool:
         oid = self._oid(path)
@@ -220,7 +242,11 @@ class BlobCache(SummaryCache):
 
 
 class GitTreeScanner(StaticScanner):
-    """:class:`~pytest_ssot.static.StaticScanner` over a :class:`GitTree` (see the module docstring)."""
+    """:class:`~pytest_ssot.static.StaticScanner` over a :class:`GitTree` (see the module docstring).
+
+    ``skip``: relative paths left out of the walk (still counted by the exclude
+    globs and in ``files_scanned``); see :func:`scan_tree` for when that is exact.
+    """
 
     def __init__(
         self,
@@ -231,6 +257,7 @@ class GitTreeScanner(StaticScanner):
         functions: Sequence[str],
         importers_of: Sequence[str] = (),
         exclude: Sequence[str] | None = None,
+        skip: frozenset[str] | set[str] = frozenset(),
     ) -> None:
         super().__init__(tree.vroot, package, class_pattern, functions, importers_of, None, True, None,
                          exclude=exclude)
@@ -238,9 +265,24 @@ class GitTreeScanner(StaticScanner):
         self.tree = tree
         cache.tree = tree
         self.cache = cache
+        self.skip = skip
+        self.walked: int | None = None  # files in scope, the skipped ones included
+        self.narrowed = False  # set by scan_tree when the run without the skipped files was exact
 
     def source_files(self, package: str | None, exclusion: Exclusion) -> Iterator[SourceFile]:
-        return self.tree.source_files(package, exclusion)
+        files = list(self.tree.source_files(package, exclusion))
+        if self.walked is None:
+            self.walked = len(files)
+        return iter([sf for sf in files if self.tree.rel(sf.path) not in self.skip] if self.skip else files)
+
+    def run(self) -> ScanResult:
+        result = super().run()
+        result.files_scanned = result.modules_scanned = self.walked or 0
+        return result
+
+    def unread(self) -> set[str]:
+        """Files of the walk the run never parsed (relative paths); an exact run never needed them."""
+        return {rel for rel in map(self.tree.rel, self._unread) if rel is not None}
 
     def module_file(self, module: str) -> SourceFile | None:
         try:
@@ -250,10 +292,51 @@ class GitTreeScanner(StaticScanner):
             return sf
 
     def _stamp(self, path: str) -> tuple[int, int] | None:
-        return (0, 0) if self.tree.rel(path) in self.tree.listing else None
+        return (0, 0) if self.tree.oid_at(path) is not None else None
 
     def _read(self, path: str) -> bytes | None:
         return self.tree.read(path)
+
+
+@dataclass
+class ScanMemory:
+    """What one commit's scan leaves for the next: the queries it asked, in order, and the files it never parsed."""
+
+    fingerprints: list[str]
+    unread: set[str]
+
+
+def scan_tree(
+    tree: GitTree,
+    cache: BlobCache,
+    package: str | None,
+    class_pattern: str | Pattern[str] | None,
+    functions: Sequence[str],
+    importers_of: Sequence[str],
+    exclude: Sequence[str] | None,
+    memory: ScanMemory | None = None,
+    changed: set[str] = frozenset(),  # type: ignore[assignment]
+) -> tuple[GitTreeScanner, ScanResult, ScanMemory]:
+    """Scan ``tree``; after a previous commit's scan (``memory``), only the files that may matter.
+
+    A file the previous scan never parsed, unchanged since (``changed`` lists
+    the paths that are not), is left out of the walk. That is exact when the
+    run asks the very same queries in the same order (the bytes test and the
+    alias chase then judge the file as they did, from the same blob) and never
+    loads a left-out file to resolve a name; both are checked after the run,
+    and a run that fails either is done again over every file.
+    """
+    if memory is not None:
+        skip = memory.unread - changed
+        scanner = GitTreeScanner(tree, cache, package, class_pattern, functions, importers_of, exclude, skip)
+        result = scanner.run()
+        loaded = {tree.rel(m.file.path) for m in scanner.modules.values()}
+        if scanner._fingerprints == memory.fingerprints and not loaded & skip:
+            scanner.narrowed = True
+            return scanner, result, ScanMemory(list(scanner._fingerprints), skip | scanner.unread())
+    scanner = GitTreeScanner(tree, cache, package, class_pattern, functions, importers_of, exclude)
+    result = scanner.run()
+    return scanner, result, ScanMemory(list(scanner._fingerprints), scanner.unread())
 
 
 def virtual_root(toplevel: str, root_rel: str) -> str:

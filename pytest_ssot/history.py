@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_ssot.catalog import ISSUE_TITLES
-from pytest_ssot.git_objects import DEFAULT_TIMEOUT, Commit, GitError, GitRepo, ObjectReader
-from pytest_ssot.git_scan import BlobCache, GitTree, GitTreeScanner, virtual_root
+from pytest_ssot.git_objects import DEFAULT_TIMEOUT, SYMLINK, Commit, GitError, GitRepo, ObjectReader
+from pytest_ssot.git_scan import BlobCache, GitTree, ScanMemory, scan_tree, virtual_root
 from pytest_ssot.history_flags import Flag, find_flags
 from pytest_ssot.probes import match_submodules
 from pytest_ssot.progress import Progress
@@ -167,6 +167,10 @@ def scan_history(
     # one cache per scan: their queries differ, and a partial summary's verdicts are kept per query
     caches = (BlobCache(), BlobCache())
     vroot = virtual_root(git.toplevel, root_rel)
+    memo: dict = {}  # the walk's order and SourceFiles by path, shared by every commit
+    memories: list[ScanMemory | None] = [None, None]  # what the last scanned commit's two scans left
+    changed: set[str] = set()
+    counters = {"narrowed": 0}
     results: list[CommitResult] = []
     scans = 0
     try:
@@ -183,15 +187,17 @@ def scan_history(
                     results.append(CommitResult(commit, tree_id, last.checks, reused=True, notes=list(last.notes)))
                     continue
                 if tree_id is None:
-                    listing = {}
+                    listing, memories = {}, [None, None]
                 elif previous_tree is None:
-                    listing = git.ls_tree(tree_id)
+                    listing, memories = git.ls_tree(tree_id), [None, None]
                 else:
-                    git.diff_tree(previous_tree, tree_id, listing)
+                    changed = set(git.diff_tree(previous_tree, tree_id, listing))
                 previous_tree = tree_id
-                reader.forget()
-                tree = GitTree(listing, reader, vroot)
-                checks, notes = _scan_commit(tree, caches, target)
+                # a symlink's bytes change with its target: never taken as unchanged
+                changed |= {rel for rel, (mode, _oid) in listing.items() if mode == SYMLINK}
+                tree = GitTree(listing, reader, vroot, memo)
+                checks, notes = _scan_commit(tree, caches, target, memories, changed, counters)
+                changed = set()
                 scans += 1
                 if tree_id is None:
                     notes.insert(0, f"the target root {root_rel or '.'} does not exist at this commit")
@@ -205,21 +211,24 @@ def scan_history(
     if all(r.root_tree is None for r in results):
         raise HistoryError(f"target {target.name!r}: root {root_rel or '.'} exists in no commit of {rev_range!r}")
     flags = find_flags([(r.commit, r.checks) for r in results], configured, issues_with_checks())
-    stats = {"commits": len(results), "scans": scans, "blobs_read": blobs_read,
+    stats = {"commits": len(results), "scans": scans, "narrowed_scans": counters["narrowed"], "blobs_read": blobs_read,
              "blobs_summarised": len(set(caches[0].entries) | set(caches[1].entries)), "seconds": round(time.perf_counter() - started, 3)}
     return History(target.name, git.toplevel, root_rel, target.package, rev_range, every, first_parent, configured,
                    results, flags, stats, commit_url)
 
 
-def _scan_commit(tree: GitTree, caches: tuple[BlobCache, BlobCache], target: Any
-                 ) -> tuple[dict[str, CheckResult], list[str]]:
-    """The static checks at one commit: the suites' two scans, from the commit's objects."""
+def _scan_commit(tree: GitTree, caches: tuple[BlobCache, BlobCache], target: Any, memories: list[ScanMemory | None],
+                 changed: set[str], counters: dict[str, int]) -> tuple[dict[str, CheckResult], list[str]]:
+    """The static checks at one commit: the suites' two scans, from the commit's objects.
+
+    ``memories`` holds each scan's :class:`ScanMemory` of the previous scanned
+    commit (updated here); ``changed``: the paths that differ from it.
+    """
     functions = [target.function_name]
-    package = GitTreeScanner(tree, caches[0], target.package, target.class_pattern, functions,
-                             target.deprecated_modules, target.exclude)
-    package_scan = package.run()
-    codebase = GitTreeScanner(tree, caches[1], None, target.class_pattern, functions, (), target.exclude)
-    codebase_scan = codebase.run()
+    package, package_scan, memories[0] = scan_tree(tree, caches[0], target.package, target.class_pattern, functions,
+                                                   target.deprecated_modules, target.exclude, memories[0], changed)
+    codebase, codebase_scan, memories[1] = scan_tree(tree, caches[1], None, target.class_pattern, functions, (),
+                                                      target.exclude, memories[1], changed)
 
     def submodules(pkg: str, pattern: str, allow: tuple[str, ...]) -> list[str] | None:
         base = pkg.replace(".", "/")
@@ -231,6 +240,7 @@ def _scan_commit(tree: GitTree, caches: tuple[BlobCache, BlobCache], target: Any
     snapshot = ScannedSnapshot(package_scan, codebase_scan, package, lambda m: tree.module_file(m) is not None,
                                submodules)
     checks = run_checks(snapshot, target)
+    counters["narrowed"] += package.narrowed + codebase.narrowed
     notes = [f"{tree.rel(e.file)}:{e.line}: does not parse ({e.message}); the scan left it out"
              for e in codebase_scan.parse_errors]
     notes += [f"{rel}: a symlink or submodule git cannot read here; the scan left it out"
