@@ -300,10 +300,16 @@ class GitTreeScanner(StaticScanner):
 
 @dataclass
 class ScanMemory:
-    """What one commit's scan leaves for the next: the queries it asked, in order, and the files it never parsed."""
+    """What one commit's scan leaves for the next: its queries, the alias words it chased, the files it never parsed."""
 
     fingerprints: list[str]
+    words: frozenset[bytes]
     unread: set[str]
+
+
+def _memory(scanner: GitTreeScanner, unread: set[str]) -> ScanMemory:
+    query = scanner.query
+    return ScanMemory(list(scanner._fingerprints), frozenset(query.extra_words | query.star_words), unread)
 
 
 def scan_tree(
@@ -320,23 +326,30 @@ def scan_tree(
     """Scan ``tree``; after a previous commit's scan (``memory``), only the files that may matter.
 
     A file the previous scan never parsed, unchanged since (``changed`` lists
-    the paths that are not), is left out of the walk. That is exact when the
-    run asks the very same queries in the same order (the bytes test and the
-    alias chase then judge the file as they did, from the same blob) and never
-    loads a left-out file to resolve a name; both are checked after the run,
-    and a run that fails either is done again over every file.
+    the paths that are not), is left out of the walk. The scanner parses a file
+    it would otherwise leave unread only for a searched word with a binding
+    shape in it, and each word is judged on its own; so a left-out file stays
+    unread as long as it holds none of the alias words this run chased that the
+    previous one did not (its own bytes are searched for them). That, and that
+    the run never loaded a left-out file to resolve a name, are checked after
+    the run; a run that fails either is done again over every file.
     """
     if memory is not None:
         skip = memory.unread - changed
         scanner = GitTreeScanner(tree, cache, package, class_pattern, functions, importers_of, exclude, skip)
         result = scanner.run()
         loaded = {tree.rel(m.file.path) for m in scanner.modules.values()}
-        if scanner._fingerprints == memory.fingerprints and not loaded & skip:
+        after = _memory(scanner, skip | scanner.unread())
+        new_words = after.words - memory.words
+        # a run that chases where the previous did not parses every relative star import it left unread
+        chased_anew = len(after.fingerprints) > 1 and len(memory.fingerprints) == 1
+        if not loaded & skip and not chased_anew and (not new_words or not any(
+                word in (tree.read(tree.path(rel)) or b"") for rel in skip for word in new_words)):
             scanner.narrowed = True
-            return scanner, result, ScanMemory(list(scanner._fingerprints), skip | scanner.unread())
+            return scanner, result, after
     scanner = GitTreeScanner(tree, cache, package, class_pattern, functions, importers_of, exclude)
     result = scanner.run()
-    return scanner, result, ScanMemory(list(scanner._fingerprints), scanner.unread())
+    return scanner, result, _memory(scanner, scanner.unread())
 
 
 def virtual_root(toplevel: str, root_rel: str) -> str:

@@ -353,3 +353,48 @@ def test_the_same_over_subprocess_entry_point(scenario, tmp_path):
                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert proc.returncode == 4 and proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and "bad revision range 'zzz..HEAD'" in proc.stderr
+
+
+def test_narrowed_scans_equal_checkout_scans_on_a_real_shaped_tree(tmp_path):
+    """History leaves files it never needed out of later scans; the checkouts say that loses nothing.
+
+    Foreign words (ConnectionHub). A file nobody searched at first holds a name
+    that becomes an alias of the hub two commits later: the later scan must
+    read it again, as the scan of the checkout does.
+    """
+    import dataclasses
+
+    from generated.realtree import FOREIGN, generate, words_pattern
+    from pytest_ssot.static_checks import checkout_snapshot, run_checks
+
+    repo = tmp_path / "repo"
+    init_repo(repo)
+    truth = generate(repo / "src", 80, words=FOREIGN, seed=3, lines_per_module=30)
+    board = "src/backend/services/board.py"
+    (repo / board).write_text("from backend.realtime.aliases import Switchboard\n\nDESK = 1\n")
+    git(repo, "add", "-A")
+    shas = [commit(repo, "generated", {})]
+    consumer = sorted((repo / "src/backend/services").rglob("mod*.py"))[0]
+    filler = consumer.read_text() + "\n\ndef later(value):\n    return value\n"
+    shas.append(commit(repo, "edit a consumer", {str(consumer.relative_to(repo)): filler}))
+    shas.append(commit(repo, "an alias of the hub", {
+        "src/backend/realtime/aliases.py": f"from .manager import {FOREIGN.cls} as Switchboard\n"}))
+    shas.append(commit(repo, "edit again", {str(consumer.relative_to(repo)): filler + "\nX = 2\n"}))
+    shas.append(commit(repo, "a second factory", {
+        "src/backend/services/extra.py": f"def {FOREIGN.function}():\n    return None\n"}))
+    shas.append(commit(repo, "fix #824: alias gone, factory gone", {"src/backend/realtime/aliases.py": None,
+                                                                    "src/backend/services/extra.py": None}))
+    target = scenario_target(repo, package=truth.package, manager=(f"{truth.package}.realtime.manager:{FOREIGN.cls}",),
+                             class_pattern=words_pattern(FOREIGN).pattern, function_name=FOREIGN.function,
+                             deprecated_modules=(f"{truth.package}.realtime.legacy",),
+                             deprecated_names=(f"{truth.package}.realtime.legacy:Legacy{FOREIGN.cls}",))
+    history = scan_history(target)
+    assert history.stats["narrowed_scans"] >= 4  # the narrowing was used, not only the full scans
+    paths = history.commits[2].checks["import_paths"].items
+    assert "backend.services.board.Switchboard" in paths
+    assert "backend.services.board.Switchboard" not in history.commits[1].checks["import_paths"].items
+    for i, sha in enumerate(shas):
+        tree = tmp_path / f"checkout{i}"
+        git(repo, "worktree", "add", "-q", "--detach", str(tree), sha)
+        local = dataclasses.replace(target, root=tree / "src")
+        assert run_checks(checkout_snapshot(local), local) == history.commits[i].checks, i

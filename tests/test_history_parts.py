@@ -283,3 +283,38 @@ def test_claims_shown_unshown_and_unjudged():
     none = find_flags(_series((2, VIOLATION, ("a", "b")), (2, VIOLATION, ("a", "b")), message="fix #889"),
                       {824: "open", 889: "open"}, static)
     assert [(f.kind, f.issue) for f in none] == [("claim_unjudged", 889)] and "no static checks" in none[0].text
+
+
+def test_a_narrowed_scan_that_loads_a_left_out_file_is_done_again(tmp_path):
+    """The guard behind narrowing: a file left out but loaded to resolve a name sends the scan back over every file."""
+    from pytest_ssot.git_scan import scan_tree
+
+    repo = tmp_path / "repo"
+    init_repo(repo)
+    pkg = "src/ledgerkit/pools"
+    files = {"src/ledgerkit/__init__.py": "", f"{pkg}/__init__.py": "",
+             f"{pkg}/core.py": "class LedgerPool:\n    pass\n\n\ndef get_ledger_pool():\n    return LedgerPool()\n",
+             f"{pkg}/plain.py": "def helper():\n    return 1\n", f"{pkg}/user.py": "X = 1\n"}
+    first = commit(repo, "first", files)
+    second = commit(repo, "user imports plain", {
+        f"{pkg}/user.py": "from ledgerkit.pools.plain import helper\nfrom ledgerkit.pools.core import LedgerPool\n"})
+    git_repo = GitRepo(repo)
+    cache = BlobCache()
+    args = ("ledgerkit.pools", "LedgerPool", ["get_ledger_pool"], (), None)
+    with ObjectReader(git_repo) as reader:
+        before = GitTree(git_repo.ls_tree(reader.lookup(f"{first}:src")[1]), reader, virtual_root(git_repo.toplevel, "src"))
+        _s, _r, memory = scan_tree(before, cache, *args)
+        assert "ledgerkit/pools/plain.py" in memory.unread
+        listing = dict(before.listing)
+        changed = set(git_repo.diff_tree(reader.lookup(f"{first}:src")[1], reader.lookup(f"{second}:src")[1], listing))
+        after = GitTree(listing, reader, virtual_root(git_repo.toplevel, "src"))
+        scanner, result, _m = scan_tree(after, cache, *args, memory=memory, changed=changed)
+        assert not scanner.narrowed  # plain.py was loaded to resolve `helper`: scanned again over every file
+        full = GitTreeScanner(after, BlobCache(), *args).run()
+        assert _comparable(result, after.vroot) == _comparable(full, after.vroot)
+        # a change that needs nothing left out stays narrowed
+        third = commit(repo, "plain edit elsewhere", {f"{pkg}/user.py": "from ledgerkit.pools.core import LedgerPool\n"})
+        changed = set(git_repo.diff_tree(reader.lookup(f"{second}:src")[1], reader.lookup(f"{third}:src")[1], listing))
+        again = GitTree(listing, reader, virtual_root(git_repo.toplevel, "src"))
+        scanner, _r, _m = scan_tree(again, cache, *args, memory=_m, changed=changed)
+        assert scanner.narrowed
