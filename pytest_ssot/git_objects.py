@@ -113,11 +113,15 @@ class GitRepo:
                 listing[path] = (mode, oid)
         return listing
 
-    def diff_tree(self, old: str, new: str, listing: dict[str, tuple[str, str]]) -> list[str]:
-        """Apply the changes from tree ``old`` to tree ``new`` to ``listing`` (in place); the paths changed."""
+    def diff_tree(self, old: str, new: str, listing: dict[str, tuple[str, str]]) -> tuple[list[str], bool]:
+        """Apply the changes from tree ``old`` to tree ``new`` to ``listing`` (in place).
+
+        Returns the paths changed, and whether a path was added or deleted (not only modified).
+        """
         out = self.run(["diff-tree", "-r", "-z", "--no-renames", old, new])
         fields = out.split("\0")
         changed = []
+        moved = False
         i = 0
         while i + 1 < len(fields):
             meta, path = fields[i], fields[i + 1]
@@ -130,7 +134,8 @@ class GitRepo:
             else:
                 listing[path] = (new_mode, new_oid)
             changed.append(path)
-        return changed
+            moved = moved or status in ("A", "D") or (status == "T")
+        return changed, moved
 
 
 def _first_line(text: str) -> str:

@@ -23,26 +23,41 @@ read through its target when the target is a file of the tree.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Pattern, Sequence
 
 from pytest_ssot.exclude import Exclusion
 from pytest_ssot.findings import ScanResult
 from pytest_ssot.git_objects import GITLINK, SYMLINK, ObjectReader
+from pytest_ssot.probes import match_submodules
 from pytest_ssot.source_tree import SKIP_DIRS, SourceFile
 from pytest_ssot.static import StaticScanner
 from pytest_ssot.summary_cache import SummaryCache
+
+
+_SKIP, _KEEP, _EXCLUDED = "skip", "keep", "excluded"
+
+
+@dataclass
+class WalkMemo:
+    """What the walk learns about a path, true at every commit: kept across a history run."""
+
+    # relative path -> (its place in the walk's order, its SourceFile)
+    files: dict[str, tuple[list[tuple[int, str]], SourceFile]] = field(default_factory=dict)
+    # (walk base, exclude globs) -> relative path -> skip | keep | excluded
+    verdicts: dict[tuple[str, tuple[str, ...]], dict[str, str]] = field(default_factory=dict)
 
 
 class GitTree:
     """The files under the target's root at one commit: relative path -> (mode, blob id)."""
 
     def __init__(self, listing: dict[str, tuple[str, str]], reader: ObjectReader, vroot: str,
-                 memo: dict[str, tuple[list[tuple[int, str]], SourceFile]] | None = None) -> None:
+                 memo: WalkMemo | None = None, same_paths: GitTree | None = None) -> None:
         self.listing = listing
         self.reader = reader
         self.vroot = vroot  # a path that exists nowhere: a stray file-system read finds nothing
@@ -50,11 +65,14 @@ class GitTree:
         self._content: dict[str, str | None] = {}
         self._by_path: dict[str, str | None] = {}  # scanner path -> content blob, asked a lot
         self._walk: list[str] | None = None
-        # relative path -> (its place in the walk's order, its SourceFile): the same at every commit
-        self._memo = memo if memo is not None else {}
+        self._memo = memo if memo is not None else WalkMemo()
         self._dirs: dict[str, dict[str, bool]] | None = None
         self.unreadable: set[str] = set()  # symlinks git cannot follow, by relative path
         self.outside: set[str] = set()  # symlinks out of the root: a file at a checkout, no bytes here
+        self._submodules: dict[tuple[str, str, tuple[str, ...]], list[str] | None] = {}
+        if same_paths is not None:
+            # the very same paths as ``same_paths`` (only blobs changed): its walk order, folders and listings hold
+            self._walk, self._dirs, self._submodules = same_paths._walk, same_paths._dirs, same_paths._submodules
 
     # -- paths -----------------------------------------------------------
     def path(self, rel: str) -> str:
@@ -130,24 +148,32 @@ class GitTree:
                     yield SourceFile(package or "", self.path(base + ".py"), False)
             return
         start = base + "/" if base else ""
+        globs = exclude.globs if exclude else ()
+        verdicts = self._memo.verdicts.setdefault((start, globs), {})
+        files = self._memo.files
         for rel in self._ordered():
-            if not rel.startswith(start):
-                continue
-            below = rel[len(start):].split("/")
-            if any(d in SKIP_DIRS or d.startswith(".") for d in below[:-1]):
+            verdict = verdicts.get(rel)
+            if verdict is None:
+                verdict = _SKIP
+                if rel.startswith(start) and not any(d in SKIP_DIRS or d.startswith(".")
+                                                     for d in rel[len(start):].split("/")[:-1]):
+                    verdict = _EXCLUDED if exclude and exclude.covers(rel) else _KEEP
+                verdicts[rel] = verdict
+            if verdict is _SKIP:
                 continue
             if self.listing[rel][0] == SYMLINK and self._inside(rel, start):
                 continue  # scanned under its real name
-            sf = self._memo[rel][1]
-            if exclude and exclude.match(rel):
-                exclude.modules.append(sf.module)
+            sf = files[rel][1]
+            if verdict is _EXCLUDED:
+                exclude.match(rel)  # type: ignore[union-attr]  # counted per glob
+                exclude.modules.append(sf.module)  # type: ignore[union-attr]
                 continue
             yield sf
 
     def _ordered(self) -> list[str]:
         """Every ``.py`` path in the walk's order: a folder's files (by name) before its subfolders (by name)."""
         if self._walk is None:
-            memo = self._memo
+            memo = self._memo.files
             for rel, (mode, _oid) in self.listing.items():
                 if rel not in memo and rel.endswith(".py"):
                     parts = rel.split("/")
@@ -198,19 +224,35 @@ class GitTree:
         entries = self._index().get(directory, {})
         yielded = set()
         for name in sorted(entries):
-            modname = inspect.getmodulename(name)
+            modname = _module_name(name)
             if modname == "__init__" or modname in yielded:
                 continue
             ispkg = False
             if not modname and entries[name] and "." not in name:
                 modname = name
                 inner = self._index().get(f"{directory}/{name}" if directory else name, {})
-                if not any(inspect.getmodulename(child) == "__init__" for child in inner):
+                if not any(_module_name(child) == "__init__" for child in inner):
                     continue  # a folder without __init__: pkgutil passes it by
                 ispkg = True
             if modname and "." not in modname:
                 yielded.add(modname)
                 yield modname, ispkg
+
+
+    def submodules(self, package: str, pattern: str, allow: tuple[str, ...]) -> list[str] | None:
+        """:func:`~pytest_ssot.probes.find_submodules` (recursive) over this tree; None if the package is no folder."""
+        key = (package, pattern, allow)
+        if key not in self._submodules:
+            base = package.replace(".", "/")
+            self._submodules[key] = None if not self.is_dir(base) else match_submodules(
+                base, package, pattern, allow=allow, recursive=True, iter_modules=self.iter_modules,
+                join=lambda folder, name: f"{folder}/{name}" if folder else name)
+        return self._submodules[key]
+
+
+@functools.lru_cache(maxsize=4096)
+def _module_name(file_name: str) -> str | None:
+    return inspect.getmodulename(file_name)
 
 
 class BlobCache(SummaryCache):
@@ -266,6 +308,7 @@ class GitTreeScanner(StaticScanner):
         cache.tree = tree
         self.cache = cache
         self.skip = skip
+        self._skip_paths = {tree.path(rel) for rel in skip}
         self.walked: int | None = None  # files in scope, the skipped ones included
         self.narrowed = False  # set by scan_tree when the run without the skipped files was exact
 
@@ -273,7 +316,7 @@ class GitTreeScanner(StaticScanner):
         files = list(self.tree.source_files(package, exclusion))
         if self.walked is None:
             self.walked = len(files)
-        return iter([sf for sf in files if self.tree.rel(sf.path) not in self.skip] if self.skip else files)
+        return iter([sf for sf in files if sf.path not in self._skip_paths] if self.skip else files)
 
     def run(self) -> ScanResult:
         result = super().run()

@@ -22,9 +22,8 @@ from typing import Any
 
 from pytest_ssot.catalog import ISSUE_TITLES
 from pytest_ssot.git_objects import DEFAULT_TIMEOUT, SYMLINK, Commit, GitError, GitRepo, ObjectReader
-from pytest_ssot.git_scan import BlobCache, GitTree, ScanMemory, scan_tree, virtual_root
+from pytest_ssot.git_scan import BlobCache, GitTree, ScanMemory, WalkMemo, scan_tree, virtual_root
 from pytest_ssot.history_flags import Flag, find_flags
-from pytest_ssot.probes import match_submodules
 from pytest_ssot.progress import Progress
 from pytest_ssot.static_checks import CHECKS, CheckResult, ScannedSnapshot, issues_with_checks, run_checks
 
@@ -167,10 +166,11 @@ def scan_history(
     # one cache per scan: their queries differ, and a partial summary's verdicts are kept per query
     caches = (BlobCache(), BlobCache())
     vroot = virtual_root(git.toplevel, root_rel)
-    memo: dict = {}  # the walk's order and SourceFiles by path, shared by every commit
+    memo = WalkMemo()  # what the file walk learns about a path holds at every commit
     memories: list[ScanMemory | None] = [None, None]  # what the last scanned commit's two scans left
     changed: set[str] = set()
     counters = {"narrowed": 0}
+    tree: GitTree | None = None
     results: list[CommitResult] = []
     scans = 0
     try:
@@ -186,16 +186,19 @@ def scan_history(
                     last = results[-1]
                     results.append(CommitResult(commit, tree_id, last.checks, reused=True, notes=list(last.notes)))
                     continue
+                moved = True
                 if tree_id is None:
                     listing, memories = {}, [None, None]
                 elif previous_tree is None:
                     listing, memories = git.ls_tree(tree_id), [None, None]
                 else:
-                    changed = set(git.diff_tree(previous_tree, tree_id, listing))
+                    paths, moved = git.diff_tree(previous_tree, tree_id, listing)
+                    changed = set(paths)
                 previous_tree = tree_id
                 # a symlink's bytes change with its target: never taken as unchanged
                 changed |= {rel for rel, (mode, _oid) in listing.items() if mode == SYMLINK}
-                tree = GitTree(listing, reader, vroot, memo)
+                # the same paths as the last scanned tree: its walk order and folders hold
+                tree = GitTree(listing, reader, vroot, memo, same_paths=None if moved else tree)
                 checks, notes = _scan_commit(tree, caches, target, memories, changed, counters)
                 changed = set()
                 scans += 1
@@ -230,15 +233,8 @@ def _scan_commit(tree: GitTree, caches: tuple[BlobCache, BlobCache], target: Any
     codebase, codebase_scan, memories[1] = scan_tree(tree, caches[1], None, target.class_pattern, functions, (),
                                                       target.exclude, memories[1], changed)
 
-    def submodules(pkg: str, pattern: str, allow: tuple[str, ...]) -> list[str] | None:
-        base = pkg.replace(".", "/")
-        if not tree.is_dir(base):
-            return None
-        return match_submodules(base, pkg, pattern, allow=allow, recursive=True, iter_modules=tree.iter_modules,
-                                join=lambda d, name: f"{d}/{name}" if d else name)
-
     snapshot = ScannedSnapshot(package_scan, codebase_scan, package, lambda m: tree.module_file(m) is not None,
-                               submodules)
+                               tree.submodules)
     checks = run_checks(snapshot, target)
     counters["narrowed"] += package.narrowed + codebase.narrowed
     notes = [f"{tree.rel(e.file)}:{e.line}: does not parse ({e.message}); the scan left it out"

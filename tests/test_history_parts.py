@@ -306,7 +306,7 @@ def test_a_narrowed_scan_that_loads_a_left_out_file_is_done_again(tmp_path):
         _s, _r, memory = scan_tree(before, cache, *args)
         assert "ledgerkit/pools/plain.py" in memory.unread
         listing = dict(before.listing)
-        changed = set(git_repo.diff_tree(reader.lookup(f"{first}:src")[1], reader.lookup(f"{second}:src")[1], listing))
+        changed = set(git_repo.diff_tree(reader.lookup(f"{first}:src")[1], reader.lookup(f"{second}:src")[1], listing)[0])
         after = GitTree(listing, reader, virtual_root(git_repo.toplevel, "src"))
         scanner, result, _m = scan_tree(after, cache, *args, memory=memory, changed=changed)
         assert not scanner.narrowed  # plain.py was loaded to resolve `helper`: scanned again over every file
@@ -314,7 +314,7 @@ def test_a_narrowed_scan_that_loads_a_left_out_file_is_done_again(tmp_path):
         assert _comparable(result, after.vroot) == _comparable(full, after.vroot)
         # a change that needs nothing left out stays narrowed
         third = commit(repo, "plain edit elsewhere", {f"{pkg}/user.py": "from ledgerkit.pools.core import LedgerPool\n"})
-        changed = set(git_repo.diff_tree(reader.lookup(f"{second}:src")[1], reader.lookup(f"{third}:src")[1], listing))
+        changed = set(git_repo.diff_tree(reader.lookup(f"{second}:src")[1], reader.lookup(f"{third}:src")[1], listing)[0])
         again = GitTree(listing, reader, virtual_root(git_repo.toplevel, "src"))
         scanner, _r, _m = scan_tree(again, cache, *args, memory=_m, changed=changed)
         assert scanner.narrowed
