@@ -37,6 +37,7 @@ from pytest_ssot.git_objects import GITLINK, SYMLINK, ObjectReader
 from pytest_ssot.probes import match_submodules
 from pytest_ssot.source_tree import SKIP_DIRS, SourceFile
 from pytest_ssot.static import StaticScanner
+from pytest_ssot.static_query import Query
 from pytest_ssot.summary_cache import SummaryCache
 
 
@@ -348,11 +349,34 @@ class ScanMemory:
     fingerprints: list[str]
     words: frozenset[bytes]
     unread: set[str]
+    query: Query  # the last query the scan asked, the widest
 
 
 def _memory(scanner: GitTreeScanner, unread: set[str]) -> ScanMemory:
     query = scanner.query
-    return ScanMemory(list(scanner._fingerprints), frozenset(query.extra_words | query.star_words), unread)
+    return ScanMemory(list(scanner._fingerprints), frozenset(query.extra_words | query.star_words), unread, query)
+
+
+def unseen_change(tree: GitTree, changed: set[str], memories: Sequence[ScanMemory], caches: Sequence[BlobCache],
+                  inert: set[str]) -> bool:
+    """Would the scans of ``tree`` find exactly what the last ones found? (only modified files; never a false yes)
+
+    Yes when every changed file was ``inert`` before (never parsed by either
+    scan, nor loaded by the checks) and its new bytes hold nothing any scan
+    parses for: no star import, and no word of the widest query either scan
+    asked (:meth:`~pytest_ssot.static_query.Query.relevant`, whose words only
+    grow over a run); its blob never parsed before either. The scanner then
+    leaves the file unread again, so every result is the same.
+    """
+    for rel in changed:
+        oid = tree.listing.get(rel, ("", ""))[1]
+        if rel not in inert or tree.listing[rel][0] == SYMLINK or any(
+                "summary" in cache.entries.get(oid, ()) for cache in caches):
+            return False
+        data = tree.reader.read(oid)
+        if data is None or b"import *" in data or any(m.query.relevant(data) for m in memories):
+            return False
+    return True
 
 
 def scan_tree(

@@ -22,7 +22,7 @@ from typing import Any
 
 from pytest_ssot.catalog import ISSUE_TITLES
 from pytest_ssot.git_objects import DEFAULT_TIMEOUT, SYMLINK, Commit, GitError, GitRepo, ObjectReader
-from pytest_ssot.git_scan import BlobCache, GitTree, ScanMemory, WalkMemo, scan_tree, virtual_root
+from pytest_ssot.git_scan import BlobCache, GitTree, ScanMemory, WalkMemo, scan_tree, unseen_change, virtual_root
 from pytest_ssot.history_flags import Flag, find_flags
 from pytest_ssot.progress import Progress
 from pytest_ssot.static_checks import CHECKS, CheckResult, ScannedSnapshot, issues_with_checks, run_checks
@@ -169,7 +169,8 @@ def scan_history(
     memo = WalkMemo()  # what the file walk learns about a path holds at every commit
     memories: list[ScanMemory | None] = [None, None]  # what the last scanned commit's two scans left
     changed: set[str] = set()
-    counters = {"narrowed": 0}
+    counters = {"narrowed": 0, "unseen": 0}
+    inert: set[str] = set()  # files neither scan parsed nor the checks loaded at the last scanned commit
     tree: GitTree | None = None
     results: list[CommitResult] = []
     scans = 0
@@ -199,7 +200,14 @@ def scan_history(
                 changed |= {rel for rel, (mode, _oid) in listing.items() if mode == SYMLINK}
                 # the same paths as the last scanned tree: its walk order and folders hold
                 tree = GitTree(listing, reader, vroot, memo, same_paths=None if moved else tree)
-                checks, notes = _scan_commit(tree, caches, target, memories, changed, counters)
+                if not moved and changed and None not in memories and unseen_change(
+                        tree, changed, memories, caches, inert):  # type: ignore[arg-type]
+                    last = results[-1]
+                    results.append(CommitResult(commit, tree_id, last.checks, reused=True, notes=list(last.notes)))
+                    counters["unseen"] += 1
+                    changed = set()
+                    continue
+                checks, notes, inert = _scan_commit(tree, caches, target, memories, changed, counters)
                 changed = set()
                 scans += 1
                 if tree_id is None:
@@ -214,14 +222,16 @@ def scan_history(
     if all(r.root_tree is None for r in results):
         raise HistoryError(f"target {target.name!r}: root {root_rel or '.'} exists in no commit of {rev_range!r}")
     flags = find_flags([(r.commit, r.checks) for r in results], configured, issues_with_checks())
-    stats = {"commits": len(results), "scans": scans, "narrowed_scans": counters["narrowed"], "blobs_read": blobs_read,
-             "blobs_summarised": len(set(caches[0].entries) | set(caches[1].entries)), "seconds": round(time.perf_counter() - started, 3)}
+    stats = {"commits": len(results), "scans": scans, "narrowed_scans": counters["narrowed"],
+             "unseen_changes": counters["unseen"], "blobs_read": blobs_read,
+             "blobs_summarised": len(set(caches[0].entries) | set(caches[1].entries)),
+             "seconds": round(time.perf_counter() - started, 3)}
     return History(target.name, git.toplevel, root_rel, target.package, rev_range, every, first_parent, configured,
                    results, flags, stats, commit_url)
 
 
 def _scan_commit(tree: GitTree, caches: tuple[BlobCache, BlobCache], target: Any, memories: list[ScanMemory | None],
-                 changed: set[str], counters: dict[str, int]) -> tuple[dict[str, CheckResult], list[str]]:
+                 changed: set[str], counters: dict[str, int]) -> tuple[dict[str, CheckResult], list[str], set[str]]:
     """The static checks at one commit: the suites' two scans, from the commit's objects.
 
     ``memories`` holds each scan's :class:`ScanMemory` of the previous scanned
@@ -241,4 +251,7 @@ def _scan_commit(tree: GitTree, caches: tuple[BlobCache, BlobCache], target: Any
              for e in codebase_scan.parse_errors]
     notes += [f"{rel}: a symlink or submodule git cannot read here; the scan left it out"
               for rel in sorted(tree.unreadable) if rel.endswith(".py")]
-    return checks, notes
+    loaded = {tree.rel(m.file.path) for scanner in (package, codebase) for m in scanner.modules.values()
+              if m.summary is not None or m.file.path not in scanner._unread}
+    inert = (memories[0].unread & memories[1].unread) - loaded  # type: ignore[union-attr]
+    return checks, notes, inert

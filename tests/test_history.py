@@ -398,3 +398,35 @@ def test_narrowed_scans_equal_checkout_scans_on_a_real_shaped_tree(tmp_path):
         git(repo, "worktree", "add", "-q", "--detach", str(tree), sha)
         local = dataclasses.replace(target, root=tree / "src")
         assert run_checks(checkout_snapshot(local), local) == history.commits[i].checks, i
+
+
+def test_changes_without_a_searched_word_skip_the_scan_and_only_those(tmp_path):
+    """A commit editing only files no scan parsed, into bytes without a searched word, costs no scan.
+
+    The deprecated module holds no searched word either, but the checks load it
+    (is its deprecated name still defined?): an edit there is scanned.
+    """
+    import dataclasses
+
+    from history_support import CORE
+    from pytest_ssot.static_checks import checkout_snapshot, run_checks
+
+    repo = tmp_path / "repo"
+    init_repo(repo)
+    pkg = "src/ledgerkit/pools"
+    shas = [commit(repo, "start", {"src/ledgerkit/__init__.py": "", f"{pkg}/__init__.py": "", f"{pkg}/core.py": CORE,
+                                   f"{pkg}/pool_factory.py": "def build_books():\n    return 1\n",
+                                   f"{pkg}/notes.py": "WHEN = 'monthly'\n"})]
+    shas.append(commit(repo, "notes", {f"{pkg}/notes.py": "WHEN = 'weekly'\n"}))
+    shas.append(commit(repo, "fix #1126: build_books gone", {f"{pkg}/pool_factory.py": "def other():\n    return 2\n"}))
+    shas.append(commit(repo, "notes name the factory", {f"{pkg}/notes.py": "WHEN = 'weekly'  # get_ledger_pool\n"}))
+    target = scenario_target(repo, deprecated_names=(f"{DEPRECATED}:build_books",))
+    history = scan_history(target)
+    assert history.stats["unseen_changes"] == 1 and history.stats["scans"] == 3
+    assert [c.reused for c in history.commits] == [False, True, False, False]
+    assert [c.checks["deprecated_names"].count for c in history.commits] == [1, 1, 0, 0]
+    for i, sha in enumerate(shas):
+        tree = tmp_path / f"checkout{i}"
+        git(repo, "worktree", "add", "-q", "--detach", str(tree), sha)
+        local = dataclasses.replace(target, root=tree / "src")
+        assert run_checks(checkout_snapshot(local), local) == history.commits[i].checks, i
