@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import selectors
 import subprocess
+import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -249,6 +250,41 @@ class ObjectReader:
             while self._recent_size > self.memo_limit:
                 self._recent_size -= len(self._recent.popitem(last=False)[1])
         return data
+
+    def prefetch(self, oids: list[str]) -> None:
+        """Read many blobs in one stream (a writer thread feeds the requests), into the memo, within its budget.
+
+        A first commit's scan reads every file; one request at a time would wait
+        on a round trip per file.
+        """
+        wanted = [oid for oid in dict.fromkeys(oids) if oid not in self._recent]
+        if not wanted:
+            return
+        proc = self._proc("--batch")
+        requests = "".join(f"{oid}\n" for oid in wanted).encode()
+
+        def feed() -> None:
+            try:
+                proc.stdin.write(requests)  # type: ignore[union-attr]
+                proc.stdin.flush()  # type: ignore[union-attr]
+            except (OSError, ValueError):  # the reader gave up and closed the process: nothing left to feed
+                pass
+
+        writer = threading.Thread(target=feed, name="ssot-git-prefetch", daemon=True)
+        writer.start()
+        try:
+            for oid in wanted:
+                header = self._read_line("--batch").split()
+                if len(header) < 3 or header[1] == b"missing":
+                    continue
+                data = self._read_exact("--batch", int(header[2]))
+                self.objects_read += 1
+                self.bytes_read += len(data)
+                if header[1] == b"blob" and self._recent_size + len(data) <= self.memo_limit:
+                    self._recent[oid] = data
+                    self._recent_size += len(data)
+        finally:
+            writer.join(self.timeout)
 
     def lookup(self, spec: str) -> tuple[str, str] | None:
         """(type, object id) of ``spec`` (e.g. ``<sha>:src``), or None if it names nothing."""

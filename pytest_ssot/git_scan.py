@@ -71,9 +71,12 @@ class GitTree:
         self.unreadable: set[str] = set()  # symlinks git cannot follow, by relative path
         self.outside: set[str] = set()  # symlinks out of the root: a file at a checkout, no bytes here
         self._submodules: dict[tuple[str, str, tuple[str, ...]], list[str] | None] = {}
+        self._walks: dict[tuple[str, tuple[str, ...]], list[tuple[SourceFile, str | None]]] = {}
         if same_paths is not None:
-            # the very same paths as ``same_paths`` (only blobs changed): its walk order, folders and listings hold
+            # the very same paths as ``same_paths`` (only blobs changed): its walks, folders and listings hold
             self._walk, self._dirs, self._submodules = same_paths._walk, same_paths._dirs, same_paths._submodules
+            if not any(mode == SYMLINK for mode, _oid in listing.values()):  # a link's target may have moved
+                self._walks = same_paths._walks
 
     # -- paths -----------------------------------------------------------
     def path(self, rel: str) -> str:
@@ -150,6 +153,19 @@ class GitTree:
             return
         start = base + "/" if base else ""
         globs = exclude.globs if exclude else ()
+        walked = self._walks.get((start, globs))
+        if walked is None:
+            walked = self._walks[(start, globs)] = list(self._walk_from(start, globs, exclude))
+        for sf, excluded in walked:  # the walk of these paths, replayed: exclusions counted again
+            if excluded is not None:
+                exclude.match(excluded)  # type: ignore[union-attr]  # counted per glob
+                exclude.modules.append(sf.module)  # type: ignore[union-attr]
+            else:
+                yield sf
+
+    def _walk_from(self, start: str, globs: tuple[str, ...], exclude: Exclusion | None
+                   ) -> Iterator[tuple[SourceFile, str | None]]:
+        """(file, None) for each file the walk yields, (file, its path) for each it excludes, in order."""
         verdicts = self._memo.verdicts.setdefault((start, globs), {})
         files = self._memo.files
         for rel in self._ordered():
@@ -164,12 +180,7 @@ class GitTree:
                 continue
             if self.listing[rel][0] == SYMLINK and self._inside(rel, start):
                 continue  # scanned under its real name
-            sf = files[rel][1]
-            if verdict is _EXCLUDED:
-                exclude.match(rel)  # type: ignore[union-attr]  # counted per glob
-                exclude.modules.append(sf.module)  # type: ignore[union-attr]
-                continue
-            yield sf
+            yield files[rel][1], rel if verdict is _EXCLUDED else None
 
     def _ordered(self) -> list[str]:
         """Every ``.py`` path in the walk's order: a folder's files (by name) before its subfolders (by name)."""

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_ssot.catalog import ISSUE_TITLES
-from pytest_ssot.git_objects import DEFAULT_TIMEOUT, SYMLINK, Commit, GitError, GitRepo, ObjectReader
+from pytest_ssot.git_objects import DEFAULT_TIMEOUT, GITLINK, SYMLINK, Commit, GitError, GitRepo, ObjectReader
 from pytest_ssot.git_scan import BlobCache, GitTree, ScanMemory, WalkMemo, scan_tree, unseen_change, virtual_root
 from pytest_ssot.history_flags import Flag, find_flags
 from pytest_ssot.progress import Progress
@@ -192,6 +192,8 @@ def scan_history(
                     listing, memories = {}, [None, None]
                 elif previous_tree is None:
                     listing, memories = git.ls_tree(tree_id), [None, None]
+                    reader.prefetch([oid for rel, (mode, oid) in listing.items()
+                                     if rel.endswith(".py") and mode not in (SYMLINK, GITLINK)])
                 else:
                     paths, moved = git.diff_tree(previous_tree, tree_id, listing)
                     changed = set(paths)
