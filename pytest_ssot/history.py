@@ -22,7 +22,8 @@ from typing import Any
 
 from pytest_ssot.catalog import ISSUE_TITLES
 from pytest_ssot.git_objects import DEFAULT_TIMEOUT, GITLINK, SYMLINK, Commit, GitError, GitRepo, ObjectReader
-from pytest_ssot.git_scan import BlobCache, GitTree, ScanMemory, WalkMemo, scan_tree, unseen_change, virtual_root
+from pytest_ssot.git_incremental import ScanMemory, scan_tree, unseen_change
+from pytest_ssot.git_scan import BlobCache, GitTree, WalkMemo, virtual_root
 from pytest_ssot.history_flags import Flag, find_flags
 from pytest_ssot.progress import Progress
 from pytest_ssot.static_checks import CHECKS, CheckResult, ScannedSnapshot, issues_with_checks, run_checks

@@ -123,7 +123,8 @@ def load_target(pyproject: str | None, name: str | None) -> Any:
     try:
         config = load_config(path, CliValues(target=name), os.environ, Path.cwd(), resolve_references=False)
     except ConfigError as exc:
-        raise HistoryUsageError((exc.problems[0] if exc.problems else str(exc)).replace("--ssot-target (command line)", "--target")) from None
+        first = exc.problems[0] if exc.problems else str(exc)
+        raise HistoryUsageError(first.replace("--ssot-target (command line)", "--target")) from None
     if config is None:
         raise HistoryUsageError(f"{path} has no [tool.ssot] table; describe the target there first")
     if config.target is None:

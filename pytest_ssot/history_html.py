@@ -115,7 +115,8 @@ def history_section(doc: Mapping[str, Any]) -> str:
             href = commit_link(doc.get("commit_url"), flag["commit"])
             cell = f'<a href="{escape(href)}"><code>{sha}</code></a>' if href else f"<code>{sha}</code>"
             out.append(f'<tr data-flag="{escape(flag["kind"])}"><td>{cell}</td>'
-                       f"<td>{escape(FLAG_LABELS.get(flag['kind'], flag['kind']))}</td><td>{escape(flag['text'])}</td></tr>")
+                       f"<td>{escape(FLAG_LABELS.get(flag['kind'], flag['kind']))}</td>"
+                       f"<td>{escape(flag['text'])}</td></tr>")
         out.append("</tbody></table>")
     else:
         out.append('<p class="note">No flags: no unshown claim, no regression, no issue became clean.</p>')

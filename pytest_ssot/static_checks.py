@@ -99,7 +99,8 @@ def _judge(name: str, items: list[str], assertion: Callable[[], object]) -> Chec
 
 def _functions(s: Snapshot, t: Target) -> CheckResult:
     found = s.package_scan.implementations(t.function_name)
-    return _judge("functions", [d.dotted for d in found], lambda: assert_single_function(s.package_scan, t.function_name))
+    return _judge("functions", [d.dotted for d in found],
+                  lambda: assert_single_function(s.package_scan, t.function_name))
 
 
 def _source_modules(s: Snapshot, t: Target) -> CheckResult:

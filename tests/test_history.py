@@ -178,20 +178,25 @@ def test_table_and_output_file(capsys, scenario, tmp_path):
 
 def test_history_counts_equal_checkout_scans(scenario, tmp_path):
     """Each commit checked out into its own worktree and scanned from disk gives the same results."""
-    from pytest_ssot.static_checks import checkout_snapshot, run_checks
-
     repo, shas = scenario
     target = scenario_target(repo)
-    history = scan_history(target)
+    assert_equal_to_checkouts(repo, target, shas, scan_history(target), tmp_path)
+
+def assert_equal_to_checkouts(repo: Path, target, shas: list[str], history, tmp_path: Path) -> None:
+    """Each commit checked out into its own ``git worktree`` and scanned from disk: the same check results."""
+    import dataclasses
+
+    from pytest_ssot.static_checks import checkout_snapshot, run_checks
+
     assert len(history.commits) == len(shas)
     for i, sha in enumerate(shas):
         tree = tmp_path / f"checkout{i}"
         git(repo, "worktree", "add", "-q", "--detach", str(tree), sha)
         try:
-            on_disk = run_checks(checkout_snapshot(target, tree / "src"), target)
+            local = dataclasses.replace(target, root=tree / "src")
+            assert run_checks(checkout_snapshot(local), local) == history.commits[i].checks, (i, sha)
         finally:
             git(repo, "worktree", "remove", "--force", str(tree))
-        assert on_disk == history.commits[i].checks, sha
 
 
 def _index_state(repo: Path) -> tuple[str, int, str]:
@@ -362,10 +367,7 @@ def test_narrowed_scans_equal_checkout_scans_on_a_real_shaped_tree(tmp_path):
     that becomes an alias of the hub two commits later: the later scan must
     read it again, as the scan of the checkout does.
     """
-    import dataclasses
-
     from generated.realtree import FOREIGN, generate, words_pattern
-    from pytest_ssot.static_checks import checkout_snapshot, run_checks
 
     repo = tmp_path / "repo"
     init_repo(repo)
@@ -393,11 +395,7 @@ def test_narrowed_scans_equal_checkout_scans_on_a_real_shaped_tree(tmp_path):
     paths = history.commits[2].checks["import_paths"].items
     assert "backend.services.board.Switchboard" in paths
     assert "backend.services.board.Switchboard" not in history.commits[1].checks["import_paths"].items
-    for i, sha in enumerate(shas):
-        tree = tmp_path / f"checkout{i}"
-        git(repo, "worktree", "add", "-q", "--detach", str(tree), sha)
-        local = dataclasses.replace(target, root=tree / "src")
-        assert run_checks(checkout_snapshot(local), local) == history.commits[i].checks, i
+    assert_equal_to_checkouts(repo, target, shas, history, tmp_path)
 
 
 def test_changes_without_a_searched_word_skip_the_scan_and_only_those(tmp_path):
@@ -406,10 +404,7 @@ def test_changes_without_a_searched_word_skip_the_scan_and_only_those(tmp_path):
     The deprecated module holds no searched word either, but the checks load it
     (is its deprecated name still defined?): an edit there is scanned.
     """
-    import dataclasses
-
     from history_support import CORE
-    from pytest_ssot.static_checks import checkout_snapshot, run_checks
 
     repo = tmp_path / "repo"
     init_repo(repo)
@@ -425,8 +420,4 @@ def test_changes_without_a_searched_word_skip_the_scan_and_only_those(tmp_path):
     assert history.stats["unseen_changes"] == 1 and history.stats["scans"] == 3
     assert [c.reused for c in history.commits] == [False, True, False, False]
     assert [c.checks["deprecated_names"].count for c in history.commits] == [1, 1, 0, 0]
-    for i, sha in enumerate(shas):
-        tree = tmp_path / f"checkout{i}"
-        git(repo, "worktree", "add", "-q", "--detach", str(tree), sha)
-        local = dataclasses.replace(target, root=tree / "src")
-        assert run_checks(checkout_snapshot(local), local) == history.commits[i].checks, i
+    assert_equal_to_checkouts(repo, target, shas, history, tmp_path)

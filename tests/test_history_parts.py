@@ -287,7 +287,7 @@ def test_claims_shown_unshown_and_unjudged():
 
 def test_a_narrowed_scan_that_loads_a_left_out_file_is_done_again(tmp_path):
     """The guard behind narrowing: a file left out but loaded to resolve a name sends the scan back over every file."""
-    from pytest_ssot.git_scan import scan_tree
+    from pytest_ssot.git_incremental import scan_tree
 
     repo = tmp_path / "repo"
     init_repo(repo)
