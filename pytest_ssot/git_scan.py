@@ -19,6 +19,8 @@ both to the file system's answer on checkouts of the same commits. git cannot
 follow symbolic links to folders or into submodules, so those are not entered
 (the walk does not enter symlinked folders either); a symlinked ``.py`` file is
 read through its target when the target is a file of the tree.
+:mod:`pytest_ssot.git_incremental` scans commit after commit without
+scanning every file each time.
 """
 
 from __future__ import annotations
