@@ -63,6 +63,12 @@ _LAZY: dict[str, str] = {
     "assert_no_forbidden_submodules": "pytest_ssot.assertions",
     "assert_not_importable": "pytest_ssot.assertions",
     "assert_importable": "pytest_ssot.assertions",
+    # the static checks over git history (ssot history)
+    "scan_history": "pytest_ssot.history",
+    "History": "pytest_ssot.history",
+    "HistoryError": "pytest_ssot.history",
+    "run_checks": "pytest_ssot.static_checks",
+    "checkout_snapshot": "pytest_ssot.static_checks",
     # live instances and user isolation
     "InstanceTracker": "pytest_ssot.instances",
     "TrackedInstance": "pytest_ssot.instances",

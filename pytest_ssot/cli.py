@@ -205,6 +205,8 @@ def configure_report(parser: argparse.ArgumentParser) -> None:
                                ("run", "{commit} {branch} {env[NAME]}")):
         render.add_argument(f"--{kind}-url", metavar="TEMPLATE",
                             help=f"link template ({placeholders}); overrides the report's [tool.ssot] urls.{kind}")
+    render.add_argument("--history", metavar="HISTORY.json",
+                        help="(html) add the section of an `ssot history --json` document")
 
 
 @command("report", help="merge the JSON reports of CI jobs; render them as markdown or HTML")
@@ -248,7 +250,17 @@ def run_report(args: argparse.Namespace) -> int:
         from pytest_ssot.dashboard import render_html
 
         text = render_html(document, linker, history if len(history) > 1 else None)
+        if getattr(args, "history", None):
+            from pytest_ssot.history_cli import load_history
+            from pytest_ssot.history_html import add_to_dashboard
+
+            try:
+                text = add_to_dashboard(text, load_history(args.history))
+            except ValueError as exc:
+                raise UsageError(f"ssot report: {exc}") from None
     else:
+        if getattr(args, "history", None):
+            raise UsageError("ssot report: --history needs --format html")
         from pytest_ssot.render import render_markdown
 
         text = render_markdown(document, linker)
@@ -260,6 +272,11 @@ def run_report(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return EXIT_OK
+
+
+from pytest_ssot.history_cli import HistoryUsageError, configure_history, run_history  # noqa: E402 - its own module
+
+command("history", help="the static checks over the commits of a git range, from git objects")(run_history)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -284,9 +301,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command][1](args)
-    except UsageError as exc:
+    except (UsageError, HistoryUsageError) as exc:
         print(str(exc).splitlines()[0], file=sys.stderr)
-        return EXIT_USAGE
+        return getattr(exc, "exit_code", EXIT_USAGE)
     except KeyboardInterrupt:  # the child (if any) was killed on the way out: see pytest_ssot.children
         print("ssot: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

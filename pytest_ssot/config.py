@@ -213,17 +213,22 @@ def load_config(
     cli: CliValues,
     environ: Mapping[str, str] = os.environ,
     invocation_dir: Path | None = None,
+    resolve_references: bool = True,
 ) -> SSOTConfig | None:
     """Build the effective configuration, or None when pytest-ssot is not in use.
 
     Not in use means: no ``[tool.ssot]`` section and no ``--ssot-*`` option.
     Environment variables alone never switch the plugin on, so a stray
     ``SSOT_STAGING_URL`` on a CI machine leaves unrelated projects untouched.
+    ``resolve_references=False`` checks every key but not that the target's
+    ``module:attr`` names resolve today (``ssot history`` judges old commits).
     """
     section = read_ssot_table(pyproject) if pyproject is not None else None
     if section is None and not cli.any_given():
         return None
-    return _Validator(pyproject, section or {}, cli, environ, invocation_dir).build()
+    validator = _Validator(pyproject, section or {}, cli, environ, invocation_dir)
+    validator.resolve_references = resolve_references
+    return validator.build()
 
 
 class _Validator:
@@ -238,6 +243,7 @@ class _Validator:
         invocation_dir: Path | None = None,
     ) -> None:
         self.invocation_dir = invocation_dir or Path.cwd()  # where relative command-line paths start
+        self.resolve_references = True
         self.pyproject = pyproject
         self.base = pyproject.parent if pyproject is not None else Path.cwd()
         self.section = section
@@ -280,7 +286,7 @@ class _Validator:
         target: Target | None = None
         for name, table in targets_raw.items():
             selected = name == target_name
-            candidate = self._target(name, table, resolve=selected)
+            candidate = self._target(name, table, resolve=selected and self.resolve_references)
             if selected:
                 target = candidate
         if target_name is not None and target_name not in targets_raw:

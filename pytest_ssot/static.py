@@ -27,7 +27,7 @@ from __future__ import annotations
 import builtins
 import os
 import time
-from typing import Any, Pattern, Sequence
+from typing import Any, Iterator, Pattern, Sequence
 
 from pytest_ssot.findings import (
     ALIAS,
@@ -123,6 +123,10 @@ class StaticScanner(Resolver):
         self._fingerprints: list[str] = []  # every query this run asked (the alias chase grows it)
 
     # -- loading ---------------------------------------------------------
+    def source_files(self, package: str | None, exclusion: Exclusion) -> Iterator[SourceFile]:
+        """The ``.py`` files of ``package`` under root (a seam: ``ssot history`` lists them from git objects)."""
+        return iter_source_files(self.root, package, exclusion)
+
     def _stamp(self, path: str) -> tuple[int, int] | None:
         stamp = self._stamps.get(path)
         if stamp is None:
@@ -256,7 +260,7 @@ class StaticScanner(Resolver):
     # -- the run ---------------------------------------------------------
     def run(self) -> ScanResult:
         started = time.perf_counter()
-        scope = list(iter_source_files(self.root, self.package or None, self.exclusion))
+        scope = list(self.source_files(self.package or None, self.exclusion))
         self.scope_modules = {sf.module for sf in scope}
         fingerprint = self.query.fingerprint()
         self._fingerprints.append(fingerprint)
@@ -514,7 +518,7 @@ class StaticScanner(Resolver):
             wraps = info[3]
 
     def _importers(self, scope: list[SourceFile]) -> list[ImportSite]:
-        files = scope if not self.package else list(iter_source_files(self.root, None, Exclusion(self.exclusion.globs)))
+        files = scope if not self.package else list(self.source_files(None, Exclusion(self.exclusion.globs)))
         sites = []
         fingerprint = self.query.fingerprint()
         for sf in files:
