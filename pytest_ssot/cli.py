@@ -7,7 +7,7 @@ ran, and 2 (with one line on stderr) when the arguments are wrong.
 ``ssot report merge A.json B.json -o all.json`` merges the ``--ssot-report``
 files of several CI jobs (exit 1 when jobs disagree, unless
 ``--allow-conflicts``); ``ssot report render all.json --format markdown|html``
-renders one. Unreadable files and other schema versions exit 2. Subcommands
+renders one. Unreadable files and other schema versions exit 4. Subcommands
 are argparse sub-parsers registered in :data:`COMMANDS`, so each is added beside
 the others without touching them.
 """
@@ -27,12 +27,12 @@ from pytest_ssot.locate import find_module, is_dotted_name
 
 EXIT_OK = 0
 EXIT_CONFLICTS = 1  # ssot report merge: jobs disagree (the merged file is still written)
-EXIT_USAGE = 2
+EXIT_USAGE = 4  # as pytest: a usage error
 EXIT_SCAN_FAILED = 1  # ssot scan: the runtime scan's child died and no module could be blamed
 
 
 class UsageError(Exception):
-    """Bad arguments: printed as one line, exit code 2."""
+    """Bad arguments: printed as one line, exit code 4, as pytest."""
 
 
 class _Parser(argparse.ArgumentParser):

@@ -137,7 +137,7 @@ def test_importers_option(capsys):
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(capsys, args, message):
-    assert main(["scan", *args]) == 2
+    assert main(["scan", *args]) == 4
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
 

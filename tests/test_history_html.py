@@ -139,7 +139,7 @@ def test_standalone_page_and_dashboard_section(doc, tmp_path, capsys):
     (lambda d: _set(d, ["commits", 1, "flags", 0, "issue"], [824]), "commits[1].flags[0]: issue must be"),
     (lambda d: dict(d, commit_url="javascript:alert(1)//{commit}"), "commit_url"),
 ])
-def test_a_bad_history_file_is_one_line_exit_2(doc, tmp_path, capsys, mutate, message):
+def test_a_bad_history_file_is_one_line_exit_4(doc, tmp_path, capsys, mutate, message):
     data, _ = doc
     bad = mutate(copy.deepcopy(data))
     history, report = tmp_path / "history.json", tmp_path / "report.json"
@@ -147,14 +147,14 @@ def test_a_bad_history_file_is_one_line_exit_2(doc, tmp_path, capsys, mutate, me
     report.write_text(json.dumps(fragmented()))
     code = main(["report", "render", str(report), "--format", "html", "--history", str(history)])
     out, err = capsys.readouterr()
-    assert (code, out) == (2, "")
+    assert (code, out) == (4, "")
     assert len(err.strip().splitlines()) == 1 and message in err and str(history) in err
 
 
 def test_history_needs_the_html_format(doc, tmp_path, capsys):
     report = tmp_path / "report.json"
     report.write_text(json.dumps(fragmented()))
-    assert main(["report", "render", str(report), "--history", str(tmp_path / "h.json")]) == 2
+    assert main(["report", "render", str(report), "--history", str(tmp_path / "h.json")]) == 4
     assert "--history needs --format html" in capsys.readouterr().err
 
 

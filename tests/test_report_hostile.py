@@ -1,4 +1,4 @@
-"""Issue 14: ``ssot report merge`` / ``render`` on malformed input exit 2 with one line naming file and place.
+"""Issue 14: ``ssot report merge`` / ``render`` on malformed input exit 4 with one line naming file and place.
 
 Every input here is JSON with a ``schema_version`` this version reads: only
 its shape is wrong. Also here: markdown escapes every value it shows, and
@@ -145,7 +145,7 @@ def assert_one_line_exit_2(capsys, path, where, *args):
     for command in (["report", "merge", str(path), "-o", str(path.parent / "out.json")],
                     ["report", "render", str(path)], ["report", "render", str(path), "--format", "html"]):
         code, err = run_cli(capsys, *command)
-        assert code == 2, (command, err)
+        assert code == 4, (command, err)
         assert err.count("\n") == 1 and "Traceback" not in err, err
         assert str(path) in err, err
         if where is not None:

@@ -244,11 +244,11 @@ def test_cli_merge_exits_1_on_conflicts_and_still_writes(tmp_path, capsys):
 def test_cli_refuses_another_schema_version_with_one_line_and_exit_2(tmp_path, capsys):
     newer = write(tmp_path, "newer.json", dict(UNIT, schema_version=3))
     out = tmp_path / "all.json"
-    assert main(["report", "merge", write(tmp_path, "a.json", UNIT), newer, "-o", str(out)]) == 2
+    assert main(["report", "merge", write(tmp_path, "a.json", UNIT), newer, "-o", str(out)]) == 4
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "newer.json: schema_version 3" in err
     assert not out.exists()
-    assert main(["report", "render", newer]) == 2
+    assert main(["report", "render", newer]) == 4
 
 
 @pytest.mark.parametrize("argv", [
@@ -260,7 +260,7 @@ def test_cli_refuses_another_schema_version_with_one_line_and_exit_2(tmp_path, c
 ])
 def test_cli_usage_errors_exit_2_with_one_line(tmp_path, monkeypatch, capsys, argv):
     monkeypatch.chdir(tmp_path)
-    assert main(argv) == 2
+    assert main(argv) == 4
     assert capsys.readouterr().err.count("\n") == 1
 
 
