@@ -78,6 +78,8 @@ def configure_scan(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--python", help="(runtime) the target's interpreter (default: this one)")
     parser.add_argument("--timeout", type=float, default=120.0, help="(runtime) seconds before the child is killed")
     parser.add_argument("--no-cache", action="store_true", help="(static) do not use <root>/.ssot-cache")
+    parser.add_argument("--check-syntax", action="store_true",
+                        help="(static) syntax-check every file that names a searched word: parse errors as a full parse")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
@@ -111,7 +113,8 @@ def run_scan(args: argparse.Namespace) -> int:
         else:
             cache = None if args.no_cache else os.path.join(root, ".ssot-cache")
             result = scan_static(root, args.package, pattern, functions, importers_of=args.importers_of,
-                                 cache_dir=cache, python=args.python, exclude=exclude, progress=progress)
+                                 cache_dir=cache, python=args.python, exclude=exclude, progress=progress,
+                                 check_syntax=args.check_syntax)
     except ProbeSetupError as exc:
         raise UsageError(f"ssot scan: {exc}") from None
     except ChildError as exc:  # the child died with no module to blame: one line, no traceback
@@ -150,6 +153,7 @@ def render_table(result: ScanResult) -> str:
         f"{len(result.classes)} classes{others}, {len(result.functions)} functions; "
         f"{result.files_scanned} files scanned, {result.files_parsed} parsed, {result.seconds:.3f}s"
     )
+    lines += filter(None, [result.syntax_note()])
     lines.append(excluded_line(result.excluded))
     return "\n".join(lines)
 
