@@ -159,7 +159,8 @@ class ScanResult:
         """One line when parse errors may be missing (files never parsed whole nor proven to parse)."""
         if not self.syntax_unchecked:
             return None
-        return (f"syntax not checked in {self.syntax_unchecked} files that name a searched word but yield no "
+        n = self.syntax_unchecked
+        return (f"syntax not checked in {n} file{'s' if n != 1 else ''} that name a searched word but yield no "
                 "finding (no valid __pycache__ entry); check_syntax=True / --check-syntax parses them all")
 
     def all_paths(self, defs: Iterable[Definition] | None = None) -> list[str]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import compileall
+import json
 import os
 import py_compile
 import re
@@ -264,3 +265,21 @@ def test_a_stale_pyc_leaves_the_file_unchecked(tmp_path):
     stale = scan_static(tmp_path, "p")
     assert stale.syntax_unchecked == 1 and stale.parse_errors == []
     assert [os.path.basename(e.file) for e in scan_static(tmp_path, "p", check_syntax=True).parse_errors] == ["doc.py"]
+
+
+def test_ssot_scan_says_what_it_did_not_check_and_checks_it_when_asked(tmp_path, capsys):
+    from pytest_ssot.cli import main
+
+    pkg = tmp_path / "p"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "core.py").write_text("class HubWebSocketManager:\n    pass\n")
+    (pkg / "doc.py").write_text('"""Talks about the HubWebSocketManager."""\ndef f(:\n')
+    assert main(["scan", "--root", str(tmp_path), "--package", "p", "--static", "--no-cache"]) == 0
+    out = capsys.readouterr().out
+    assert "syntax not checked in 1 file that" in out and "parse error" not in out
+    assert main(["scan", "--root", str(tmp_path), "--package", "p", "--static", "--no-cache", "--check-syntax"]) == 0
+    out = capsys.readouterr().out
+    assert "syntax not checked" not in out and "parse error:" in out and "doc.py:2" in out
+    assert main(["scan", "--root", str(tmp_path), "--package", "p", "--no-cache", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["syntax_unchecked"] == 1
