@@ -314,7 +314,7 @@ def bare_nested():
 
 import gc
 from itertools import chain, compress, repeat
-from operator import attrgetter, is_, not_
+from operator import attrgetter, is_
 from types import FunctionType, ModuleType
 
 def selection_floor():
@@ -340,10 +340,7 @@ def default_floor():
     while level:
         level = list(chain.from_iterable(map(_SUBCLASSES, level)))
         found += level
-    plain = list(map(is_, map(type, found), repeat(type)))
-    refs = gc.get_referents(*compress(found, plain))
-    list(compress(refs, map(is_, map(type, refs), repeat(dict))))
-    list(map(_TYPE_DICT.__get__, compress(found, map(not_, plain))))
+    list(map(_TYPE_DICT.__get__, found))
     return list(map(_QUALNAME.__get__, found))
 
 def interleaved(fns, k=15):

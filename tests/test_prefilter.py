@@ -104,9 +104,8 @@ def test_namespace_values_hold_every_function_and_class_of_every_module():
 def test_class_namespaces_hold_every_class_namespace():
     classes = all_classes()
     found = class_namespaces(classes)
-    # a proxy's one referent is the namespace it shows; a dict is one itself
-    held = {id(ns) if type(ns) is dict else id(gc.get_referents(ns)[0]) for ns in found}
-    assert any(type(ns) is dict for ns in found) and any(type(ns) is not dict for ns in found)
+    # a proxy's one referent is the namespace it shows
+    held = {id(gc.get_referents(ns)[0]) for ns in found}
     missing = [c for c in classes if id(gc.get_referents(vars(c))[0]) not in held]
     assert not missing
 
