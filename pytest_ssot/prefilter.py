@@ -99,7 +99,9 @@ class NameTest:
         return False
 
 
-def bindings_may_hit(test: NameTest, namespaces: Sequence[dict[str, Any]], classes: Sequence[type] | None = None) -> bool:
+def bindings_may_hit(
+    test: NameTest, namespaces: Sequence[dict[str, Any]], classes: Sequence[type] | None = None
+) -> bool:
     """Could a module-level binding in ``namespaces`` (exact dicts) be a candidate?
 
     A function is one if its key or its code's name is searched; a class if its
@@ -119,8 +121,8 @@ def bindings_may_hit(test: NameTest, namespaces: Sequence[dict[str, Any]], class
             map(_CO_NAME, compress(values, map(_IS, map(type, values), repeat(FunctionType))))
         ):
             return True
-        if classes is not None and test.words is not None and not test.names_may_match(map(TYPE_NAME.__get__, classes)) \
-                and not keys_may_match(test, namespaces):
+        if classes is not None and test.words is not None and not keys_may_match(test, namespaces) \
+                and not test.names_may_match(map(TYPE_NAME.__get__, classes)):
             return False
         values = list(chain.from_iterable(map(_DICT_VALUES, namespaces)))  # in key order, for the keys
         is_class = list(map(issubclass, map(type, values), repeat(type)))  # exact `type` as 2nd arg: no user hook

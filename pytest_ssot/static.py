@@ -183,7 +183,8 @@ class StaticScanner(Resolver):
         is parsed whole first, as the full parse did: its summary, or its parse error.
         """
         self.syntax.candidates.add(sf.path)
-        if self.check_syntax and not self.syntax.prove(sf.path, data, self._stamps.get(sf.path) or (len(data), 0), True):
+        stamp = self._stamps.get(sf.path) or (len(data), 0)
+        if self.check_syntax and not self.syntax.prove(sf.path, data, stamp, compile_it=True):
             return ModuleSummary(sf, self._parse(sf, data))
         test = LineTest(self.query)
         end = _code_end(test, data, lowered)
@@ -343,7 +344,8 @@ class StaticScanner(Resolver):
             defs = self._match()
         importers = self._importers(scope) if self.importers_of else []
         for path in self.syntax.unchecked:  # the pyc may vouch for what was not parsed whole
-            self.syntax.prove(path, self._unread.get(path) or self._partial.get(path), self._stamp(path) or (0, 0), False)
+            data = self._unread.get(path) or self._partial.get(path)
+            self.syntax.prove(path, data, self._stamp(path) or (0, 0), compile_it=False)
         self._record_skips()
         self.cache.save()
         self._needs_check()
@@ -468,7 +470,7 @@ class StaticScanner(Resolver):
         data = self._partial.get(path)
         if data is None:
             data = self._partial[path] = self._read(path) or b""
-        if not self.syntax.prove(path, data, stamp, True):
+        if not self.syntax.prove(path, data, stamp, compile_it=True):
             self.full(name)
 
     def _match_once(self) -> dict[tuple[str, str], set[str]]:
