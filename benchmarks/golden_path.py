@@ -29,7 +29,6 @@ import base64
 import json
 import math
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -42,7 +41,7 @@ from backend_support import EVENTS  # noqa: E402
 from backend_support.load import LoadResult, run_users  # noqa: E402
 from backend_support.process import start_server  # noqa: E402
 from backend_support.tokens import mint  # noqa: E402
-from pytest_ssot.multiuser import percentile  # noqa: E402
+from pytest_ssot.percentile import percentile  # noqa: E402
 from pytest_ssot.servers import ServerProcess, start_process  # noqa: E402
 
 BACKLOG = 1024
@@ -97,8 +96,8 @@ async def measure(url: str, users: int, samples: int, timeout: float) -> dict[st
         seconds += result.seconds
         connect_max = max(connect_max, result.connect_seconds)
     return {
-        "p50_ms": 1000 * statistics.median(latencies) if latencies else float("nan"),
-        "p99_ms": 1000 * percentile(latencies, 0.99) if latencies else float("nan"),
+        "p50_ms": 1000 * percentile(latencies, 50) if latencies else float("nan"),
+        "p99_ms": 1000 * percentile(latencies, 99) if latencies else float("nan"),
         "events_per_s": events / seconds if seconds else 0.0,
         "samples": len(latencies), "lost": lost, "connect_s": connect_max,
     }
@@ -142,7 +141,7 @@ async def harness_overhead(url: str, users: int, rounds: int, timeout: float) ->
         report = await harness_users(url, users, tokens, prefix=f"harness-{users}-{round_no}", timeout=timeout)
         report.assert_isolated()
         harness += report.latencies
-    stats = {name: {"p50_ms": 1000 * statistics.median(values), "p99_ms": 1000 * percentile(values, 0.99),
+    stats = {name: {"p50_ms": 1000 * percentile(values, 50), "p99_ms": 1000 * percentile(values, 99),
                     "samples": len(values)} for name, values in (("raw", raw), ("harness", harness))}
     stats["p50_ratio"] = stats["harness"]["p50_ms"] / stats["raw"]["p50_ms"]
     return stats

@@ -1,8 +1,9 @@
 """pytest-ssot: fail-first tests for single-source-of-truth consolidations.
 
-Only :class:`SSOTViolation` is imported eagerly: the plugin module imports this
-package on every pytest run, configured or not, so everything heavier (scanners,
-websockets, hypothesis) is loaded on first attribute access.
+Nothing is imported eagerly: the plugin module imports this package on every
+pytest run of a venv that has it, configured or not (and pytest compiles a
+plugin's modules afresh on each run where bytecode is not written), so every
+public name, :class:`SSOTViolation` included, is loaded on first attribute access.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from pytest_ssot.violation import SSOTSetupError, SSOTViolation
-
 __version__ = "0.1.0"
 
 # public name -> module that defines it (imported lazily, PEP 562)
 _LAZY: dict[str, str] = {
+    "SSOTViolation": "pytest_ssot.violation",
+    "SSOTSetupError": "pytest_ssot.violation",
     # configuration and the target adapter
     "SSOTConfig": "pytest_ssot.config",
     "Target": "pytest_ssot.config",
@@ -26,8 +27,10 @@ _LAZY: dict[str, str] = {
     "RunMetrics": "pytest_ssot.report",
     "staging_url_problem": "pytest_ssot.config",
     "check_shape": "pytest_ssot.report_schema",
+    "percentile": "pytest_ssot.percentile",
     "ShapeError": "pytest_ssot.report_schema",
     "die_with_parent": "pytest_ssot.children",
+    "MissingExtra": "pytest_ssot.extras",
     # finding duplicates: scans, probes and their assertions
     "ScanResult": "pytest_ssot.findings",
     "Definition": "pytest_ssot.findings",
@@ -35,6 +38,9 @@ _LAZY: dict[str, str] = {
     "scan_runtime": "pytest_ssot.scan",
     "scan_static": "pytest_ssot.scan",
     "RuntimeScanError": "pytest_ssot.scan",
+    "SessionScans": "pytest_ssot.scan_any",
+    "ScanArgumentError": "pytest_ssot.scan_any",
+    "EmptyScanError": "pytest_ssot.assertions",
     "DEFAULT_EXCLUDE": "pytest_ssot.exclude",
     "resolve_import_paths": "pytest_ssot.introspect",
     "find_importers": "pytest_ssot.static",
@@ -57,6 +63,12 @@ _LAZY: dict[str, str] = {
     "assert_no_forbidden_submodules": "pytest_ssot.assertions",
     "assert_not_importable": "pytest_ssot.assertions",
     "assert_importable": "pytest_ssot.assertions",
+    # the static checks over git history (ssot history)
+    "scan_history": "pytest_ssot.history",
+    "History": "pytest_ssot.history",
+    "HistoryError": "pytest_ssot.history",
+    "run_checks": "pytest_ssot.static_checks",
+    "checkout_snapshot": "pytest_ssot.static_checks",
     # live instances and user isolation
     "InstanceTracker": "pytest_ssot.instances",
     "TrackedInstance": "pytest_ssot.instances",
@@ -98,7 +110,7 @@ _LAZY: dict[str, str] = {
     "StagingUnusable": "pytest_ssot.staging",
 }
 
-__all__ = ["SSOTViolation", "SSOTSetupError", "__version__", *_LAZY]
+__all__ = ["__version__", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

@@ -1,7 +1,8 @@
 """Assertions over scan and probe results: each raises SSOTViolation, and only that.
 
 The messages follow the seed reports ("SSOT VIOLATION: Multiple different
-get_websocket_manager functions found:" then one line per function), and every
+<function> functions found:" then one line per function), in the names that
+were searched for (never the seeds' own when the target names others), and every
 violation carries its structured findings for the JSON report. A probe that
 could not tell (the import failed for an unrelated reason) raises
 :class:`ProbeError`, never SSOTViolation: a broken test must not pass for an
@@ -57,12 +58,23 @@ def _raise(message: str, findings: Sequence[object]) -> NoReturn:
     raise SSOTViolation(message, items)
 
 
-def assert_single_function(result: ScanResult, name: str = "get_websocket_manager") -> Definition:
-    """Exactly one implementation of ``name``; shims that delegate to it are fine.
+def _searched(result: ScanResult, name: str | None) -> str:
+    """``name``, or the one function the scan searched for (a scan that searched several needs a name)."""
+    if name is not None:
+        return name
+    if len(result.searched_functions) != 1:
+        raise ValueError(f"the scan searched for {result.searched_functions or 'no function'}: "
+                         "pass the name to judge")
+    return result.searched_functions[0]
+
+
+def assert_single_function(result: ScanResult, name: str | None = None) -> Definition:
+    """Exactly one implementation of ``name`` (default: the one function the scan searched for); shims are fine.
 
     Returns the one implementation. Zero is an :class:`EmptyScanError`: the scan
     looked in the wrong place (or for the wrong name), which says nothing either way.
     """
+    name = _searched(result, name)
     found = result.implementations(name)
     if len(found) == 1:
         return found[0]
@@ -72,8 +84,9 @@ def assert_single_function(result: ScanResult, name: str = "get_websocket_manage
     _raise(f"SSOT VIOLATION: Multiple different {name} functions found:\n{_lines(found)}", found)
 
 
-def assert_single_source_module(result: ScanResult, name: str = "get_websocket_manager") -> None:
-    """Every implementation of ``name`` comes from one module."""
+def assert_single_source_module(result: ScanResult, name: str | None = None) -> None:
+    """Every implementation of ``name`` (default: the one function searched for) comes from one module."""
+    name = _searched(result, name)
     modules = sorted({d.module for d in result.implementations(name)})
     if len(modules) > 1:
         listing = "\n".join(f"- {m}" for m in modules)
@@ -87,9 +100,9 @@ def assert_single_source_module(result: ScanResult, name: str = "get_websocket_m
 def assert_max_implementations(
     result: ScanResult,
     max_count: int = DEFAULT_MAX_IMPLEMENTATIONS,
-    label: str = "WebSocket manager",
+    label: str = "manager",
 ) -> None:
-    """At most ``max_count`` distinct classes matched the scan's class pattern."""
+    """At most ``max_count`` distinct classes matched the scan's class pattern; ``label`` names them in the message."""
     if len(result.classes) > max_count:
         _raise(
             f"Too many redundant {label} implementations found: {len(result.classes)} "
@@ -99,7 +112,7 @@ def assert_max_implementations(
         )
 
 
-def assert_single_class(result: ScanResult, name: str = "WebSocketManager") -> Definition:
+def assert_single_class(result: ScanResult, name: str) -> Definition:
     """Exactly one class named ``name`` exists among the scanned modules."""
     found = result.classes_named(name)
     if not found:

@@ -77,7 +77,10 @@ def configure_scan(parser: argparse.ArgumentParser) -> None:
                       help="import the package and all submodules in a child interpreter and scan there")
     parser.add_argument("--python", help="(runtime) the target's interpreter (default: this one)")
     parser.add_argument("--timeout", type=float, default=120.0, help="(runtime) seconds before the child is killed")
-    parser.add_argument("--no-cache", action="store_true", help="(static) do not use <root>/.ssot-cache")
+    parser.add_argument("--cache-dir", metavar="DIR",
+                        help="(static) cache home, tagged with CACHEDIR.TAG; one folder per scanned root inside "
+                             "(default: $SSOT_CACHE_DIR, else $XDG_CACHE_HOME/pytest-ssot or ~/.cache/pytest-ssot)")
+    parser.add_argument("--no-cache", action="store_true", help="(static) do not read or write the scan cache")
     parser.add_argument("--check-syntax", action="store_true",
                         help="(static) syntax-check every file that names a searched word: parse errors as a full parse")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -111,7 +114,7 @@ def run_scan(args: argparse.Namespace) -> int:
             result = scan_runtime(root, args.package, pattern, functions, python=args.python, timeout=args.timeout,
                                   exclude=exclude, progress=progress)
         else:
-            cache = None if args.no_cache else os.path.join(root, ".ssot-cache")
+            cache = None if args.no_cache else _scan_cache(root, args.cache_dir)
             result = scan_static(root, args.package, pattern, functions, importers_of=args.importers_of,
                                  cache_dir=cache, python=args.python, exclude=exclude, progress=progress,
                                  check_syntax=args.check_syntax)
@@ -122,6 +125,18 @@ def run_scan(args: argparse.Namespace) -> int:
         return EXIT_SCAN_FAILED
     print(json.dumps(result.to_json(), indent=2) if args.json else render_table(result))
     return EXIT_OK
+
+
+def _scan_cache(root: str, home: str | None) -> str | None:
+    """The root's folder in the tagged cache home; None (one line on stderr) when it cannot be made."""
+    from pytest_ssot.cache_dir import scan_cache_dir
+
+    try:
+        return str(scan_cache_dir(root, home))
+    except OSError as exc:
+        print(f"ssot scan: cache not used ({exc.strerror or exc}: {exc.filename}); pass --cache-dir DIR",
+              file=sys.stderr)
+        return None
 
 
 def render_table(result: ScanResult) -> str:
@@ -186,9 +201,16 @@ def configure_report(parser: argparse.ArgumentParser) -> None:
                        help="exit 0 even when jobs disagree on a test's outcome or an issue's status")
     render = actions.add_parser("render", prog="ssot report render",
                                 help="render a single or merged report as markdown or a self-contained HTML page")
-    render.add_argument("report", metavar="REPORT.json")
+    render.add_argument("reports", nargs="+", metavar="REPORT.json",
+                        help="a report; several over time: the most recent is rendered with a trend across all")
     render.add_argument("--format", choices=("markdown", "html"), default="markdown")
     render.add_argument("-o", "--output", metavar="PATH", help="write here instead of stdout")
+    for kind, placeholders in (("issue", "{issue}"), ("source", "{path} {line} {commit} {branch}"),
+                               ("run", "{commit} {branch} {env[NAME]}")):
+        render.add_argument(f"--{kind}-url", metavar="TEMPLATE",
+                            help=f"link template ({placeholders}); overrides the report's [tool.ssot] urls.{kind}")
+    render.add_argument("--history", metavar="HISTORY.json",
+                        help="(html) add the section of an `ssot history --json` document")
 
 
 @command("report", help="merge the JSON reports of CI jobs; render them as markdown or HTML")
@@ -214,17 +236,38 @@ def run_report(args: argparse.Namespace) -> int:
             print(f"ssot report: merged {count} report(s) (targets: {targets}) into {args.output}"
                   + (f"; {len(result.conflicts)} conflict(s)" if result.conflicts else ""))
             return EXIT_CONFLICTS if result.conflicts and not args.allow_conflicts else EXIT_OK
-        document = load_report(Path(args.report))
+        history = [load_report(Path(name)) for name in args.reports]
     except ReportError as exc:
         raise UsageError(f"ssot report: {exc}") from None
+    from pytest_ssot.links import Linker, TemplateError, check_templates
+    from pytest_ssot.trend import latest
+
+    given = {kind: getattr(args, f"{kind}_url") for kind in ("issue", "source", "run")}
+    for kind, template in given.items():
+        try:
+            check_templates({kind: template} if template is not None else {}, f"ssot report render --{kind}-url")
+        except TemplateError as exc:
+            raise UsageError(str(exc).replace(f"--{kind}-url: {kind} = ", f"--{kind}-url ", 1)) from None
+    linker = Linker(given=given, environ=os.environ)
+    document = latest(history)
     if args.format == "html":
         from pytest_ssot.dashboard import render_html
 
-        text = render_html(document)
+        text = render_html(document, linker, history if len(history) > 1 else None)
+        if getattr(args, "history", None):
+            from pytest_ssot.history_cli import load_history
+            from pytest_ssot.history_html import add_to_dashboard
+
+            try:
+                text = add_to_dashboard(text, load_history(args.history))
+            except ValueError as exc:
+                raise UsageError(f"ssot report: {exc}") from None
     else:
+        if getattr(args, "history", None):
+            raise UsageError("ssot report: --history needs --format html")
         from pytest_ssot.render import render_markdown
 
-        text = render_markdown(document)
+        text = render_markdown(document, linker)
     if args.output:
         try:
             Path(args.output).write_text(text, encoding="utf-8")
@@ -235,8 +278,16 @@ def run_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+from pytest_ssot.history_cli import HistoryUsageError, configure_history, run_history  # noqa: E402 - its own module
+
+command("history", help="the static checks over the commits of a git range, from git objects")(run_history)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from pytest_ssot import __version__
+
     parser = _Parser(prog="ssot", description="pytest-ssot command line")
+    parser.add_argument("--version", action="version", version=f"ssot {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name, (configure, _run) in COMMANDS.items():
         sub = subparsers.add_parser(name, help=getattr(configure, "help", None), prog=f"ssot {name}")
@@ -254,9 +305,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command][1](args)
-    except UsageError as exc:
+    except (UsageError, HistoryUsageError) as exc:
         print(str(exc).splitlines()[0], file=sys.stderr)
-        return EXIT_USAGE
+        return getattr(exc, "exit_code", EXIT_USAGE)
     except KeyboardInterrupt:  # the child (if any) was killed on the way out: see pytest_ssot.children
         print("ssot: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

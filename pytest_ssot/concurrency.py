@@ -181,7 +181,7 @@ def _describe(obj: Any, calls: list[int] | None = None) -> str:
     return f"{cls.__module__}.{cls.__qualname__} id=0x{id(obj):x}{returned}"
 
 
-def assert_single_instance(outcomes: CallOutcomes, *, user_id: Any = "demo-user-001",
+def assert_single_instance(outcomes: CallOutcomes, *, user_id: Any = "user-001",
                            role: str = "one user") -> Any:
     """All calls (for one user) returned the very same object; returns it.
 

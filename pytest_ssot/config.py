@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from pytest_ssot.activation import pyproject_for  # noqa: F401 (re-exported: callers import it from here)
 from pytest_ssot.locate import check_reference, find_module
 from pytest_ssot.schema import (  # noqa: F401 (re-exported: the tables are part of the config's API)
     CHECKS,
@@ -115,6 +116,7 @@ class Target:
     user_id_attr: str = _default(TARGET_KEYS, "user_id_attr")
     token: str | None = _default(TARGET_KEYS, "token")
     admin_user: str = _default(TARGET_KEYS, "admin_user")
+    sample_user: str = _default(TARGET_KEYS, "sample_user")
     known_import_failures: Mapping[str, str] = field(default_factory=dict)
     thresholds: Thresholds = field(default_factory=Thresholds)
     issues: Mapping[int, str] = field(default_factory=dict)
@@ -130,10 +132,8 @@ class Target:
 
     @property
     def manager_class_name(self) -> str:
-        """The canonical manager class's own name ("WebSocketManager"), from ``manager``."""
-        if not self.manager:
-            return "WebSocketManager"
-        return self.manager[0].rpartition(":")[2].rpartition(".")[2]
+        """The canonical manager class's own name, from ``manager`` (a missing key: a one-line skip, never a guess)."""
+        return self.require("manager")[0].rpartition(":")[2].rpartition(".")[2]
 
 
 @dataclass(frozen=True)
@@ -157,6 +157,7 @@ class SSOTConfig:
     # --ssot-issue / SSOT_ISSUES numbers neither the target nor the bundled suites know: the plugin
     # refuses them before the first test unless a collected test carries ssot_issue(N)
     unverified_issues: tuple[int, ...] = ()
+    urls: Mapping[str, str] = field(default_factory=dict)  # [tool.ssot] urls: link templates for the reports
 
     def status_of(self, issue: int) -> str | None:
         return self.statuses.get(issue)
@@ -212,17 +213,22 @@ def load_config(
     cli: CliValues,
     environ: Mapping[str, str] = os.environ,
     invocation_dir: Path | None = None,
+    resolve_references: bool = True,
 ) -> SSOTConfig | None:
     """Build the effective configuration, or None when pytest-ssot is not in use.
 
     Not in use means: no ``[tool.ssot]`` section and no ``--ssot-*`` option.
     Environment variables alone never switch the plugin on, so a stray
     ``SSOT_STAGING_URL`` on a CI machine leaves unrelated projects untouched.
+    ``resolve_references=False`` checks every key but not that the target's
+    ``module:attr`` names resolve today (``ssot history`` judges old commits).
     """
     section = read_ssot_table(pyproject) if pyproject is not None else None
     if section is None and not cli.any_given():
         return None
-    return _Validator(pyproject, section or {}, cli, environ, invocation_dir).build()
+    validator = _Validator(pyproject, section or {}, cli, environ, invocation_dir)
+    validator.resolve_references = resolve_references
+    return validator.build()
 
 
 class _Validator:
@@ -237,6 +243,7 @@ class _Validator:
         invocation_dir: Path | None = None,
     ) -> None:
         self.invocation_dir = invocation_dir or Path.cwd()  # where relative command-line paths start
+        self.resolve_references = True
         self.pyproject = pyproject
         self.base = pyproject.parent if pyproject is not None else Path.cwd()
         self.section = section
@@ -279,7 +286,7 @@ class _Validator:
         target: Target | None = None
         for name, table in targets_raw.items():
             selected = name == target_name
-            candidate = self._target(name, table, resolve=selected)
+            candidate = self._target(name, table, resolve=selected and self.resolve_references)
             if selected:
                 target = candidate
         if target_name is not None and target_name not in targets_raw:
@@ -318,6 +325,7 @@ class _Validator:
         if baseline and target_name is not None:
             ledger = self._ledger(self.invocation_dir / baseline, target_name, updating, baseline_origin)
 
+        urls = self._check(self._where("tool.ssot"), ROOT_KEYS["urls"], self.section.get("urls", {}))
         if self.problems:
             raise ConfigError(self.problems)
         return SSOTConfig(
@@ -334,6 +342,7 @@ class _Validator:
             baseline_accept=self.cli.baseline_accept,
             ledger=ledger,
             unverified_issues=unverified,
+            urls=urls,
         )
 
     def _writable(self, origin: str, what: str, path: Path) -> None:
@@ -589,11 +598,3 @@ def staging_url_problem(url: str) -> str | None:
                 (labels[-1].isdigit() and len(labels) == 4):
             return f"has an invalid host name {host!r}"
     return None
-
-
-def pyproject_for(rootpath: Path, inipath: Path | None) -> Path | None:
-    """The pyproject.toml that holds ``[tool.ssot]``: the inifile if it is one, else the rootdir's."""
-    if inipath is not None and inipath.name == "pyproject.toml":
-        return inipath
-    candidate = rootpath / "pyproject.toml"
-    return candidate if candidate.is_file() else None

@@ -34,7 +34,7 @@ from pytest_ssot.violation import SSOTSetupError, SSOTViolation
 
 __all__ = ["ContractError", "FactoryContract", "DEFAULT_USERS"]
 
-DEFAULT_USERS = ("demo-user-001", "demo-user-002")
+DEFAULT_USERS = ("user-001", "user-002")
 
 
 class ContractError(SSOTSetupError, RuntimeError):

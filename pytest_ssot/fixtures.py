@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from pytest_ssot.ledger import Recorder
     from pytest_ssot.components import Component
     from pytest_ssot.probes import ProbeResult
+    from pytest_ssot.scan_any import SessionScans
 
 
 @pytest.fixture(scope="session")
@@ -94,22 +95,26 @@ def ssot_new_user() -> Callable[[str], str]:
 
 
 @pytest.fixture(scope="session")
-def ssot_runtime_scan(ssot_target: Target) -> ScanResult:
-    """The target's package scanned at run time, every submodule imported first.
+def ssot_scan(pytestconfig: pytest.Config, ssot_target: Target) -> SessionScans:
+    """``ssot_scan(functions=("name",), class_pattern=None, static=False)`` -> ``ScanResult`` of the target's package.
 
-    Runs once per session (per xdist worker) in a child on the target's python,
-    so this process's ``sys.modules`` stays clean.
+    For checks of one's own: any function names and class pattern (the target's
+    by default), at run time or (``static=True``) from source. Each distinct
+    question is scanned once per session (per xdist worker) and shared.
     """
-    from pytest_ssot.scan import scan_runtime
+    from pytest_ssot.scan_any import SessionScans
 
-    return _checked(scan_runtime(
-        ssot_target.root,
-        ssot_target.package,
-        ssot_target.class_pattern,
-        [ssot_target.function_name],
-        python=ssot_target.python,
-        exclude=ssot_target.exclude,
-    ), ssot_target)
+    return SessionScans(ssot_target, cache_dir=_static_cache(pytestconfig))
+
+
+@pytest.fixture(scope="session")
+def ssot_runtime_scan(ssot_scan: SessionScans, ssot_target: Target) -> ScanResult:
+    """The target's package scanned at run time for its ``function_name`` and ``class_pattern``.
+
+    Every submodule imported first, in a child on the target's python, so this
+    process's ``sys.modules`` stays clean; shared with ``ssot_scan`` asking the same.
+    """
+    return _checked(ssot_scan(ssot_target.function_name), ssot_target)
 
 
 @pytest.fixture(scope="session")
@@ -155,14 +160,9 @@ def _checked(result: ScanResult, target: Target) -> ScanResult:
     XFAILing on nothing.
     """
     from pytest_ssot.assertions import EmptyScanError
+    from pytest_ssot.scan_any import saw_package
 
-    broken = [e for e in result.import_errors if e.module == target.package]
-    if broken:
-        raise EmptyScanError(f"the runtime scan could not import {target.package} from {target.root}: "
-                             f"{broken[0].error_type}: {broken[0].message}")
-    if not (result.modules_scanned or result.files_scanned):
-        raise EmptyScanError(f"the {result.mode} scan found no module of {result.package or 'the tree'} "
-                             f"under {target.root}; check the target's root and package")
+    saw_package(result, target)
     if not result.functions_named(target.function_name) and not result.classes:
         others = f" (only {len(result.other_classes)} protocol/enum/exception classes, not implementations)" \
             if result.other_classes else ""
@@ -222,6 +222,7 @@ def ssot_factory_probe(ssot_target: Target) -> ProbeResult:
     from pytest_ssot.probes import probe_factory_call
 
     return probe_factory_call(ssot_target.require("factory"), ssot_target.root, user_context=ssot_target.user_context,
+                              user_id=ssot_target.sample_user,
                               python=ssot_target.python, timeout=ssot_target.thresholds.factory_timeout_seconds)
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_ssot.report import (
+    CONTEXT_KEYS,
     READABLE_SCHEMA_VERSIONS,
     SCHEMA_VERSION,
     RunMetrics,
@@ -206,11 +207,21 @@ def _merge_target(parts: list[tuple[str, Mapping[str, Any]]], consume: bool = Fa
         })
     # one interrupted job makes the merged picture incomplete too: its verdicts say so
     interrupted = any(part.get("interrupted") is True for _source, part in parts)
-    document = build_report(target, statuses, records, metrics, interrupted=interrupted, reuse_records=True)
+    document = build_report(target, statuses, records, metrics, interrupted=interrupted, reuse_records=True,
+                            context=_latest_context(parts))
     document["ratchets"] = _with_baselines(document["ratchets"], parts)
     document["sources"] = [source for source, _part in parts]
     document["conflicts"] = conflicts
     return document
+
+
+def _latest_context(parts: list[tuple[str, Mapping[str, Any]]]) -> dict[str, Any]:
+    """The run, event names and link templates of the most recent part that has each (a trend orders by it)."""
+    ordered = sorted((part for _source, part in parts), key=lambda p: str(p.get("generated_at") or ""))
+    context: dict[str, Any] = {}
+    for part in ordered:
+        context.update({key: part[key] for key in CONTEXT_KEYS if part.get(key)})
+    return context
 
 
 def _earlier_conflicts(parts: list[tuple[str, Mapping[str, Any]]]) -> Iterable[dict[str, Any]]:

@@ -12,12 +12,11 @@ reported per user and raised by :meth:`MultiUserReport.assert_isolated`.
 from __future__ import annotations
 
 import asyncio
-import math
-import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pytest_ssot.percentile import percentile
 from pytest_ssot.protocol import ChatProtocol
 from pytest_ssot.violation import SSOTViolation
 from pytest_ssot.websocket import DEFAULT_TIMEOUT, EventClient, HarnessError, Received, Run
@@ -60,11 +59,11 @@ class MultiUserReport:
 
     @property
     def p50(self) -> float | None:
-        return statistics.median(self.latencies) if self.latencies else None
+        return percentile(self.latencies, 50) if self.latencies else None
 
     @property
     def p99(self) -> float | None:
-        return percentile(self.latencies, 0.99)
+        return percentile(self.latencies, 99) if self.latencies else None
 
     def user(self, user_id: str) -> UserReport:
         return next(u for u in self.users if u.user_id == user_id)
@@ -115,14 +114,6 @@ class MultiUserReport:
             # which users a leak hits depends on the interleaving: the finding is that it leaks at all
             keys=[f"{len(self.users)} concurrent users not isolated"],
         )
-
-
-def percentile(values: Sequence[float], q: float) -> float | None:
-    """The nearest-rank ``q`` percentile (0 < q <= 1), None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
 
 
 def user_report(run: Run, protocol: Any, user_id: str | None = None) -> UserReport:

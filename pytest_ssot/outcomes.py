@@ -28,11 +28,15 @@ way pytest's own ``skipping.py`` does, so terminal, junitxml and xdist all agree
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from _pytest.reports import TestReport
 
 from pytest_ssot.catalog import title_for
 from pytest_ssot.ledger import CLEAN, KNOWN, NEW, NOW_CLEAN, PROGRESS, REGRESSED, UNRECORDED, Judgement
+
+if TYPE_CHECKING:
+    from pytest_ssot.config import Target
 
 CONFIRMED = "confirmed"
 LOOKS_FIXED = "looks_fixed"
@@ -53,8 +57,8 @@ class IssueMark:
     tier: str | None = None
 
 
-def parse_issue_marker(args: tuple, kwargs: dict) -> IssueMark:
-    """Validate the marker's arguments; ValueError names what is wrong."""
+def parse_issue_marker(args: tuple, kwargs: dict, target: Target | None = None) -> IssueMark:
+    """Validate the marker's arguments; ValueError names what is wrong. A catalog title speaks in ``target``'s names."""
     unknown = set(kwargs) - {"guard", "title"}
     if len(args) != 1 or unknown:
         raise ValueError(
@@ -72,7 +76,7 @@ def parse_issue_marker(args: tuple, kwargs: dict) -> IssueMark:
     if not isinstance(title, str):
         raise ValueError(f"ssot_issue title= must be a string, got {title!r}")
     number = int(text)
-    return IssueMark(number=number, guard=guard, title=title_for(number, title))
+    return IssueMark(number=number, guard=guard, title=title_for(number, title, target))
 
 
 def apply_fail_first(

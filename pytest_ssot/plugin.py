@@ -75,6 +75,18 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 
 @pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    # with autoload disabled, `-p ssot` in a configured project loads pytest-asyncio itself (pytest_ssot.extras)
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD") and not early_config.pluginmanager.has_plugin("asyncio"):
+        from pytest_ssot.activation import may_be_in_use
+
+        if may_be_in_use(early_config.rootpath, early_config.inipath, early_config.known_args_namespace):
+            from pytest_ssot.extras import load_asyncio_when_needed
+
+            load_asyncio_when_needed(early_config)
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     for line in MARKERS:
         config.addinivalue_line("markers", line)
@@ -97,7 +109,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _load_settings(config: pytest.Config) -> SSOTConfig | None:
-    from pytest_ssot.config import CliValues, load_config, pyproject_for
+    from pytest_ssot.activation import may_be_in_use, pyproject_for
+
+    if not may_be_in_use(config.rootpath, config.inipath, config.option):
+        return None  # the common case for an unrelated project: decided without importing the config code
+    from pytest_ssot.config import CliValues, load_config
 
     cli = CliValues(
         target=config.getoption("ssot_target"),
@@ -150,8 +166,22 @@ class SSOTSession:
         self.is_worker = hasattr(config, "workerinput")
         self.final: dict[str, Any] | None = None  # the report, built once at the end of the run
         self.ledger_written: list[Any] = []
+        self.source_root: Path | None = None  # where finding paths are relative to (found on the first finding)
+        self.suites_checked = False
 
     # -- header and collection
+
+    def pytest_collectstart(self, collector: pytest.Collector) -> None:
+        """The bundled suites without their extra: one line and exit 4, before any of them is imported."""
+        if self.suites_checked or not isinstance(collector, (pytest.Module, pytest.Package)):
+            return
+        from pytest_ssot.extras import is_suite_path, suites_dir, suites_problem
+
+        if is_suite_path(collector.path, suites_dir()):
+            self.suites_checked = True
+            problem = suites_problem(self.config)
+            if problem:
+                raise pytest.UsageError(problem)
 
     def pytest_report_header(self, config: pytest.Config) -> str:
         s = self.settings
@@ -178,7 +208,7 @@ class SSOTSession:
             marker = item.get_closest_marker("ssot_issue")
             if marker is not None:
                 try:
-                    mark = parse_issue_marker(marker.args, marker.kwargs)
+                    mark = parse_issue_marker(marker.args, marker.kwargs, self.settings.target)
                 except ValueError as exc:
                     item.stash[mark_error_key] = str(exc)
                 else:
@@ -268,15 +298,7 @@ class SSOTSession:
         self, item: pytest.Item, call: CallInfo[None]
     ) -> Generator[None, TestReport, TestReport]:
         report = yield
-        from pytest_ssot.ledger import NEW, RatchetRise
-        from pytest_ssot.violation import (
-            SSOTSetupError,
-            error_details,
-            error_line,
-            is_violation,
-            violation_keys,
-            violation_text,
-        )
+        from pytest_ssot.violation import SSOTSetupError, is_violation, violation_summary
 
         short = self.config.option.tbstyle not in ("long", "native")
         if call.excinfo is not None and short and report.failed:
@@ -285,12 +307,28 @@ class SSOTSession:
                 # a check that could not run: what is wrong and how to fix it, not the plugin's insides
                 report.longrepr = f"{type(error).__name__}: {error}"
             elif is_violation(error):
-                # the findings are the evidence; the traceback through the helpers is not (--tb=long shows it)
-                report.longrepr = violation_text(error)
+                # one line per violation with its findings; not the helpers' traceback (--tb=long shows it)
+                report.longrepr = violation_summary(error)
         mark = self.marks.get(item.nodeid)
         if mark is None:
             return report
+        report = self._classify(item, call, report, mark)
+        if report.failed:  # why, in one line, for the report's failure list
+            report.ssot_reason = failure_line(report)  # type: ignore[attr-defined]
+        return report
+
+    def _classify(self, item: pytest.Item, call: CallInfo[None], report: TestReport, mark: IssueMark) -> TestReport:
+        """The ssot_* fields of a marked test's report, and its fail-first outcome."""
+        from pytest_ssot.ledger import NEW, RatchetRise
         from pytest_ssot.outcomes import apply_fail_first
+        from pytest_ssot.violation import (
+            error_details,
+            error_line,
+            is_violation,
+            violation_keys,
+            violation_summary,
+            violation_text,
+        )
 
         report.ssot_check = self.checks[item.nodeid]  # type: ignore[attr-defined]
         waived = item.stash.get(waived_key, None)
@@ -298,9 +336,12 @@ class SSOTSession:
             report.ssot_waived = waived  # type: ignore[attr-defined]
         violation, keys = None, None
         if call.when == "call" and call.excinfo is not None and is_violation(call.excinfo.value):
-            violation = violation_text(call.excinfo.value)
+            violation = violation_summary(call.excinfo.value)  # what the terminal shows: one line per violation
             keys = violation_keys(call.excinfo.value)
-            report.ssot_violation = violation  # type: ignore[attr-defined]
+            report.ssot_violation = violation_text(call.excinfo.value)  # type: ignore[attr-defined]
+            locations = self._locations(call.excinfo.value)
+            if locations:
+                report.ssot_locations = locations  # type: ignore[attr-defined]
         elif call.when == "call" and call.excinfo is not None and isinstance(call.excinfo.value, RatchetRise):
             # a ratchet item the ledger lacks: judged like a new finding (verdict "regressed"), never "broken"
             from pytest_ssot.outcomes import NEW_VIOLATION
@@ -333,6 +374,18 @@ class SSOTSession:
             if effect is not None:
                 report.ssot_effect = effect  # type: ignore[attr-defined]
         return report
+
+    def _locations(self, error: BaseException) -> list[dict[str, Any]]:
+        """Where the findings are, relative to the repository (or rootdir): what a source link needs."""
+        from pytest_ssot.runinfo import finding_locations, source_root
+        from pytest_ssot.violation import violation_leaves
+
+        findings = [f for v in violation_leaves(error) for f in v.findings]
+        if not findings:
+            return []
+        if self.source_root is None:  # asked once per process, on the first finding
+            self.source_root = source_root(self.config.rootpath)
+        return finding_locations(findings, self.source_root)
 
     def _judge(self, mark: IssueMark, status: str | None, check: str, clean: bool | None,
                keys: list[str] | None) -> Any:
@@ -399,44 +452,40 @@ class SSOTSession:
 
         target = self.settings.target.name if self.settings.target else None
         document = build_report(target, self.settings.statuses, self.outcomes.records, self.metrics,
-                                interrupted=self.interrupted)
+                                interrupted=self.interrupted, context=self._context())
         if self.ledger is not None:
             from pytest_ssot.ledger import ratchet_annotations
 
             document["ratchets"] = ratchet_annotations(document["ratchets"], self.ledger)
         return document
 
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if self.is_worker:
-            return
-        from pytest_ssot.report import ledger_lines, table_lines
+    def _context(self) -> dict[str, Any]:
+        """What the report records about this run: environment, the target's event names, link templates."""
+        from datetime import datetime, timezone
 
-        document = self.final  # built in sessionfinish, which the summary follows
-        if document is not None and document.get("interrupted") and self.update_mode:
-            terminalreporter.write_line("ssot: the run did not finish: the ledger was not updated", red=True)
-        if document is None or not document["issues"]:
-            return
-        target = f"target {document['target']}" if document["target"] else "no target"
-        stopped = "; INTERRUPTED: incomplete, no issue judged holds or fixed" if document.get("interrupted") else ""
-        terminalreporter.write_sep("=", f"SSOT issues ({target}){stopped}")
-        for line in table_lines(document):
-            terminalreporter.write_line(line)
-        for name, ratchet in document["ratchets"].items():
-            if ratchet.get("change") in ("rise", "fall"):
-                terminalreporter.write_line(f"ratchet {name}: {ratchet['count']} (baseline {ratchet['baseline']}, "
-                                            f"{ratchet['change']})")
-        for line in ledger_lines(document):
-            terminalreporter.write_line(line)
-        for change in self.ledger_written:
-            terminalreporter.write_line(change.describe())
-        if self.update_mode:
-            for number, issue in document["issues"].items():
-                if issue["verdict"] == "looks_fixed":
-                    terminalreporter.write_line(f"issue {number} looks fixed: every check is clean; mark it resolved "
-                                                f"(set {number} = \"resolved\" in the target's [issues] table)",
-                                                red=True)
-        if self.settings.report_path is not None:
-            terminalreporter.write_line(f"ssot report written to {self.settings.report_path}")
+        from pytest_ssot.links import expand
+        from pytest_ssot.runinfo import run_metadata
+
+        urls = dict(self.settings.urls)
+        run = run_metadata(self.config.rootpath)
+        run["url"] = expand(urls.get("run"), run, os.environ)  # the CI run's page: its id is in this environment
+        run["time"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        target = self.settings.target
+        return {"run": run, "events": list(target.events) if target is not None else [], "urls": urls}
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_terminal_summary(self, terminalreporter: Any) -> Generator[None, None, None]:
+        """Outside pytest's own summary: shared setup errors folded in it, the SSOT table after it (last)."""
+        from pytest_ssot.terminal import fold_shared_errors, write_summary
+
+        undo = fold_shared_errors(terminalreporter.stats)
+        try:
+            return (yield)
+        finally:
+            undo()
+            if not self.is_worker:  # the report was built in sessionfinish, which the summary follows
+                write_summary(terminalreporter, self.final, update_mode=self.update_mode,
+                              written=self.ledger_written, report_path=self.settings.report_path)
 
     @pytest.hookimpl(trylast=True)
     def pytest_unconfigure(self, config: pytest.Config) -> None:
@@ -450,3 +499,15 @@ def _with_tier(mark: IssueMark, tier: str | None) -> IssueMark:
     from dataclasses import replace
 
     return replace(mark, tier=tier)
+
+
+def failure_line(report: TestReport) -> str:
+    """The first line of why a test failed, as pytest's short summary shows it."""
+    longrepr = report.longrepr
+    text = longrepr if isinstance(longrepr, str) else getattr(getattr(longrepr, "reprcrash", None), "message", None)
+    if not text:
+        text = str(longrepr or "")
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    if not lines:
+        return "failed"
+    return lines[0] if len(lines[0]) <= 400 else lines[0][:399] + "…"

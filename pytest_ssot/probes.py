@@ -296,7 +296,7 @@ def probe_factory_call(
     root: str | os.PathLike[str],
     *,
     user_context: str | None = None,
-    user_id: str = "demo-user-001",
+    user_id: str = "user-001",
     python: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> ProbeResult:
@@ -456,15 +456,34 @@ def find_submodules(
     base = Path(_check_root(root), *package.split("."))
     if not base.is_dir():
         raise ProbeSetupError(f"package {package!r} is not a directory under {str(root)!r}")
+    return match_submodules(base, package, pattern, allow=allow, recursive=recursive,
+                            iter_modules=lambda d: ((i.name, i.ispkg) for i in pkgutil.iter_modules([str(d)])),
+                            join=lambda d, name: d / name)
+
+
+def match_submodules(
+    base: Any,
+    package: str,
+    pattern: str,
+    *,
+    allow: Sequence[str],
+    recursive: bool,
+    iter_modules: Callable[[Any], Any],
+    join: Callable[[Any, str], Any],
+) -> list[str]:
+    """:func:`find_submodules` over any listing: ``iter_modules(dir)`` yields (name, is_package) as pkgutil does.
+
+    The seam lets ``ssot history`` ask the same question of a git tree.
+    """
     allowed = set(allow)
     found = []
     todo = [(base, package)]
     while todo:
         directory, prefix = todo.pop()
-        for info in pkgutil.iter_modules([str(directory)]):
-            dotted = f"{prefix}.{info.name}"
-            if fnmatch.fnmatch(info.name.lower(), pattern.lower()) and not ({info.name, dotted} & allowed):
+        for name, ispkg in iter_modules(directory):
+            dotted = f"{prefix}.{name}"
+            if fnmatch.fnmatch(name.lower(), pattern.lower()) and not ({name, dotted} & allowed):
                 found.append(dotted)
-            if recursive and info.ispkg:
-                todo.append((directory / info.name, dotted))
+            if recursive and ispkg:
+                todo.append((join(directory, name), dotted))
     return sorted(found)

@@ -42,9 +42,11 @@ _KEPT_WHEN_INTERRUPTED = frozenset({"regressed", "broken", "failing"})
 
 # a version-1 record read by this version: the fields the ledger added, empty
 RECORD_DEFAULTS: dict[str, Any] = {"details": [], "check": None, "keys": [], "clean": None, "ledger": None,
-                                   "new": [], "fixed": [], "waived": None}
+                                   "new": [], "fixed": [], "waived": None, "reason": None, "locations": []}
 
-TIMING_KEYS = frozenset({"duration", "generated_at"})
+TIMING_KEYS = frozenset({"duration", "generated_at", "time"})
+# optional top-level fields about the run, kept through merges: see build_report
+CONTEXT_KEYS = ("run", "events", "urls")
 
 # the samples the suites record and the dashboard charts: seconds from message sent to the final event
 LATENCY_SAMPLES = "agent_completed_seconds"
@@ -80,13 +82,14 @@ class TestOutcomes:
         violation = getattr(report, "ssot_violation", None)
         if violation is not None:
             record["violation"] = violation
-        error = getattr(report, "ssot_error", None)
-        if error is not None and record["error"] is None:
-            record["error"] = error
+        for first_only in ("error", "reason"):  # the first phase that failed says why
+            value = getattr(report, f"ssot_{first_only}", None)
+            if value is not None and record[first_only] is None:
+                record[first_only] = value
         effect = getattr(report, "ssot_effect", None)
         if effect is not None:
             record["effect"] = effect
-        for field_name in ("details", "check", "keys", "clean", "ledger", "new", "fixed", "waived"):
+        for field_name in ("details", "check", "keys", "clean", "ledger", "new", "fixed", "waived", "locations"):
             value = getattr(report, f"ssot_{field_name}", None)
             if value is not None:
                 record[field_name] = value
@@ -208,6 +211,7 @@ def build_report(
     *,
     interrupted: bool = False,
     reuse_records: bool = False,
+    context: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The JSON document of ``--ssot-report``; tests sorted so xdist order does not show.
 
@@ -216,6 +220,9 @@ def build_report(
     ``reuse_records``: the records are the caller's to give away; they become the
     report's test entries in place instead of being copied (a big merge holds
     one copy of every test, not three).
+    ``context``: what the run was (``run``: Python, plugin, commit, branch, CI
+    URL; ``events``: the target's event names; ``urls``: link templates), added
+    as top-level fields (see :data:`CONTEXT_KEYS`).
     """
     by_issue: dict[int, list[dict[str, Any]]] = {}
     for record in records:  # a record of an older version gets the fields it lacks, empty
@@ -250,6 +257,7 @@ def build_report(
         "issues": issues,
         "samples": measured["samples"],
         "ratchets": {name: {"count": len(items), "items": items} for name, items in measured["ratchets"].items()},
+        **{key: value for key, value in (context or {}).items() if key in CONTEXT_KEYS and value},
     }
 
 

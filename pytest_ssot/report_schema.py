@@ -117,14 +117,40 @@ def check_test(path: str, test: Any) -> None:
                                                          f"one of {', '.join(OUTCOMES)}"))
     _required(path, data, "guard", lambda p, v: _need(p, v, _is_bool, "true or false"))
     _required(path, data, "effect", _nullable_str)
-    for key in ("violation", "error", "tier", "check", "ledger", "waived", "title"):
+    for key in ("violation", "error", "tier", "check", "ledger", "waived", "title", "reason"):
         _optional(path, data, key, _nullable_str)
     for key in ("keys", "new", "fixed", "details", "notes"):
         _optional(path, data, key, _str_list)
+    _optional(path, data, "locations", _locations)
     _optional(path, data, "clean", lambda p, v: _need(p, v, _is_bool, "true or false", nullable=True))
     _optional(path, data, "duration", lambda p, v: _need(p, v, _is_number, "a finite number"))
     _optional(path, data, "issue", lambda p, v: _need(p, v, lambda x: _is_int(x) or (_is_str(x) and x.isdigit()),
                                                       "an issue number"))
+
+
+def _locations(path: str, value: Any) -> None:
+    _need(path, value, lambda v: isinstance(v, list), "a list of locations")
+    for i, entry in enumerate(value):
+        where = _join(path, i)
+        data = _object(where, entry)
+        for key in ("finding", "path"):
+            _required(where, data, key, lambda p, v: _need(p, v, _is_str, "a string"))
+        _required(where, data, "line", lambda p, v: _need(p, v, lambda x: _is_int(x) and x > 0, "a line number"))
+
+
+def _run(path: str, value: Any) -> None:
+    data = _object(path, value)
+    for key in ("python", "plugin", "commit", "branch", "url", "time"):
+        _optional(path, data, key, _nullable_str)
+
+
+def _urls(path: str, value: Any) -> None:
+    from pytest_ssot.links import TemplateError, check_templates
+
+    try:
+        check_templates(_object(path, value), path)
+    except TemplateError as exc:
+        raise ShapeError(path, str(exc).partition("; fix:")[0].removeprefix(f"{path}: ")) from None
 
 
 def _counts(path: str, value: Any) -> None:
@@ -214,6 +240,9 @@ def check_part(path: str, part: Any) -> None:
     _optional(path, data, "ratchets", _ratchets)
     _optional(path, data, "sources", _str_list)
     _optional(path, data, "conflicts", _conflicts)
+    _optional(path, data, "run", _run)
+    _optional(path, data, "events", _str_list)
+    _optional(path, data, "urls", _urls)
 
 
 def check_shape(document: Any) -> None:

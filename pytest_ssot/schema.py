@@ -65,7 +65,7 @@ THRESHOLD_KEYS: dict[str, Key] = {
         Key("max_import_paths", "int", 11,
             "most distinct import paths to the manager (#960: fewer than 12)"),
         Key("golden_path_seconds", "number", 2.0,
-            "time limit from message sent to agent_completed (#1036: under 2 s)"),
+            "time limit from message sent to the final event (#1036: under 2 s)"),
         Key("concurrent_users", "int_list", [8, 10],
             "user counts for the concurrency checks (#960: 8, #1036: 10)"),
         Key("factory_timeout_seconds", "number", 10.0,
@@ -77,7 +77,7 @@ TARGET_KEYS: dict[str, Key] = {
     k.name: k
     for k in (
         Key("root", "dir", None, "import root of the target, relative to pyproject.toml; also the static-scan root"),
-        Key("package", "module", None, "dotted package that is scanned, e.g. 'app.websocket_core'"),
+        Key("package", "module", None, "dotted package that is scanned, e.g. 'app.realtime'"),
         Key("manager", "ref_list", [], "canonical manager class(es) as 'module:Class'"),
         Key("factory", "ref", None, "canonical factory as 'module:function' (sync or async)"),
         Key("user_context", "ref", None, "callable taking a user id and returning a user context"),
@@ -101,6 +101,8 @@ TARGET_KEYS: dict[str, Key] = {
             "what the factory does for a null user context", ("reuse", "error")),
         Key("user_id_attr", "attr_path", "user_context.user_id", "attribute path from a manager to its user id"),
         Key("admin_user", "str", "admin", "user id whose token may read the server's diagnostics"),
+        Key("sample_user", "str", "user-001",
+            "user id the #889 checks reproduce a second manager with (the seeds' was demo-user-001)"),
         Key("token", "ref", None,
             "'module:function' returning a bearer token for a user id (integration and staging tiers)"),
         Key("known_import_failures", "module_reasons", {},
@@ -123,6 +125,9 @@ ROOT_KEYS: dict[str, Key] = {
         Key("report", "str", None, "JSON report path (overridden by --ssot-report / SSOT_REPORT)"),
         Key("baseline", "str", None,
             "ratchet baseline file, relative to pyproject.toml (overridden by --ssot-baseline / SSOT_BASELINE)"),
+        Key("urls", "url_templates", {},
+            "link templates for reports: issue ({issue}), source ({path}, {line}, {commit}, {branch}), "
+            "run ({commit}, {branch}, {env[NAME]})"),
     )
 }
 
@@ -307,6 +312,19 @@ def _check_module_reasons(base: Path, value: Any, spec: Key) -> Any:
     return {module: reason.strip() for module, reason in value.items()}
 
 
+def _check_url_templates(base: Path, value: Any, spec: Key) -> Any:
+    from pytest_ssot.links import TemplateError, check_templates
+
+    if not isinstance(value, dict):
+        return Bad("must be a table of link templates",
+                   'write it as urls = {issue = "https://github.com/OWNER/REPO/issues/{issue}"}')
+    try:
+        return check_templates(value, spec.name)
+    except TemplateError as exc:
+        what, _sep, fix = str(exc).partition("; fix: ")
+        return Bad(what.removeprefix(f"{spec.name}: "), fix or "fix the template")
+
+
 CHECKS: dict[str, Callable[[Path, Any, Key], Any]] = {
     "str": _check_str,
     "dir": _check_dir,
@@ -326,4 +344,5 @@ CHECKS: dict[str, Callable[[Path, Any, Key], Any]] = {
     "python": _check_python,
     "waivers": _check_waivers,
     "module_reasons": _check_module_reasons,
+    "url_templates": _check_url_templates,
 }

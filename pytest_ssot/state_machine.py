@@ -13,8 +13,8 @@ After every step it checks what #889 and #960 promise:
   machine opened a connection for them that it has not closed.
 
 Every failure is an :class:`SSOTViolation`; Hypothesis shrinks it to a short
-program that reads like the bug report (``create(user='demo-user-001')``,
-``connect(user='demo-user-001')``, ...).
+program that reads like the bug report (``create(user='user-001')``,
+``connect(user='user-001')``, ...).
 
 A user is live from their first ``create``/``get``/``connect`` until ``close`` or
 until their last connection closes (backends may release an idle manager then, so
@@ -33,7 +33,10 @@ from collections.abc import Callable, Sequence
 from itertools import combinations
 from typing import Any
 
-from hypothesis import strategies as st
+from pytest_ssot.extras import require
+
+require("hypothesis", "manager_state_machine")
+from hypothesis import strategies as st  # noqa: E402 (after the one-line check for the extra)
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from pytest_ssot.binding import call_with_context
@@ -46,7 +49,7 @@ from pytest_ssot.violation import SSOTViolation
 
 __all__ = ["CHECKS", "FakeConnection", "ManagerMachineBase", "manager_state_machine", "manager_state_machine_from_adapter"]
 
-DEFAULT_MACHINE_USERS = ("demo-user-001", "demo-user-002", "demo-user-003")
+DEFAULT_MACHINE_USERS = ("user-001", "user-002", "user-003")
 CHECKS = ("managers", "shared_state", "connections")  # what the invariant checks, in this order
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import builtins
 import os
 import time
-from typing import Any, Pattern, Sequence
+from typing import Any, Iterator, Pattern, Sequence
 
 from pytest_ssot.findings import (
     ALIAS,
@@ -112,7 +112,7 @@ class StaticScanner(Resolver):
         )
         self.importers_of = tuple(importers_of)
         self.cache = SummaryCache(cache_dir)
-        self.syntax = SyntaxLedger(self.cache)
+        self.syntax = SyntaxLedger()
         self._touched: set[str] | None = None  # modules whose bindings a finding was resolved through
         self.nested = nested
         self.python = python
@@ -128,6 +128,10 @@ class StaticScanner(Resolver):
         self._fingerprints: list[str] = []  # every query this run asked (the alias chase grows it)
 
     # -- loading ---------------------------------------------------------
+    def source_files(self, package: str | None, exclusion: Exclusion) -> Iterator[SourceFile]:
+        """The ``.py`` files of ``package`` under root (a seam: ``ssot history`` lists them from git objects)."""
+        return iter_source_files(self.root, package, exclusion)
+
     def _stamp(self, path: str) -> tuple[int, int] | None:
         stamp = self._stamps.get(path)
         if stamp is None:
@@ -184,7 +188,7 @@ class StaticScanner(Resolver):
         """
         self.syntax.candidates.add(sf.path)
         stamp = self._stamps.get(sf.path) or (len(data), 0)
-        if self.check_syntax and not self.syntax.prove(sf.path, data, stamp, compile_it=True):
+        if self.check_syntax and not self.syntax.prove(sf.path, data, stamp, compile_it=True, cache=self.cache):
             return ModuleSummary(sf, self._parse(sf, data))
         test = LineTest(self.query)
         end = _code_end(test, data, lowered)
@@ -282,7 +286,7 @@ class StaticScanner(Resolver):
     # -- the run ---------------------------------------------------------
     def run(self) -> ScanResult:
         started = time.perf_counter()
-        scope = list(iter_source_files(self.root, self.package or None, self.exclusion))
+        scope = list(self.source_files(self.package or None, self.exclusion))
         self.scope_modules = {sf.module for sf in scope}
         fingerprint = self.query.fingerprint()
         self._fingerprints.append(fingerprint)
@@ -345,7 +349,7 @@ class StaticScanner(Resolver):
         importers = self._importers(scope) if self.importers_of else []
         for path in self.syntax.unchecked:  # the pyc may vouch for what was not parsed whole
             data = self._unread.get(path) or self._partial.get(path)
-            self.syntax.prove(path, data, self._stamp(path) or (0, 0), compile_it=False)
+            self.syntax.prove(path, data, self._stamp(path) or (0, 0), compile_it=False, cache=self.cache)
         self._record_skips()
         self.cache.save()
         self._needs_check()
@@ -470,7 +474,7 @@ class StaticScanner(Resolver):
         data = self._partial.get(path)
         if data is None:
             data = self._partial[path] = self._read(path) or b""
-        if not self.syntax.prove(path, data, stamp, compile_it=True):
+        if not self.syntax.prove(path, data, stamp, compile_it=True, cache=self.cache):
             self.full(name)
 
     def _match_once(self) -> dict[tuple[str, str], set[str]]:
@@ -591,7 +595,7 @@ class StaticScanner(Resolver):
             wraps = info[3]
 
     def _importers(self, scope: list[SourceFile]) -> list[ImportSite]:
-        files = scope if not self.package else list(iter_source_files(self.root, None, Exclusion(self.exclusion.globs)))
+        files = scope if not self.package else list(self.source_files(None, Exclusion(self.exclusion.globs)))
         sites = []
         fingerprint = self.query.fingerprint()
         for sf in files:

@@ -104,8 +104,7 @@ class SyntaxLedger:
     to parse; the rest of ``candidates`` is what the result counts as unchecked.
     """
 
-    def __init__(self, cache: SummaryCache) -> None:
-        self.cache = cache
+    def __init__(self) -> None:
         self.candidates: set[str] = set()
         self.checked: set[str] = set()
         self.pyc = PycProof()
@@ -119,14 +118,15 @@ class SyntaxLedger:
             return True
         return False
 
-    def prove(self, path: str, data: bytes | None, stamp: tuple[int, int], compile_it: bool) -> bool:
-        """Prove ``path`` parses by its pyc (or, with ``compile_it`` and ``data``, by compiling); cache a proof."""
+    def prove(self, path: str, data: bytes | None, stamp: tuple[int, int], compile_it: bool,
+              cache: SummaryCache) -> bool:
+        """Prove ``path`` parses by its pyc (or, with ``compile_it`` and ``data``, by compiling); ``cache`` a proof."""
         if path in self.checked:
             return True
         proven = self.pyc.proves(path, data, stamp) or (compile_it and data is not None and compiles(data, path))
         if proven:
             self.checked.add(path)
-            self.cache.put(path, stamp, parses=True)
+            cache.put(path, stamp, parses=True)
         return proven
 
     @property

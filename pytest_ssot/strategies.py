@@ -17,7 +17,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hypothesis import strategies as st
+from pytest_ssot.extras import require
+
+require("hypothesis", "pytest_ssot.strategies")
+from hypothesis import strategies as st  # noqa: E402 (after the one-line check for the extra)
 
 __all__ = [
     "ACTIONS",

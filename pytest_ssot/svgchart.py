@@ -10,18 +10,10 @@ import math
 from collections.abc import Sequence
 from html import escape
 
+from pytest_ssot.percentile import percentile
+
 WIDTH, HEIGHT = 880, 300
 LEFT, RIGHT, TOP, BOTTOM = 64, 24, 44, 52
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """The q-th percentile (0-100), interpolated linearly between ranks like numpy's default."""
-    if not values:
-        raise ValueError("percentile of no values")
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * q / 100
-    low, high = math.floor(rank), math.ceil(rank)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -49,7 +41,7 @@ def histogram(values_ms: Sequence[float], edges: Sequence[float]) -> list[int]:
     return counts
 
 
-def latency_svg(seconds: Sequence[float], title: str = "latency to agent_completed") -> str:
+def latency_svg(seconds: Sequence[float], title: str = "latency to the final event") -> str:
     """The histogram of ``seconds`` (shown in ms) as one ``<svg>`` element."""
     if not seconds:
         raise ValueError("no samples to chart")
@@ -119,3 +111,45 @@ def _ms(value: float) -> str:
     if value >= 10:
         return f"{value:.1f}".rstrip("0").rstrip(".")
     return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+TREND_W, TREND_H = 880, 260
+TREND_COLOURS = ("#0969da", "#cf222e", "#1a7f37", "#8250df", "#bc4c00", "#1b7c83", "#6e7781", "#bf3989")
+
+
+def trend_svg(labels: Sequence[str], series: dict[str, list[int | None]], y_label: str) -> str:
+    """One line per series over runs (x: ``labels`` in order), points marked; a gap where a value is None."""
+    if len(labels) < 2 or not series:
+        raise ValueError("a trend needs two runs and one series")
+    top_value = max([v for values in series.values() for v in values if v is not None] + [1])
+    y_ticks = [t for t in nice_ticks(0, top_value, 4) if t == int(t)]
+    top = max(y_ticks[-1], 1)
+    plot_w, plot_h = TREND_W - LEFT - RIGHT - 120, TREND_H - TOP - BOTTOM
+
+    def x(i: int) -> float:
+        return LEFT + plot_w * i / (len(labels) - 1)
+
+    def y(v: float) -> float:
+        return TOP + plot_h - v / top * plot_h
+
+    label = f"{y_label} per run, {len(labels)} runs"
+    parts = [f'<svg class="trend-chart" viewBox="0 0 {TREND_W} {TREND_H}" width="{TREND_W}" height="{TREND_H}" '
+             f'role="img" aria-label="{escape(label)}"><title>{escape(label)}</title>',
+             '<g class="grid">' + "".join(f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(t):.1f}" y2="{y(t):.1f}"/>'
+                                          f'<text x="{LEFT - 8}" y="{y(t) + 4:.1f}" text-anchor="end">{int(t)}</text>'
+                                          for t in y_ticks) + "</g>"]
+    for i, text in enumerate(labels):
+        parts.append(f'<text class="run-label" x="{x(i):.1f}" y="{y(0) + 18}" text-anchor="middle">'
+                     f"{escape(text)}</text>")
+    for k, (name, values) in enumerate(series.items()):
+        colour = TREND_COLOURS[k % len(TREND_COLOURS)]
+        points = [(x(i), y(v), v) for i, v in enumerate(values) if v is not None]
+        path = " ".join(f"{'M' if j == 0 else 'L'}{px:.1f},{py:.1f}" for j, (px, py, _v) in enumerate(points))
+        parts.append(f'<g class="series" data-series="{escape(name)}" data-values="{",".join("" if v is None else str(v) for v in values)}">'
+                     f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2"/>'
+                     + "".join(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3.5" fill="{colour}"><title>{escape(name)}: '
+                               f"{v}</title></circle>" for px, py, v in points)
+                     + f'<text x="{LEFT + plot_w + 12}" y="{TOP + 14 + 16 * k}" fill="{colour}">{escape(name)}</text></g>')
+    parts.append(f'<text class="axis-label" transform="translate(16 {TOP + plot_h / 2:.1f}) rotate(-90)" '
+                 f'text-anchor="middle">{escape(y_label)}</text></svg>')
+    return "".join(parts)

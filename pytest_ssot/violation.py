@@ -130,6 +130,32 @@ def violation_text(exc: BaseException) -> str:
     return "\n".join(violation_text(leaf) for leaf in getattr(exc, "exceptions", ()))
 
 
+def violation_leaves(exc: BaseException) -> list[SSOTViolation]:
+    """The violations of ``exc``: itself, or every violation inside a group."""
+    if isinstance(exc, SSOTViolation):
+        return [exc]
+    return [v for leaf in getattr(exc, "exceptions", ()) for v in violation_leaves(leaf)]
+
+
+def violation_line(violation: SSOTViolation) -> str:
+    """One line for one violation: its headline, then its findings (the ledger's keys) when it has several.
+
+    The terminal shows this instead of the message's detail lines (ids, tables,
+    call sites); the report keeps the whole message, ``--tb=long`` the traceback.
+    """
+    lines = [line.strip() for line in violation.message.strip().splitlines() if line.strip()]
+    headline = lines[0].rstrip(":").rstrip() if lines else "violation"
+    if len(lines) <= 1 and len(violation.keys) <= 1:
+        return headline  # the message is its own finding
+    count = len(violation.keys)
+    return f"{headline} ({count} finding{'s' if count != 1 else ''}: {'; '.join(violation.keys)})"
+
+
+def violation_summary(exc: BaseException) -> str:
+    """One line per violation of ``exc`` (see :func:`violation_line`)."""
+    return "\n".join(violation_line(v) for v in violation_leaves(exc))
+
+
 def error_line(exc: BaseException, width: int = 300) -> str:
     """One line naming an exception that is not a violation, for reports read without the log."""
     text = str(exc).strip().splitlines()

@@ -117,6 +117,9 @@ class EventClient:
 
     async def connect(self) -> EventClient:
         """Open the connection (bounded by ``timeout``); a failure is one line, never the token."""
+        from pytest_ssot.extras import require
+
+        require("websockets", "the WebSocket client (integration and staging tiers)")
         from websockets.asyncio.client import connect
 
         headers = self.protocol.auth_headers(self._token) if self._token is not None else {}

@@ -18,6 +18,14 @@ SSOT_ENVIRONMENT = ("SSOT_TARGET", "SSOT_ISSUES", "SSOT_TIER", "SSOT_REPORT", "S
                     "SSOT_STAGING_TOKEN", "SSOT_BASELINE")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _scan_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """`ssot scan` caches under $SSOT_CACHE_DIR: this run's go to its temp folder, not the user's ~/.cache."""
+    import os
+
+    os.environ["SSOT_CACHE_DIR"] = str(tmp_path_factory.mktemp("ssot-scan-cache"))
+
+
 @pytest.fixture
 def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     monkeypatch.setenv("PYTEST_ADDOPTS", INNER_ADDOPTS)

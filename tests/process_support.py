@@ -110,12 +110,17 @@ class Group:
         return alive
 
 
+def _interruptible() -> None:
+    """Undo an inherited SIG_IGN for SIGINT (a shell's background job has one), as a terminal's job would have."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @contextmanager
 def process_group(command: Sequence[str], *, log: Path, **popen: Any) -> Iterator[Group]:
     """Start ``command`` in a new session; on the way out kill whatever of it is left (even if the test failed)."""
     handle = open(log, "wb")
     proc = subprocess.Popen(list(command), stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            start_new_session=True, **popen)
+                            start_new_session=True, preexec_fn=_interruptible, **popen)
     group = Group(proc, log)
     try:
         yield group

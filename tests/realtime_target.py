@@ -85,15 +85,19 @@ async def get_connection_manager(user_context):
 
 
 def write_target(root: Path, *, factory: str = LOCKED_FACTORY, extra_toml: str = "",
-                 modules: dict[str, str] | None = None) -> Path:
-    """The ``realtime`` package and its pyproject under ``root``; returns the pyproject."""
+                 modules: dict[str, str] | None = None, root_toml: str = "") -> Path:
+    """The ``realtime`` package and its pyproject under ``root``; returns the pyproject.
+
+    ``root_toml``: more keys of ``[tool.ssot]`` (e.g. ``urls``); ``extra_toml``: more tables, appended.
+    """
     package = root / "realtime"
     package.mkdir(parents=True, exist_ok=True)
     files = {"__init__": "", "context": CONTEXT, "connection_manager": factory, **(modules or {})}
     for name, source in files.items():
         (package / f"{name}.py").write_text(textwrap.dedent(source))
     pyproject = root / "pyproject.toml"
-    pyproject.write_text(TARGET + textwrap.dedent(extra_toml))
+    head = TARGET.replace('target = "rt"\n', 'target = "rt"\n' + textwrap.dedent(root_toml), 1)
+    pyproject.write_text(head + textwrap.dedent(extra_toml))
     return pyproject
 
 

@@ -50,13 +50,53 @@ def test_static_and_runtime_json_agree(capsys, frag_copy):
     assert strip(static["functions"]) == strip(runtime["functions"])
 
 
-def test_static_caches_under_root_unless_no_cache(capsys, frag_copy):
+def tree_bytes(root: Path) -> dict[str, bytes | None]:
+    """Every file's bytes and every folder (None) under ``root``, by relative path."""
+    return {p.relative_to(root).as_posix(): (p.read_bytes() if p.is_file() else None) for p in root.rglob("*")}
+
+
+def test_tree_bytes_sees_a_new_file_and_a_new_folder(tmp_path):
+    before = tree_bytes(tmp_path)
+    (tmp_path / ".cache").mkdir()
+    assert tree_bytes(tmp_path) != before
+    (tmp_path / ".cache").rmdir()
+    (tmp_path / "x.py").write_text("")
+    assert tree_bytes(tmp_path) != before
+
+
+def test_static_caches_outside_the_scanned_tree_unless_no_cache(capsys, frag_copy, tmp_path, monkeypatch):
+    monkeypatch.delenv("SSOT_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    before = tree_bytes(frag_copy)
     run_json(capsys, "--root", str(frag_copy), "--package", "fragpkg", "--no-cache")
-    assert not (frag_copy / ".ssot-cache").exists()
+    assert not (tmp_path / "xdg").exists()
     first = run_json(capsys, "--root", str(frag_copy), "--package", "fragpkg")
-    assert (frag_copy / ".ssot-cache").is_dir() and first["files_parsed"] > 0
     second = run_json(capsys, "--root", str(frag_copy), "--package", "fragpkg")
-    assert second["files_parsed"] == 0 and second["classes"] == first["classes"]
+    assert first["files_parsed"] > 0 and second["files_parsed"] == 0 and second["classes"] == first["classes"]
+    assert tree_bytes(frag_copy) == before  # nothing written into the scanned tree
+    home = tmp_path / "xdg" / "pytest-ssot"
+    assert (home / "CACHEDIR.TAG").read_text().splitlines()[0] == "Signature: 8a477f597d28d172789f06886806bc55"
+    (scans,) = (home / "scans").iterdir()
+    assert scans.name.startswith("frag-") and any(scans.iterdir())
+
+
+def test_cache_dir_flag_and_env_choose_the_cache_home(capsys, frag_copy, tmp_path, monkeypatch):
+    monkeypatch.setenv("SSOT_CACHE_DIR", str(tmp_path / "from-env"))
+    run_json(capsys, "--root", str(frag_copy), "--package", "fragpkg")
+    assert (tmp_path / "from-env" / "CACHEDIR.TAG").is_file()
+    run_json(capsys, "--root", str(frag_copy), "--package", "fragpkg", "--cache-dir", str(tmp_path / "flag"))
+    assert (tmp_path / "flag" / "CACHEDIR.TAG").is_file() and any((tmp_path / "flag" / "scans").iterdir())
+
+
+def test_an_unwritable_cache_home_scans_without_cache_and_says_so(capsys, frag_copy, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert main(["scan", "--root", str(frag_copy), "--package", "fragpkg", "--cache-dir", str(blocker / "sub"),
+                 "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["files_parsed"] > 0
+    (line,) = captured.err.splitlines() or [""]
+    assert line.startswith("ssot scan: cache not used") and "--cache-dir" in line
 
 
 def test_custom_pattern_and_functions(capsys):

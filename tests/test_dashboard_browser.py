@@ -13,7 +13,6 @@ from __future__ import annotations
 import html as htmllib
 import json
 import re
-import shutil
 import struct
 import subprocess
 import zlib
@@ -21,16 +20,15 @@ from pathlib import Path
 
 import pytest
 
+from browser import MISSING, WINDOW, chromium, run_browser
 from pytest_ssot.dashboard import render_html
+from pytest_ssot.links import Linker
 from report_samples import latency_samples, merged
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts"
-WINDOW = (1280, 1600)
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
-         "--hide-scrollbars", f"--window-size={WINDOW[0]},{WINDOW[1]}"]
+TEMPLATES = {"issue": "https://tracker.example/issues/{issue}",
+             "source": "https://code.example/blob/{commit}/{path}#L{line}"}
 
 PROBE = """
 <script>
@@ -55,6 +53,12 @@ PROBE = """
       axisLabels: svg ? [...svg.querySelectorAll(".axis-label")].map((t) => t.textContent) : [],
       note: note ? {text: note.textContent, height: box(note).h} : null,
       violations: [...s.querySelectorAll(".violation pre")].map((p) => p.textContent),
+      failures: [...s.querySelectorAll("li.failure")].map((li) => ({
+        nodeid: li.dataset.nodeid, text: li.textContent.trim(), height: box(li).h})),
+      failureGroups: [...s.querySelectorAll("li.failure-group")].map((li) => Number(li.dataset.count)),
+      links: [...s.querySelectorAll("a[class^=link-]")].map((a) => ({
+        kind: a.className, href: a.href, text: a.textContent, width: box(a).w})),
+      headings: [...s.querySelectorAll("h3")].map((h) => h.textContent),
     };
   });
   const out = document.createElement("pre");
@@ -73,18 +77,14 @@ PROBE = """
 
 
 def _chromium() -> str:
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    pytest.skip("chromium is not installed; scripts/ensure_browser.sh installs it (needs root or "
-                "passwordless sudo, and apt-get)")
+    found = chromium()
+    if found is None:
+        pytest.skip(MISSING)
+    return found
 
 
 def _run(browser: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    profile = tmp_path / "profile"
-    command = [browser, *FLAGS, f"--user-data-dir={profile}", *args]
-    return subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=180)
+    return run_browser(browser, tmp_path / "profile", *args)
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +92,7 @@ def page(tmp_path_factory):
     """The dashboard of a merged two-target report, written to artifacts/dashboard.html."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / "dashboard.html"
-    path.write_text(render_html(merged()), encoding="utf-8")
+    path.write_text(render_html(merged(), Linker(given=TEMPLATES)), encoding="utf-8")
     return path
 
 
@@ -114,7 +114,7 @@ def test_the_table_and_the_chart_render(page, tmp_path):
     fragmented = by_target["demo-fragmented"]
     assert [r["issue"] for r in fragmented["rows"]] == ["824", "889", "960", "1036"]
     assert all(r["height"] > 10 for r in fragmented["rows"])
-    assert fragmented["rows"][0]["cells"] == ["#824", "WebSocket manager fragmentation: one factory, one import path",
+    assert fragmented["rows"][0]["cells"] == ["#824", "Manager fragmentation: one factory, one import path",
                                               "open", "3", "0", "2", "0 of 2", "open as expected"]
     # verdicts are told apart by colour, not only by text
     assert len({r["badgeColor"] for r in fragmented["rows"]}) == 3
@@ -125,14 +125,32 @@ def test_the_table_and_the_chart_render(page, tmp_path):
     assert fragmented["counted"] == len(latency_samples())
     assert [m["name"] for m in fragmented["markers"]] == ["p50", "p99"]
     assert all(m["width"] > 0 and " ms" in m["text"] for m in fragmented["markers"])
-    assert fragmented["axisLabels"] == ["latency to agent_completed (ms)", "samples"]
+    assert fragmented["axisLabels"] == ["latency from message to agent_completed (ms)", "samples"]
     assert fragmented["note"] is None
     assert any("<class 'chatapp.websocket_core.manager.WebSocketManager'>" in v for v in fragmented["violations"])
 
+    # every failed or errored test, laid out, with its reason; a shared setup error as one group
+    assert [f["nodeid"] for f in fragmented["failures"]] == [
+        "suites/issue_889/test_889_unit.py::test_one_manager_per_user",
+        *(f"suites/issue_960/test_960_integration.py::test_server_{n}" for n in range(3))]
+    assert all(f["height"] > 10 for f in fragmented["failures"])
+    assert "the issue looks fixed: mark it resolved" in fragmented["failures"][0]["text"]
+    assert fragmented["failureGroups"] == [3]
+    # links: issue to tracker, the one finding with a path and line to its source line
+    issue_links = [link for link in fragmented["links"] if link["kind"] == "link-issue"]
+    assert [link["href"] for link in issue_links] == [
+        f"https://tracker.example/issues/{n}" for n in ("824", "889", "960", "1036")]
+    assert all(link["width"] > 0 for link in issue_links)
+    assert [link["href"] for link in fragmented["links"] if link["kind"] == "link-source"] == [
+        "https://code.example/blob/0123456789abcdef0123456789abcdef01234567/"
+        "examples/fragmented/chatapp/websocket_core/unified_manager.py#L41"]
+
     consolidated = by_target["demo-consolidated"]
     assert consolidated["chart"] is None and consolidated["bars"] == 0
-    assert consolidated["note"]["height"] > 0 and "No latency samples recorded" in consolidated["note"]["text"]
+    assert not any("Latency" in h for h in consolidated["headings"])  # no samples, no latency section
     assert [r["cells"][-1] for r in consolidated["rows"]] == ["holds", "regressed", "passing"]
+    assert [f["nodeid"] for f in consolidated["failures"]] == ["suites/issue_1126/test_1126_unit.py::test_factory_gone"]
+    assert "link-source" not in {link["kind"] for link in consolidated["links"]}  # no locations recorded
 
 
 def test_a_screenshot_is_kept_as_an_artefact(page, tmp_path):

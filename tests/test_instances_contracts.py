@@ -31,7 +31,7 @@ def test_no_caching_is_a_violation(kind: str) -> None:
     with pytest.raises(SSOTViolation) as info:
         asyncio.run(contract.check_same_user_same_instance())
     assert str(info.value).startswith(
-        "Multiple manager instances for user demo-user-001 - potential duplication")
+        "Multiple manager instances for user user-001 - potential duplication")
     assert "new context, same user" in str(info.value)
 
 
@@ -39,7 +39,7 @@ def test_different_users_sharing_a_manager_is_a_violation() -> None:
     kit = build()
     one = asyncio.run(kit.factory(make_user_context("demo-user-001")))
     contract = FactoryContract(lambda ctx: one, make_user_context)
-    with pytest.raises(SSOTViolation, match="users demo-user-001 and demo-user-002 share"):
+    with pytest.raises(SSOTViolation, match="users user-001 and user-002 share"):
         asyncio.run(contract.check_different_users())
 
 
@@ -70,7 +70,7 @@ def test_allowed_bypass_is_reported_by_the_tracker() -> None:
     contract = FactoryContract(kit.factory, make_user_context, [kit.Manager], direct_instantiation="allowed")
     with InstanceTracker([kit.Manager], factories=[kit.factory]) as tracker:
         held = [asyncio.run(contract.check_same_user_same_instance()), *contract.check_direct_instantiation()]
-        with pytest.raises(SSOTViolation, match="Multiple manager instances for user demo-user-001"):
+        with pytest.raises(SSOTViolation, match="Multiple manager instances for user user-001"):
             tracker.assert_single_manager_per_user()
         with pytest.raises(SSOTViolation, match="Factory bypass: 1 manager instance"):
             tracker.assert_no_factory_bypass()

@@ -41,6 +41,9 @@ def test_single_function(frag, clean):
     assert not any("fragpkg.compat" in line for line in lines)  # the shim delegates: not a duplicate
     assert len(lines) == 1 + 4 and len(info.value.findings) == 4
     assert assert_single_function(clean).dotted == "cleanpkg.websocket_manager.get_websocket_manager"
+    several = ScanResult("static", "p", searched_functions=["f", "g"])
+    with pytest.raises(ValueError, match=r"searched for \['f', 'g'\]: pass the name"):
+        assert_single_function(several)
     with pytest.raises(EmptyScanError, match="no get_other function found") as empty:
         assert_single_function(clean, "get_other")  # looked for the wrong name: no verdict either way
     assert not isinstance(empty.value, AssertionError)
@@ -64,7 +67,9 @@ def test_max_implementations(frag, clean):
     with pytest.raises(SSOTViolation) as info:
         assert_max_implementations(frag, max_count=3)
     message = str(info.value)
-    assert message.startswith("Too many redundant WebSocket manager implementations found: 4 (max acceptable: 3)")
+    assert message.startswith("Too many redundant manager implementations found: 4 (max acceptable: 3)")
+    with pytest.raises(SSOTViolation, match="Too many redundant ReplicaCoordinator implementations found: 4"):
+        assert_max_implementations(frag, max_count=3, label="ReplicaCoordinator")
     assert "- fragpkg.unified.UnifiedWebSocketManager" in message
     assert_max_implementations(frag, max_count=4)
     assert_max_implementations(clean)

@@ -36,35 +36,35 @@ RELAY_API_IMPORT = "import of relay.hub.channel_hub_factory in relay.api"
 
 # the default state's violating checks, per issue; every other non-guard unit check is clean
 VIOLATING = {
-    824: {"test_824_unit.py::test_single_authoritative_websocket_manager_class"},
+    824: {"test_824_unit.py::test_single_authoritative_manager_class"},
     889: {"test_889_unit.py::test_user_context_contamination"},
     960: {"test_960_unit.py::test_concurrent_manager_access_isolation",
           "test_960_unit.py::test_duplicate_manager_class_detection",
           "test_960_unit.py::test_user_session_state_isolation"},
-    1036: {"test_1036_unit.py::test_only_one_websocket_manager_implementation_exists",
-           "test_1036_unit.py::test_all_websocket_manager_imports_lead_to_same_class"},
-    1126: {"test_1126_unit.py::test_websocket_manager_factory_import_should_fail",
-           "test_1126_unit.py::test_create_websocket_manager_function_deprecated",
-           "test_1126_unit.py::test_websocket_import_path_monitoring",
-           "test_1126_unit.py::test_websocket_manager_class_uniqueness",
-           "test_1126_unit.py::test_websocket_manager_user_isolation_post_ssot"},
+    1036: {"test_1036_unit.py::test_only_one_manager_implementation_exists",
+           "test_1036_unit.py::test_all_manager_imports_lead_to_same_class"},
+    1126: {"test_1126_unit.py::test_deprecated_module_import_should_fail",
+           "test_1126_unit.py::test_deprecated_names_removed",
+           "test_1126_unit.py::test_import_path_monitoring",
+           "test_1126_unit.py::test_manager_class_uniqueness",
+           "test_1126_unit.py::test_manager_user_isolation_post_ssot"},
 }
 # the hub has no connect/emit/is_connected: the checks that drive them skip with one line, never run
-INTERFACE_CHECKS = {"test_1036_unit.py::test_all_5_websocket_events_delivered_consistently",
-                    "test_1126_unit.py::test_websocket_manager_connection_state_isolation"}
+INTERFACE_CHECKS = {"test_1036_unit.py::test_all_events_delivered_consistently",
+                    "test_1126_unit.py::test_manager_connection_state_isolation"}
 # the checks that find a ChannelHub class per definition: the new duplicate is a new finding of each
-HUB_CLASS_CHECKS = {"test_824_unit.py::test_single_authoritative_websocket_manager_class",
+HUB_CLASS_CHECKS = {"test_824_unit.py::test_single_authoritative_manager_class",
                     "test_960_unit.py::test_duplicate_manager_class_detection",
-                    "test_1036_unit.py::test_only_one_websocket_manager_implementation_exists",
-                    "test_1036_unit.py::test_all_websocket_manager_imports_lead_to_same_class",
-                    "test_1126_unit.py::test_websocket_manager_class_uniqueness"}
+                    "test_1036_unit.py::test_only_one_manager_implementation_exists",
+                    "test_1036_unit.py::test_all_manager_imports_lead_to_same_class",
+                    "test_1126_unit.py::test_manager_class_uniqueness"}
 # the checks that count classes and import paths as ratchets (held to the ledger's ratchets)
-RATCHET_CHECKS = {"test_824_unit.py::test_websocket_manager_factory_no_redundant_implementations",
+RATCHET_CHECKS = {"test_824_unit.py::test_manager_factory_no_redundant_implementations",
                   "test_960_unit.py::test_import_path_ssot_compliance"}
-IMPORT_SHOULD_FAIL = "test_1126_unit.py::test_websocket_manager_factory_import_should_fail"
-FACTORY_CHECKS = {IMPORT_SHOULD_FAIL, "test_1126_unit.py::test_create_websocket_manager_function_deprecated",
-                  "test_1126_unit.py::test_websocket_import_path_monitoring"}
-ALL_PATHS_CHECK = "test_1036_unit.py::test_all_websocket_manager_imports_lead_to_same_class"
+IMPORT_SHOULD_FAIL = "test_1126_unit.py::test_deprecated_module_import_should_fail"
+FACTORY_CHECKS = {IMPORT_SHOULD_FAIL, "test_1126_unit.py::test_deprecated_names_removed",
+                  "test_1126_unit.py::test_import_path_monitoring"}
+ALL_PATHS_CHECK = "test_1036_unit.py::test_all_manager_imports_lead_to_same_class"
 
 MODES = {"serial": (), "xdist": ("-n", "2")}
 _CYCLES: dict[str, dict[str, Run]] = {}
@@ -156,7 +156,7 @@ def test_the_first_update_records_every_check_and_is_green(cycle):
     assert record.code == pytest.ExitCode.OK, record.describe()
     # the ledger holds exactly what the first run found: the keys of each violation, [] for a clean check
     assert ledger_checks(record) == {c: t["keys"] for c, t in first.checks().items()}
-    assert ledger_checks(record)["test_824_unit.py::test_single_authoritative_websocket_manager_class"] == [
+    assert ledger_checks(record)["test_824_unit.py::test_single_authoritative_manager_class"] == [
         "class relay.hub.channel_hub.ChannelHub", "class relay.hub.legacy_hub.ChannelHub",
         "class relay.hub.mirror_hub.ChannelHub"]
     assert ledger_checks(record)[IMPORT_SHOULD_FAIL] == [
@@ -189,7 +189,7 @@ def test_a_new_duplicate_fails_naming_only_it_while_a_fixed_finding_is_progress(
     # relay.api no longer imports the deprecated module: one of the check's three findings fixed
     progress = new.checks()[IMPORT_SHOULD_FAIL]
     assert (progress["outcome"], progress["ledger"], progress["fixed"]) == ("xfailed", "progress", [RELAY_API_IMPORT])
-    assert re.search(r"XFAIL \S+::test_websocket_manager_factory_import_should_fail - SSOT issue 1126 open, "
+    assert re.search(r"XFAIL \S+::test_deprecated_module_import_should_fail - SSOT issue 1126 open, "
                      r"violation confirmed \(progress: 1 of 3 fixed\)", new.output), new.output
     issues = new.report["issues"]
     assert issues["824"]["checks"] == {"total": 5, "clean": 3, "waived": 0, "fixed": [], "regressed": [],
@@ -220,7 +220,7 @@ def test_accepting_writes_the_new_finding_and_prints_it(cycle):
         assert any("shadow_hub" in key for key in accepted[check]), check
         assert set(ledger_checks(update)[check]) < set(accepted[check])
     assert "relay.hub.shadow_hub.ChannelHub" in accept.ledger_json()["targets"]["relay"]["ratchets"]["manager_classes"]
-    assert (f"ledger #824 test_824_unit.py::test_single_authoritative_websocket_manager_class: 3 -> 4 finding(s) "
+    assert (f"ledger #824 test_824_unit.py::test_single_authoritative_manager_class: 3 -> 4 finding(s) "
             f"(ACCEPTED new: {SHADOW})") in accept.output
     assert cycle["gone"].ledger == update.ledger  # the accepted copy left the cycle's ledger alone
 
@@ -303,12 +303,12 @@ def test_consolidated_but_for_a_second_factory_only_that_factorys_checks_violate
                   second_factories=("shortcut",))
     run = Project(write_project(pytester.path / "one-knob"), pytester_invoke(pytester)).run(knobs, ledger=None)
     violating = {"test_824_unit.py::test_multiple_import_paths_create_different_managers",
-                 "test_824_unit.py::test_single_authoritative_get_websocket_manager_function",
-                 "test_824_unit.py::test_websocket_manager_import_path_consistency",
-                 "test_960_unit.py::test_websocket_manager_factory_consolidation"}
+                 "test_824_unit.py::test_single_authoritative_factory_function",
+                 "test_824_unit.py::test_manager_import_path_consistency",
+                 "test_960_unit.py::test_manager_factory_consolidation"}
     assert {c: o[:2] for c, o in run.outcomes().items()} == {
         c: ("xfailed", "confirmed") if c in violating else ("failed", "looks_fixed") for c in run.checks()}
-    assert run.checks()["test_824_unit.py::test_single_authoritative_get_websocket_manager_function"]["keys"] == [
+    assert run.checks()["test_824_unit.py::test_single_authoritative_factory_function"]["keys"] == [
         "implementation relay.hub.channel_hub.get_channel_hub", "implementation relay.hub.shortcut.get_channel_hub"]
     assert {t["outcome"] for issue in run.report["issues"].values() for t in issue["tests"] if t["guard"]} == \
         {"passed"}

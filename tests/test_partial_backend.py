@@ -35,11 +35,11 @@ ISSUES = ("824", "889", "960", "1036", "1126")
 # per issue, the unit tier's non-guard checks of demo-partial: (still violated, clean); see examples/README.md
 UNIT_TABLE: dict[str, tuple[set[str], set[str]]] = {
     "824": (
-        {"test_websocket_manager_factory_no_redundant_implementations"},
+        {"test_manager_factory_no_redundant_implementations"},
         {"test_multiple_import_paths_create_different_managers",
-         "test_single_authoritative_get_websocket_manager_function",  # the second one is a forwarding shim
-         "test_single_authoritative_websocket_manager_class",
-         "test_websocket_manager_import_path_consistency"},
+         "test_single_authoritative_factory_function",  # the second one is a forwarding shim
+         "test_single_authoritative_manager_class",
+         "test_manager_import_path_consistency"},
     ),
     "889": (
         {"test_direct_instantiation_bypasses_ssot_factory",
@@ -47,7 +47,7 @@ UNIT_TABLE: dict[str, tuple[set[str], set[str]]] = {
          "test_ssot_validation_enhancer_bypass",
          "test_user_context_contamination"},
         {"test_concurrent_user_manager_creation_duplication",
-         "test_demo_user_001_duplication_pattern"},
+         "test_sample_user_duplication_pattern"},
     ),
     "960": (
         {"test_direct_instantiation_prevention",
@@ -59,23 +59,23 @@ UNIT_TABLE: dict[str, tuple[set[str], set[str]]] = {
          "test_duplicate_manager_class_detection",
          "test_manager_registry_isolation_validation",
          "test_enum_mode_isolation_validation",
-         "test_websocket_manager_factory_consolidation"},
+         "test_manager_factory_consolidation"},
     ),
     "1036": (
-        {"test_only_one_websocket_manager_implementation_exists"},
-        {"test_all_5_websocket_events_delivered_consistently",
-         "test_all_websocket_manager_imports_lead_to_same_class",
-         "test_websocket_factory_creates_consistent_instances"},
+        {"test_only_one_manager_implementation_exists"},
+        {"test_all_events_delivered_consistently",
+         "test_all_manager_imports_lead_to_same_class",
+         "test_factory_creates_consistent_instances"},
     ),
     "1126": (
-        {"test_websocket_manager_direct_instantiation",
-         "test_websocket_import_path_monitoring",
-         "test_websocket_manager_user_isolation_post_ssot",
-         "test_websocket_manager_connection_state_isolation"},
-        {"test_websocket_manager_factory_import_should_fail",
-         "test_create_websocket_manager_function_deprecated",
-         "test_websocket_manager_class_uniqueness",
-         "test_websocket_manager_factory_instantiation_consistency"},
+        {"test_manager_direct_instantiation",
+         "test_import_path_monitoring",
+         "test_manager_user_isolation_post_ssot",
+         "test_manager_connection_state_isolation"},
+        {"test_deprecated_module_import_should_fail",
+         "test_deprecated_names_removed",
+         "test_manager_class_uniqueness",
+         "test_manager_factory_instantiation_consistency"},
     ),
 }
 

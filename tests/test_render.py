@@ -8,9 +8,11 @@ import math
 import pytest
 
 from pytest_ssot.cli import main
+from pytest_ssot.links import Linker
 from pytest_ssot.merge import merge_reports
 from pytest_ssot.render import confirmed_violations, issue_rows, render_markdown
-from pytest_ssot.svgchart import histogram, nice_ticks, percentile
+from pytest_ssot.percentile import percentile
+from pytest_ssot.svgchart import histogram, nice_ticks
 from report_samples import HOSTILE, consolidated, fragmented, latency_samples, merged
 
 
@@ -19,21 +21,49 @@ def test_markdown_has_a_table_per_target_with_every_issue():
     assert text.startswith("## SSOT report\n")
     assert text.index("### Target `demo-consolidated`") < text.index("### Target `demo-fragmented`")
     assert "| issue | title | status | tests | failed | violations | checks clean | verdict |" in text
-    assert "| #824 | WebSocket manager fragmentation: one factory, one import path | open | 3 | 0 | 2 " \
+    assert "| #824 | Manager fragmentation: one factory, one import path | open | 3 | 0 | 2 " \
            "| 0 of 2 | open as expected |" in text
-    assert "| #1126 | Deprecated websocket\\_manager\\_factory dual pattern | resolved | 1 | 1 | 1 | 0 of 1 " \
+    assert "| #1126 | Deprecated factory module dual pattern | resolved | 1 | 1 | 1 | 0 of 1 " \
            "| regressed |" in text
     assert "| #4242 | Our own consolidation | - | 1 | 0 | 0 | 0 of 1 | passing |" in text
 
 
-def test_markdown_lists_first_lines_of_open_issues_violations():
+def test_markdown_lists_every_finding_of_open_issues_violations():
     text = render_markdown(fragmented())
     assert "**#824: confirmed violations**" in text
     assert ("- `suites/issue_824/test_824_unit.py::test_single_authoritative_get_websocket_manager`: SSOT VIOLATION: "
-            "Multiple different get\\_websocket\\_manager functions found: *(+2 lines)*") in text
-    assert "unified_manager" not in text  # only first lines
+            "Multiple different get\\_websocket\\_manager functions found:") in text
+    # the findings themselves, not "(+2 lines)": which functions are duplicated
+    assert "  - implementation chatapp.websocket\\_core.get\\_websocket\\_manager\n" in text
+    assert "  - implementation chatapp.websocket\\_core.unified\\_manager.get\\_websocket\\_manager " \
+           "(examples/fragmented/chatapp/websocket\\_core/unified\\_manager.py:41)" in text
+    assert "lines)*" not in text
+    # a report without finding keys: the message's other lines are the findings
+    assert "  - &lt;class 'chatapp.websocket\\_core.manager.WebSocketManager'&gt;" in text
     # resolved issues list no violations even when a test carries text
-    assert "regression of SSOT issue 1126" not in render_markdown(consolidated())
+    assert "confirmed violations" not in render_markdown(consolidated())
+
+
+def test_markdown_lists_every_failure_with_its_reason_and_groups_a_shared_one():
+    text = render_markdown(fragmented())
+    assert "**Failed or errored: 4 tests**" in text
+    assert "- failed `suites/issue_889/test_889_unit.py::test_one_manager_per_user` (#889): the issue looks fixed" in text
+    assert "- error in 3 tests: ConnectionRefusedError: \\[Errno 111\\] Connect call failed" in text
+    assert text.count("test_960_integration.py::test_server_") == 3
+    assert "**Failed or errored: 1 test**" in render_markdown(consolidated())
+    clean = json.loads(json.dumps(consolidated()))
+    clean["issues"].pop("1126")
+    assert "Failed or errored" not in render_markdown(clean)  # nothing failed: no section
+
+
+def test_markdown_links_issues_and_findings_from_templates():
+    linker = Linker(given={"issue": "https://tracker.example/issues/{issue}",
+                           "source": "https://code.example/blob/{commit}/{path}#L{line}"})
+    text = render_markdown(fragmented(), linker)
+    assert "| [#824](https://tracker.example/issues/824) |" in text
+    assert ("(https://code.example/blob/0123456789abcdef0123456789abcdef01234567/examples/fragmented/chatapp/"
+            "websocket_core/unified_manager.py#L41)") in text
+    assert "](" not in render_markdown(fragmented())  # no template, no link
 
 
 def test_markdown_escapes_html_and_table_breaking_characters():
@@ -49,9 +79,19 @@ def test_markdown_ratchets_and_latency():
     text = render_markdown(fragmented())
     assert "| manager\\_classes | 9 | 3 | rise |" in text
     assert "| import\\_paths | 14 | 16 | fall |" in text
-    # pinned, not recomputed with render.latency: the 240 seeded samples of report_samples
-    assert "Golden path to `agent_completed`: 240 samples, p50 36.1 ms, p99 188.6 ms" in text
-    assert "Golden path" not in render_markdown(consolidated())
+    # pinned, not recomputed with render.latency: the 240 seeded samples of report_samples (nearest rank)
+    assert "Latency from message to agent\\_completed: 240 samples, p50 36.0 ms, p99 189.0 ms" in text
+    assert "Latency" not in render_markdown(consolidated())
+
+
+def test_the_latency_title_names_the_targets_own_final_event():
+    foreign = fragmented()
+    foreign["events"] = ["job_queued", "job_started", "job_done"]
+    text = render_markdown(foreign)
+    assert "Latency from message to job\\_done: 240 samples" in text
+    assert "agent" not in text.split("| ratchet |")[1]
+    del foreign["events"]  # an older report: no event names recorded, so none is claimed
+    assert "Latency from message to the final event: 240 samples" in render_markdown(foreign)
 
 
 def test_markdown_shows_conflicts_first():
@@ -68,9 +108,10 @@ def test_rows_and_violations_follow_the_document():
     rows = issue_rows(fragmented())
     assert [(r.number, r.verdict, r.label) for r in rows] == [
         ("824", "confirmed", "open as expected"), ("889", "looks_fixed", "looks fixed"),
-        ("960", "inconclusive", "inconclusive (no check ran)"), ("1036", "confirmed", "open as expected")]
-    assert [(v.issue, v.more_lines) for v in confirmed_violations(fragmented())] == [("824", 2), ("824", 2),
-                                                                                     ("1036", 0)]
+        ("960", "broken", "broken (a test failed outside the fail-first table)"),
+        ("1036", "confirmed", "open as expected")]
+    assert [(v.issue, len(v.findings)) for v in confirmed_violations(fragmented())] == [("824", 2), ("824", 2),
+                                                                                        ("1036", 0)]
     assert confirmed_violations(fragmented())[2].text == HOSTILE
 
 
@@ -94,14 +135,15 @@ def test_cli_renders_a_single_report_too(tmp_path, capsys):
 # -- the numbers behind the chart
 
 
-@pytest.mark.parametrize("q, expected", [(0, 1.0), (50, 2.5), (100, 4.0), (25, 1.75)])
-def test_percentile_interpolates_like_numpy(q, expected):
-    assert percentile([4.0, 1.0, 3.0, 2.0], q) == pytest.approx(expected)
+@pytest.mark.parametrize("q, expected", [(1, 1.0), (25, 1.0), (26, 2.0), (50, 2.0), (51, 3.0), (99, 4.0), (100, 4.0)])
+def test_percentile_is_the_nearest_rank_a_measured_value(q, expected):
+    assert percentile([4.0, 1.0, 3.0, 2.0], q) == expected
 
 
-def test_percentile_of_nothing_is_an_error():
+@pytest.mark.parametrize("values, q", [([], 50), ([1.0], 0), ([1.0], 101)])
+def test_percentile_of_nothing_or_out_of_range_is_an_error(values, q):
     with pytest.raises(ValueError):
-        percentile([], 50)
+        percentile(values, q)
 
 
 @pytest.mark.parametrize("low, high", [(0.3, 187.2), (12.0, 12.0), (0.0012, 0.0097), (950, 4100)])

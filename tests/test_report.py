@@ -115,7 +115,7 @@ def test_json_report_and_table(pytester):
         "nodeid": "test_suite.py::test_functions", "tier": "unit", "guard": False, "outcome": "xfailed",
         "violation": "3 get_websocket_manager functions", "effect": "confirmed", "error": None, "details": [],
         "check": "test_suite.py::test_functions", "keys": ["3 get_websocket_manager functions"], "clean": False,
-        "ledger": None, "new": [], "fixed": [], "waived": None,
+        "ledger": None, "new": [], "fixed": [], "waived": None, "reason": None, "locations": [],
         "duration": by_id["test_suite.py::test_functions"]["duration"],
     }
     assert issue["checks"] == {"total": 4, "clean": 0, "waived": 0, "fixed": [], "new": [], "regressed": []}

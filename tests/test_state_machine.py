@@ -64,5 +64,5 @@ def test_factory_returning_another_users_manager() -> None:
     kit = build()
     machine = manager_state_machine(lambda ctx: kit.managers.setdefault("x", kit.Manager(ctx, _token=kit.token)),
                                     make_user_context)
-    with pytest.raises(SSOTViolation, match="returned a manager of user demo-user-00"):
+    with pytest.raises(SSOTViolation, match="returned a manager of user user-00"):
         run_state_machine_as_test(machine, settings=SETTINGS)

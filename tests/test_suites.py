@@ -80,10 +80,10 @@ def test_every_seed_test_is_there_with_its_tier(run_suites):
 # needed only the factory, the adapter and a user context, yet lived in the integration tier
 SERVER_FREE_MOVED_TO_UNIT = (
     "test_concurrent_user_manager_creation_duplication",  # #889: N concurrent calls for one user -> one manager
-    "test_all_5_websocket_events_delivered_consistently",  # #1036
-    "test_websocket_manager_user_isolation_post_ssot",  # #1126
-    "test_websocket_manager_factory_instantiation_consistency",  # #1126
-    "test_websocket_manager_connection_state_isolation",  # #1126
+    "test_all_events_delivered_consistently",  # #1036
+    "test_manager_user_isolation_post_ssot",  # #1126
+    "test_manager_factory_instantiation_consistency",  # #1126
+    "test_manager_connection_state_isolation",  # #1126
 )
 
 
@@ -141,25 +141,25 @@ def test_the_suites_give_the_same_outcomes_under_xdist(run_suites):
 
 # Each XFAIL on fragmented names what it found: the test's name, then words its message must hold.
 CONCRETE_FINDINGS = {
-    "test_single_authoritative_get_websocket_manager_function": [
+    "test_single_authoritative_factory_function": [
         "Multiple different get_websocket_manager functions found", "chatapp.websocket_core.get_websocket_manager",
         "chatapp.websocket_core.unified_manager.get_websocket_manager",
         "chatapp.websocket_core.websocket_manager.get_websocket_manager"],
-    "test_websocket_manager_import_path_consistency": [
+    "test_manager_import_path_consistency": [
         "functions imported from different modules", "chatapp.websocket_core.unified_manager"],
-    "test_websocket_manager_factory_no_redundant_implementations": [
-        "Too many redundant WebSocket manager implementations found: 9 (max acceptable: 3)",
+    "test_manager_factory_no_redundant_implementations": [
+        "Too many redundant WebSocketManager implementations found: 9 (max acceptable: 3)",
         "WebSocketManagerFactory", "LegacyWebSocketManagerAdapter", "WebSocketManagerAdapter"],
     "test_multiple_import_paths_create_different_managers": [
         "3 different managers", "chatapp.websocket_core.unified_manager:get_websocket_manager"],
-    "test_single_authoritative_websocket_manager_class": [
+    "test_single_authoritative_manager_class": [
         "found 2", "chatapp.websocket_core.websocket_manager_factory.WebSocketManager"],
-    "test_demo_user_001_duplication_pattern": [
+    "test_sample_user_duplication_pattern": [
         "Multiple manager instances for user demo-user-001 - potential duplication",
         "SSOT validation issues (non-blocking): ['Multiple manager instances for user demo-user-001"],
-    "test_demo_user_001_integration_duplication": [
+    "test_sample_user_integration_duplication": [
         "Multiple manager instances for user demo-user-001 - potential duplication", "2 managers"],
-    "test_staging_demo_user_001_violation_reproduction": [
+    "test_staging_sample_user_violation_reproduction": [
         "server logged: SSOT validation issues (non-blocking): Multiple manager instances for user demo-user-001"],
     "test_null_user_context_creates_duplicate_managers": ["Null user context creates a new manager per call"],
     "test_ssot_validation_enhancer_bypass": ["chatapp.websocket_core.ssot_validation_enhancer"],
@@ -169,20 +169,19 @@ CONCRETE_FINDINGS = {
     "test_enum_mode_isolation_validation": ["manager1.mode is manager2.mode", "active_context"],
     "test_manager_registry_isolation_validation": ["chatapp.websocket_core.unified_manager:get_websocket_manager"],
     "test_direct_instantiation_prevention": ["chatapp.websocket_core.manager.WebSocketManager(user_context)"],
-    "test_only_one_websocket_manager_implementation_exists": ["found: 9 (max acceptable: 1)",
-                                                             "chatapp.agents.agent_registry.WebSocketManagerAdapter"],
-    "test_websocket_factory_creates_consistent_instances": ["LegacyWebSocketManagerAdapter",
-                                                           "UnifiedWebSocketManager"],
-    "test_all_5_websocket_events_delivered_consistently": [
+    "test_only_one_manager_implementation_exists": ["found: 9 (max acceptable: 1)",
+                                                    "chatapp.agents.agent_registry.WebSocketManagerAdapter"],
+    "test_factory_creates_consistent_instances": ["LegacyWebSocketManagerAdapter", "UnifiedWebSocketManager"],
+    "test_all_events_delivered_consistently": [
         "chatapp.websocket_core:get_websocket_manager: missing ['agent_thinking', 'tool_completed']"],
-    "test_concurrent_users_isolated_websocket_experiences": ["10 of 10 concurrent users not isolated",
-                                                            "ssot-1036-user-0009"],
-    "test_websocket_manager_factory_import_should_fail": [
+    "test_concurrent_users_isolated_experiences": ["10 of 10 concurrent users not isolated",
+                                                   "ssot-1036-user-0009"],
+    "test_deprecated_module_import_should_fail": [
         "chatapp.websocket_core.websocket_manager_factory still imports", "still import deprecated"],
-    "test_create_websocket_manager_function_deprecated": ["WebSocketManagerFactory is still importable",
-                                                         "create_websocket_manager is still importable"],
-    "test_websocket_import_path_monitoring": ["chatapp.websocket_core.adapter_factory"],
-    "test_websocket_manager_connection_state_isolation": ["reports connected after only user"],
+    "test_deprecated_names_removed": ["WebSocketManagerFactory is still importable",
+                                      "create_websocket_manager is still importable"],
+    "test_import_path_monitoring": ["chatapp.websocket_core.adapter_factory"],
+    "test_manager_connection_state_isolation": ["reports connected after only user"],
 }
 
 

@@ -99,7 +99,7 @@ def test_no_token_skips_with_its_own_line(pytester):
         'function_name = "get_connection_manager"', 'function_name = "get_connection_manager"\n'
                                                     'app = "realtime.server:serve"'))
     result = run_suites(pytester, ["issue_889/test_889_integration.py",
-                                   "issue_960/test_960_integration.py::test_websocket_manager_agent_service_integration"])
+                                   "issue_960/test_960_integration.py::test_manager_agent_service_integration"])
     outcomes = result.parseoutcomes()
     assert "errors" not in outcomes and "failed" not in outcomes
     result.stdout.fnmatch_lines(["ssot: * skipped: integration tier: target 'rt' has no 'token' "

@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from workflow_support.runner import JobRun, expand_matrix, kill_started_server, run_job
-from workflow_support.yamlsubset import parse
+from workflow_support.runner import JobRun, expand_matrix, kill_started_server, load_workflow, run_job
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = ROOT / ".github" / "workflows" / "ssot.yml"
@@ -40,7 +39,7 @@ def _base_env() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def ci(tmp_path_factory):
     """Every suites job (one Python), then the report job; returns what they left."""
-    workflow = parse(WORKFLOW.read_text())
+    workflow = load_workflow(WORKFLOW)
     work = tmp_path_factory.mktemp("ci")
     workflow_env = dict(workflow["env"], REPORT_DIR=str(work / "reports"), SUMMARY_DIR=str(work / "summary"))
     combos = expand_matrix(workflow["jobs"]["suites"]["strategy"]["matrix"])

@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
 
 
 @pytest.mark.ssot_issue(1036)
-async def test_backend_auth_frontend_use_same_websocket_manager(ssot_harness, ssot_adapter, ssot_instances,
+async def test_backend_auth_frontend_use_same_manager(ssot_harness, ssot_adapter, ssot_instances,
                                                                ssot_new_user):
     """Server-side connection handling and direct callers get the same manager instance."""
     await assert_server_and_factory_share_manager(ssot_harness, ssot_adapter, ssot_instances,
@@ -32,7 +32,7 @@ async def test_golden_path_user_login_to_ai_response_with_events(ssot_harness, s
 
 
 @pytest.mark.ssot_issue(1036)
-async def test_concurrent_users_isolated_websocket_experiences(ssot_harness, ssot_target, ssot_record):
+async def test_concurrent_users_isolated_experiences(ssot_harness, ssot_target, ssot_record):
     """The seed's 10 concurrent users: each gets only their own events."""
     await assert_users_isolated(ssot_harness, max(ssot_target.thresholds.concurrent_users),
                                 prefix="ssot-1036-user", record=ssot_record)

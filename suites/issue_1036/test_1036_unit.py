@@ -22,13 +22,13 @@ pytestmark = [pytest.mark.unit]
 
 
 @pytest.mark.ssot_issue(1036)
-def test_only_one_websocket_manager_implementation_exists(ssot_codebase_scan):
+def test_only_one_manager_implementation_exists(ssot_codebase_scan):
     """Seed: 6+ implementations before, exactly 1 after."""
     assert_max_implementations(ssot_codebase_scan, 1)
 
 
 @pytest.mark.ssot_issue(1036)
-def test_all_websocket_manager_imports_lead_to_same_class(ssot_runtime_scan, ssot_target):
+def test_all_manager_imports_lead_to_same_class(ssot_runtime_scan, ssot_target):
     """Every import path that names the manager class leads to one class object."""
     name = ssot_target.manager_class_name
     paths = sorted({p for d in ssot_runtime_scan.classes for p in d.paths if p.rsplit(".", 1)[-1] == name})
@@ -38,7 +38,7 @@ def test_all_websocket_manager_imports_lead_to_same_class(ssot_runtime_scan, sso
 
 @pytest.mark.ssot_issue(1036)
 @pytest.mark.asyncio
-async def test_websocket_factory_creates_consistent_instances(ssot_factory_components, ssot_adapter, ssot_new_user):
+async def test_factory_creates_consistent_instances(ssot_factory_components, ssot_adapter, ssot_new_user):
     """Every factory path creates instances of the one canonical manager class."""
     results = await managers_from(ssot_factory_components, ssot_adapter.make_user_context(ssot_new_user("types")),
                                   ssot_adapter.context_type)
@@ -47,7 +47,7 @@ async def test_websocket_factory_creates_consistent_instances(ssot_factory_compo
 
 @pytest.mark.ssot_issue(1036)
 @pytest.mark.asyncio
-async def test_all_5_websocket_events_delivered_consistently(ssot_adapter, ssot_target, ssot_factory_components,
+async def test_all_events_delivered_consistently(ssot_adapter, ssot_target, ssot_factory_components,
                                                             ssot_new_user):
     """Every critical event, in order, whichever factory path produced the manager."""
     delivered = await events_through_components(ssot_adapter, ssot_factory_components, ssot_new_user("events"),

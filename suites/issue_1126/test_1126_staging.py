@@ -1,4 +1,4 @@
-"""#1126 staging: the complete chat flow (guard) and two users chatting at once."""
+"""#1126 staging: the complete message flow (guard) and two users at once."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.staging, pytest.mark.asyncio]
 
 
 @pytest.mark.ssot_issue(1126, guard=True)
-async def test_complete_user_chat_flow_post_ssot_resolution(ssot_staging, ssot_record):
+async def test_complete_user_flow_post_ssot_resolution(ssot_staging, ssot_record):
     """Message in, every event out, and the final event carries the recommendations."""
     run = await recorded_golden_path(ssot_staging, "ssot-1126-staging", ssot_record, "Optimize my AWS costs")
     assert_golden_path(run)
@@ -19,6 +19,6 @@ async def test_complete_user_chat_flow_post_ssot_resolution(ssot_staging, ssot_r
 
 
 @pytest.mark.ssot_issue(1126)
-async def test_multi_user_concurrent_chat_isolation(ssot_staging):
+async def test_multi_user_concurrent_isolation(ssot_staging):
     """Two users at once: no shared threads, no events of the other."""
     await assert_users_isolated(ssot_staging, 2, prefix="ssot-1126-user")

@@ -33,7 +33,7 @@ def _needs(target, key: str) -> None:
 
 
 @pytest.mark.ssot_issue(1126)
-def test_websocket_manager_factory_import_should_fail(ssot_target, ssot_static_scan):
+def test_deprecated_module_import_should_fail(ssot_target, ssot_static_scan):
     """Every deprecated module: import fails with ModuleNotFoundError, and nobody imports it."""
     _needs(ssot_target, "deprecated_modules")
     check_each(ssot_target.deprecated_modules, lambda module: assert_module_removed(
@@ -41,7 +41,7 @@ def test_websocket_manager_factory_import_should_fail(ssot_target, ssot_static_s
 
 
 @pytest.mark.ssot_issue(1126)
-def test_create_websocket_manager_function_deprecated(ssot_target):
+def test_deprecated_names_removed(ssot_target):
     """Every deprecated class and function (``module:Name``) can no longer be imported."""
     _needs(ssot_target, "deprecated_names")
     check_each(ssot_target.deprecated_names, lambda reference: assert_name_removed(
@@ -49,16 +49,16 @@ def test_create_websocket_manager_function_deprecated(ssot_target):
 
 
 @pytest.mark.ssot_issue(1126, guard=True)
-def test_canonical_websocket_manager_import_works(ssot_factory_probe):
+def test_canonical_manager_import_works(ssot_factory_probe):
     """The canonical factory imports and answers in a fresh interpreter (before and after)."""
     assert_importable(ssot_factory_probe)
 
 
 @pytest.mark.ssot_issue(1126)
-def test_websocket_manager_direct_instantiation(ssot_factory_contract, ssot_new_user):
+def test_manager_direct_instantiation(ssot_factory_contract, ssot_new_user):
     """Calling the canonical class directly follows the target's policy.
 
-    The seeds contradict each other here: #1126 builds ``WebSocketManager(...)``
+    The seeds contradict each other here: #1126 builds the manager class
     directly and expects it to work, #960 expects direct instantiation to raise.
     Which one holds is the target's ``direct_instantiation`` setting
     (``forbidden`` by default, as #960 asks; ``allowed`` for #1126's reading).
@@ -67,7 +67,7 @@ def test_websocket_manager_direct_instantiation(ssot_factory_contract, ssot_new_
 
 
 @pytest.mark.ssot_issue(1126)
-def test_websocket_import_path_monitoring(ssot_target):
+def test_import_path_monitoring(ssot_target):
     """No ``*factory*`` module in the package beyond the target's allow-list."""
     found = find_submodules(ssot_target.root, ssot_target.package, "*factory*",
                             allow=ssot_target.allowed_factory_modules, recursive=True)
@@ -75,14 +75,14 @@ def test_websocket_import_path_monitoring(ssot_target):
 
 
 @pytest.mark.ssot_issue(1126)
-def test_websocket_manager_class_uniqueness(ssot_runtime_scan, ssot_target):
+def test_manager_class_uniqueness(ssot_runtime_scan, ssot_target):
     """Exactly one class object named like the canonical manager in sys.modules."""
     assert_single_class(ssot_runtime_scan, ssot_target.manager_class_name)
 
 
 @pytest.mark.ssot_issue(1126)
 @pytest.mark.asyncio
-async def test_websocket_manager_user_isolation_post_ssot(ssot_factory_contract, ssot_target, ssot_new_user):
+async def test_manager_user_isolation_post_ssot(ssot_factory_contract, ssot_target, ssot_new_user):
     """Two users: separate managers, their own user ids, and no state in common."""
     users = (ssot_new_user("user1"), ssot_new_user("user2"))
     managers = await ssot_factory_contract.check_different_users(users)
@@ -92,14 +92,14 @@ async def test_websocket_manager_user_isolation_post_ssot(ssot_factory_contract,
 
 @pytest.mark.ssot_issue(1126)
 @pytest.mark.asyncio
-async def test_websocket_manager_factory_instantiation_consistency(ssot_factory_contract, ssot_new_user):
+async def test_manager_factory_instantiation_consistency(ssot_factory_contract, ssot_new_user):
     """The same user twice (same context, then a new one): the factory's cached manager."""
     await ssot_factory_contract.check_same_user_same_instance(ssot_new_user("consistency"))
 
 
 @pytest.mark.ssot_issue(1126)
 @pytest.mark.asyncio
-async def test_websocket_manager_connection_state_isolation(ssot_adapter, ssot_new_user):
+async def test_manager_connection_state_isolation(ssot_adapter, ssot_new_user):
     """User 1 connects; user 2's manager must not report connected."""
     users = (ssot_new_user("user1"), ssot_new_user("user2"))
     first, second = [await ssot_adapter.get_manager(ssot_adapter.make_user_context(u)) for u in users]

@@ -1,6 +1,6 @@
-"""#824: WebSocket manager fragmentation - one factory function, one import path.
+"""#824: manager fragmentation - one factory function, one import path.
 
-Seed: 3 different ``get_websocket_manager`` functions, functions imported from
+Seed: 3 different factory functions of one name, functions imported from
 different modules, 9 redundant manager implementations (max acceptable: 3); the
 circular-reference and infinite-loop checks passed before the fix and guard the
 consolidation. Every name, package and threshold comes from the target.
@@ -17,6 +17,7 @@ from pytest_ssot.assertions import (
     assert_single_function,
     assert_single_source_module,
 )
+from pytest_ssot.catalog import target_words
 from pytest_ssot.components import assert_one_manager, managers_from
 from pytest_ssot.import_failures import assert_submodules_import, triage_import_errors
 from pytest_ssot.probes import probe_import
@@ -25,7 +26,7 @@ pytestmark = [pytest.mark.unit]
 
 
 @pytest.mark.ssot_issue(824, guard=True)
-def test_circular_reference_in_websocket_ssot_factory_method(ssot_target):
+def test_circular_reference_in_ssot_factory_method(ssot_target):
     """The factory's module imports in a fresh interpreter: no circular import, no hang."""
     module = ssot_target.require("factory").partition(":")[0]
     assert_importable(probe_import(module, ssot_target.root, python=ssot_target.python,
@@ -33,7 +34,7 @@ def test_circular_reference_in_websocket_ssot_factory_method(ssot_target):
 
 
 @pytest.mark.ssot_issue(824, guard=True)
-def test_websocket_factory_method_infinite_loop_timeout(ssot_factory_probe):
+def test_factory_method_infinite_loop_timeout(ssot_factory_probe):
     """Calling the factory returns within the time limit (seed: completed in 2.08 s)."""
     assert_importable(ssot_factory_probe)
 
@@ -64,25 +65,26 @@ async def test_multiple_import_paths_create_different_managers(ssot_factory_comp
 
 
 @pytest.mark.ssot_issue(824)
-def test_single_authoritative_websocket_manager_class(ssot_runtime_scan, ssot_target):
+def test_single_authoritative_manager_class(ssot_runtime_scan, ssot_target):
     """One distinct class object under the canonical class's name (aliases are fine)."""
     assert_single_class(ssot_runtime_scan, ssot_target.manager_class_name)
 
 
 @pytest.mark.ssot_issue(824)
-def test_single_authoritative_get_websocket_manager_function(ssot_runtime_scan, ssot_target):
-    """Seed: 3 different get_websocket_manager functions found (1 expected)."""
+def test_single_authoritative_factory_function(ssot_runtime_scan, ssot_target):
+    """Seed: 3 different factory functions of the target's ``function_name`` found (1 expected)."""
     assert_single_function(ssot_runtime_scan, ssot_target.function_name)
 
 
 @pytest.mark.ssot_issue(824)
-def test_websocket_manager_import_path_consistency(ssot_runtime_scan, ssot_target):
-    """Seed: get_websocket_manager functions imported from different modules."""
+def test_manager_import_path_consistency(ssot_runtime_scan, ssot_target):
+    """Seed: the factory functions imported from different modules."""
     assert_single_source_module(ssot_runtime_scan, ssot_target.function_name)
 
 
 @pytest.mark.ssot_issue(824)
-def test_websocket_manager_factory_no_redundant_implementations(ssot_static_scan, ssot_target, ssot_record):
-    """Seed: 9 redundant WebSocket manager implementations (max acceptable: 3)."""
+def test_manager_factory_no_redundant_implementations(ssot_static_scan, ssot_target, ssot_record):
+    """Seed: 9 redundant manager implementations (max acceptable: 3)."""
     ssot_record.set_ratchet("manager_classes", [d.dotted for d in ssot_static_scan.classes])
-    assert_max_implementations(ssot_static_scan, ssot_target.thresholds.max_redundant_implementations)
+    assert_max_implementations(ssot_static_scan, ssot_target.thresholds.max_redundant_implementations,
+                               label=target_words(ssot_target)["manager"])

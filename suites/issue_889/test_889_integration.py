@@ -17,6 +17,6 @@ async def test_cross_service_manager_consistency(ssot_harness, ssot_adapter, sso
 
 
 @pytest.mark.ssot_issue(889)
-async def test_demo_user_001_integration_duplication(ssot_harness):
-    """demo-user-001 in two tabs against the real server: one manager, per the server's registry."""
-    await assert_one_manager_per_user_on_server(ssot_harness, "demo-user-001", connections=2)
+async def test_sample_user_integration_duplication(ssot_harness, ssot_target):
+    """The target's ``sample_user`` in two tabs against the real server: one manager, per the server's registry."""
+    await assert_one_manager_per_user_on_server(ssot_harness, ssot_target.sample_user, connections=2)

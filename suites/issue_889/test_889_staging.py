@@ -10,9 +10,9 @@ pytestmark = [pytest.mark.staging, pytest.mark.asyncio]
 
 
 @pytest.mark.ssot_issue(889)
-async def test_staging_demo_user_001_violation_reproduction(ssot_staging):
+async def test_staging_sample_user_violation_reproduction(ssot_staging, ssot_target):
     """The seed's staging log line, read from the server's diagnostics instead of its logs."""
-    await assert_one_manager_per_user_on_server(ssot_staging, "demo-user-001", connections=2)
+    await assert_one_manager_per_user_on_server(ssot_staging, ssot_target.sample_user, connections=2)
 
 
 @pytest.mark.ssot_issue(889)

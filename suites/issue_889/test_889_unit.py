@@ -1,4 +1,4 @@
-"""#889: no second manager for a user ("Multiple manager instances for user demo-user-001").
+"""#889: no second manager for a user ("Multiple manager instances for user <id>").
 
 The verdict rests on instance identity, seen by the live-instance tracker; the
 log line the seed quotes can fire on healthy code and is kept only as extra
@@ -18,8 +18,6 @@ from pytest_ssot.violation import SSOTViolation, check_each
 
 pytestmark = [pytest.mark.unit, pytest.mark.asyncio]
 
-DEMO_USER = "demo-user-001"  # the seed's user; any id works, this one matches the logs the seed quotes
-
 
 @pytest.mark.ssot_issue(889)
 async def test_direct_instantiation_bypasses_ssot_factory(ssot_adapter, ssot_target, ssot_instances,
@@ -37,22 +35,22 @@ async def test_direct_instantiation_bypasses_ssot_factory(ssot_adapter, ssot_tar
 
 
 @pytest.mark.ssot_issue(889)
-async def test_demo_user_001_duplication_pattern(ssot_adapter, ssot_instances, ssot_new_user, caplog):
+async def test_sample_user_duplication_pattern(ssot_adapter, ssot_target, ssot_instances, ssot_new_user, caplog):
     """The staging pattern: the same user comes back with a new context (reconnect, second tab).
 
-    For the seed's own user, and for a user no earlier test touched: the tracker
+    For the target's ``sample_user`` (the seeds' logs named theirs), and for a user no earlier test touched: the tracker
     only sees managers created while it runs, so a duplicate made on a user's
     first calls cannot hide behind a manager an earlier test cached.
     """
     caplog.set_level(logging.INFO)
-    users = [DEMO_USER, ssot_new_user("demo-user")]
+    users = [ssot_target.sample_user, ssot_new_user("sample-user")]
     for user in users:
         for _ in range(3):
             await ssot_adapter.get_manager(ssot_adapter.make_user_context(user))
     try:
         ssot_instances.assert_single_manager_per_user(users)
     except SSOTViolation as exc:
-        logged = [r.getMessage() for r in caplog.records if f"for user {DEMO_USER}" in r.getMessage()]
+        logged = [r.getMessage() for r in caplog.records if f"for user {users[0]}" in r.getMessage()]
         if logged:
             raise SSOTViolation(exc.message + "\nthe target also logged:\n" + "\n".join(f"  {m}" for m in logged),
                                 exc.findings, exc.keys) from None

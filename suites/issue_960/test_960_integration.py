@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
 
 
 @pytest.mark.ssot_issue(960)
-async def test_websocket_manager_service_integration_consistency(ssot_harness, ssot_adapter, ssot_instances,
+async def test_manager_service_integration_consistency(ssot_harness, ssot_adapter, ssot_instances,
                                                                  ssot_new_user):
     """The server and a direct caller of the factory share one manager per user."""
     await assert_server_and_factory_share_manager(ssot_harness, ssot_adapter, ssot_instances,
@@ -28,7 +28,7 @@ async def test_websocket_manager_service_integration_consistency(ssot_harness, s
 
 
 @pytest.mark.ssot_issue(960)
-async def test_websocket_event_delivery_consistency_integration(ssot_harness):
+async def test_event_delivery_consistency_integration(ssot_harness):
     """Two users chatting at once each receive exactly their own events, in order."""
     await assert_users_isolated(ssot_harness, 2, prefix="ssot-960-pair")
 
@@ -41,7 +41,7 @@ async def test_multi_user_concurrent_session_isolation_integration(ssot_harness,
 
 
 @pytest.mark.ssot_issue(960, guard=True)
-async def test_websocket_manager_auth_service_integration(ssot_harness, ssot_new_user):
+async def test_manager_auth_service_integration(ssot_harness, ssot_new_user):
     """Auth holds: a forged token is refused; a real one gets events carrying its own user."""
     await assert_bad_token_refused(ssot_harness)
     user = ssot_new_user("auth")
@@ -49,12 +49,12 @@ async def test_websocket_manager_auth_service_integration(ssot_harness, ssot_new
 
 
 @pytest.mark.ssot_issue(960, guard=True)
-async def test_websocket_manager_database_service_integration(ssot_harness, ssot_new_user):
+async def test_manager_database_service_integration(ssot_harness, ssot_new_user):
     """Persistence holds: a reconnecting user reads the thread's events back."""
     await assert_history_persisted(ssot_harness, ssot_new_user("history"))
 
 
 @pytest.mark.ssot_issue(960, guard=True)
-async def test_websocket_manager_agent_service_integration(ssot_harness, ssot_new_user):
+async def test_manager_agent_service_integration(ssot_harness, ssot_new_user):
     """The agent runs end to end for one user."""
     assert_golden_path(await ssot_harness.golden_path(ssot_new_user("agent")))

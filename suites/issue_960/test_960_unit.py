@@ -16,6 +16,7 @@ from pytest_ssot.assertions import (
 from pytest_ssot.binding import SignatureMismatch
 from pytest_ssot.components import managers_from
 from pytest_ssot.concurrency import assert_distinct_per_user, run_concurrently_async
+from pytest_ssot.contracts import ContractError
 from pytest_ssot.isolation import SharedState, assert_isolated
 from pytest_ssot.violation import SSOTViolation
 
@@ -74,7 +75,7 @@ def test_import_path_ssot_compliance(ssot_runtime_scan, ssot_target, ssot_record
 
 
 @pytest.mark.ssot_issue(960)
-def test_websocket_manager_factory_consolidation(ssot_runtime_scan, ssot_target):
+def test_manager_factory_consolidation(ssot_runtime_scan, ssot_target):
     """One factory function: every other name for it is an alias or a shim."""
     assert_single_function(ssot_runtime_scan, ssot_target.function_name)
 
@@ -108,10 +109,12 @@ async def test_manager_registry_isolation_validation(ssot_adapter, ssot_target, 
             (_, manager), = await managers_from([component], None, ssot_adapter.context_type)
         except SignatureMismatch:
             raise  # a setup problem, not the documented refusal
-        except Exception:
+        except Exception as exc:
             if ssot_target.null_user_context == "error":
                 continue  # refusing a call without a user context is this target's documented behaviour
-            raise
+            raise ContractError(f"null_user_context = 'reuse', but {component.path}(None) raised "
+                                f"{type(exc).__name__}: {exc}; set null_user_context = 'error' if refusing "
+                                "is the documented behaviour") from exc
         if ssot_adapter.user_id_of(manager) == user:
             leaked.append((component, manager))
     if leaked:

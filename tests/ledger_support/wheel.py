@@ -10,19 +10,47 @@ only come from the wheel.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import subprocess
 import sys
 import sysconfig
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent.parent
 
 
+@contextmanager
+def build_lock() -> Iterator[None]:
+    """One build of this checkout at a time: builds share its build/ and egg-info folders (xdist workers)."""
+    key = hashlib.sha256(str(REPO).encode()).hexdigest()[:12]
+    with open(Path(tempfile.gettempdir()) / f"pytest-ssot-build-{key}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def build_sdist(out: Path) -> Path:
+    """The sdist of this checkout, built in place by setuptools (no isolation, no index); its path."""
+    with build_lock():
+        built = subprocess.run([sys.executable, "-c", "import sys; from setuptools import build_meta as b; "
+                                "print(b.build_sdist(sys.argv[1]))", str(out)],
+                               cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr[-2000:]
+    return out / built.stdout.strip().splitlines()[-1]
+
+
 def build_wheel(out: Path) -> Path:
     """``pip wheel`` of this checkout into ``out``; the wheel's path."""
-    built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", str(out),
-         str(REPO)], capture_output=True, text=True, timeout=300)
+    with build_lock():
+        built = subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", str(out),
+             str(REPO)], capture_output=True, text=True, timeout=300)
     assert built.returncode == 0, built.stderr[-2000:]
     (wheel,) = out.glob("pytest_ssot-*.whl")
     return wheel

@@ -28,6 +28,16 @@ class WorkflowError(Exception):
     """The workflow uses something this emulation does not understand."""
 
 
+def load_workflow(path: Path) -> dict[str, Any]:
+    """The workflow file as GitHub reads it: PyYAML, with YAML 1.1's ``on: -> True`` key put back."""
+    import yaml
+
+    loaded = yaml.safe_load(path.read_text())
+    if True in loaded:
+        loaded["on"] = loaded.pop(True)
+    return loaded
+
+
 @dataclass
 class StepResult:
     name: str

@@ -1,0 +1,320 @@
+"""The parts of ``ssot history``: the git tree against the file system, each static check, the flags.
+
+The git side must answer exactly as the file system does on a checkout of the
+same commit (file walk, module files, ``pkgutil`` listing, scan results), and
+each static check must fail on a violating tree and pass on a clean one.
+"""
+
+from __future__ import annotations
+
+import os
+import pkgutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from history_support import commit, git, init_repo
+from pytest_ssot.config import Target, Thresholds
+from pytest_ssot.exclude import DEFAULT_EXCLUDE, Exclusion
+from pytest_ssot.git_objects import GitRepo, ObjectReader
+from pytest_ssot.git_scan import BlobCache, GitTree, GitTreeScanner, virtual_root
+from pytest_ssot.history_flags import claimed_issues, find_flags
+from pytest_ssot.source_tree import iter_source_files, module_file
+from pytest_ssot.static import StaticScanner
+from pytest_ssot.static_checks import CHECKS, CLEAN, SKIPPED, UNJUDGED, VIOLATION, CheckResult, checkout_snapshot, \
+    run_checks
+
+sys.path.insert(0, str(Path(__file__).parent))
+from generated.realtree import FOREIGN, generate, words_pattern  # noqa: E402
+
+ODD_TREE = {
+    "pkg/__init__.py": "",
+    "pkg/a.py": "x = 1\n",
+    "pkg/B.py": "y = 2\n",
+    "pkg/_private.py": "",
+    "pkg/sub/__init__.py": "",
+    "pkg/sub/deep_factory.py": "",
+    "pkg/sub/z.py": "",
+    "pkg/nsdir/only.py": "",  # a folder without __init__: walked by the scan, passed by pkgutil
+    "pkg/build/gen.py": "",  # a skipped folder name
+    "pkg/.hidden/h.py": "",
+    "pkg/__pycache__/c.py": "",
+    "pkg/data.txt": "not python\n",
+    "pkg/ext.cpython-311-x86_64-linux-gnu.so": "binary",
+    "pkg/two.dots.py": "",
+    "pkg/tests/test_a.py": "",
+    "pkg/conftest.py": "",
+    "pkg/alpha_factory.py": "",
+    "pkg/zeta/__init__.py": "",
+    "pkg/zeta/m.py": "",
+    "single.py": "def f():\n    return 1\n",
+}
+
+
+@pytest.fixture(scope="module")
+def odd_repo(tmp_path_factory) -> tuple[Path, str]:
+    repo = tmp_path_factory.mktemp("odd") / "repo"
+    init_repo(repo)
+    sha = commit(repo, "odd tree", {f"src/{rel}": text for rel, text in ODD_TREE.items()})
+    os.symlink("a.py", repo / "src/pkg/link_inside.py")  # a symlinked file in the tree: scanned under its real name
+    os.symlink("../../outside.py", repo / "src/pkg/link_out.py")
+    (repo / "outside.py").write_text("def g():\n    return 2\n")
+    git(repo, "add", "src/pkg/link_inside.py", "src/pkg/link_out.py", "outside.py")
+    sha = commit(repo, "links", {})
+    return repo, sha
+
+
+def git_tree(repo: Path, sha: str, reader: ObjectReader) -> GitTree:
+    git_repo = GitRepo(repo)
+    tree_id = reader.lookup(f"{sha}:src")[1]
+    return GitTree(git_repo.ls_tree(tree_id), reader, virtual_root(git_repo.toplevel, "src"))
+
+
+@pytest.mark.parametrize("package", [None, "pkg", "pkg.sub", "single", "absent"])
+@pytest.mark.parametrize("exclude", [(), DEFAULT_EXCLUDE])
+def test_the_walk_equals_the_file_systems(odd_repo, package, exclude):
+    repo, sha = odd_repo
+    with ObjectReader(GitRepo(repo)) as reader:
+        tree = git_tree(repo, sha, reader)
+        on_disk, in_git = Exclusion(exclude), Exclusion(exclude)
+        disk = [(sf.module, os.path.relpath(sf.path, repo / "src"), sf.is_package)
+                for sf in iter_source_files(repo / "src", package, on_disk)]
+        git_files = [(sf.module, tree.rel(sf.path), sf.is_package) for sf in tree.source_files(package, in_git)]
+    assert git_files == disk
+    assert (in_git.counts, in_git.modules) == (on_disk.counts, on_disk.modules)
+    if package in (None, "pkg"):
+        assert any(m == "pkg.link_out" for m, _, _ in disk)  # the link leaving the walk's base is kept
+        assert not any(m == "pkg.link_inside" for m, _, _ in disk)
+
+
+def test_module_files_and_pkgutil_equal_the_file_systems(odd_repo):
+    repo, sha = odd_repo
+    root = repo / "src"
+    with ObjectReader(GitRepo(repo)) as reader:
+        tree = git_tree(repo, sha, reader)
+        for module in ("pkg", "pkg.a", "pkg.sub", "pkg.nsdir", "pkg.nsdir.only", "single", "pkg.link_inside",
+                       "pkg.link_out", "pkg.missing", "pkg.data"):
+            disk = module_file(str(root), module)
+            mine = tree.module_file(module)
+            assert (disk is None) == (mine is None), module
+            if disk:
+                assert (os.path.relpath(disk.path, root), disk.is_package) == (tree.rel(mine.path), mine.is_package)
+        for folder in ("pkg", "pkg/sub", "pkg/nsdir", "pkg/zeta", ""):
+            expected = [(m.name, m.ispkg) for m in pkgutil.iter_modules([str(root / folder)])]
+            assert list(tree.iter_modules(folder)) == expected, folder
+        # a link out of the root: a checkout reads the file beside the repository, git objects cannot
+        assert tree.read(tree.path("pkg/link_out.py")) is None and "pkg/link_out.py" in tree.unreadable
+        assert tree.read(tree.path("pkg/link_inside.py")) == b"x = 1\n"
+
+
+def test_a_scan_from_git_equals_the_scan_of_the_checkout_on_a_real_shaped_tree(tmp_path):
+    """A generated backend (foreign words) over four commits: every scan result field that is not a path or time."""
+    repo = tmp_path / "repo"
+    init_repo(repo)
+    truth = generate(repo / "src", 120, words=FOREIGN, seed=7, lines_per_module=40)
+    git(repo, "add", "-A")
+    shas = [commit(repo, "generated", {})]
+    core = "src/backend/realtime"
+    shas.append(commit(repo, "a second hub", {f"{core}/extra.py": "class ExtraConnectionHub:\n    pass\n\n\n"
+                                              "def get_connection_hub():\n    return ExtraConnectionHub()\n"}))
+    shas.append(commit(repo, "drop the legacy hub", {f"{core}/legacy.py": None}))
+    shas.append(commit(repo, "broken file", {f"{core}/broken.py": "class BrokenConnectionHub(:\n"}))
+    pattern = words_pattern(FOREIGN).pattern
+    git_repo = GitRepo(repo)
+    caches = (BlobCache(), BlobCache())
+    with ObjectReader(git_repo) as reader:
+        listing: dict = {}
+        for i, sha in enumerate(shas):
+            tree_id = reader.lookup(f"{sha}:src")[1]
+            listing = git_repo.ls_tree(tree_id)
+            tree = GitTree(listing, reader, virtual_root(git_repo.toplevel, "src"))
+            checkout = tmp_path / f"c{i}"
+            git(repo, "worktree", "add", "-q", "--detach", str(checkout), sha)
+            for package, cache in ((truth.package, caches[0]), (None, caches[1])):
+                mine = GitTreeScanner(tree, cache, package, pattern, [FOREIGN.function], ("backend.realtime.legacy",),
+                                      None).run()
+                disk = StaticScanner(checkout / "src", package, pattern, [FOREIGN.function],
+                                     ("backend.realtime.legacy",), None, True, None).run()
+                assert _comparable(mine, tree.vroot) == _comparable(disk, os.path.realpath(checkout / "src")), (i, package)
+            git(repo, "worktree", "remove", "--force", str(checkout))
+    assert _comparable(mine, tree.vroot)["parse_errors"] == ["backend/realtime/broken.py"]
+
+
+def _comparable(result, root: str) -> dict:
+    def rel(path: str) -> str:
+        return os.path.relpath(path, root)
+    return dict(
+        classes=[(d.dotted, d.kind, d.paths, rel(d.file), d.line) for d in result.classes],
+        other=[(d.dotted, d.kind, d.paths) for d in result.other_classes],
+        functions=[(d.dotted, d.kind, d.paths, d.wraps) for d in result.functions],
+        importers=[(s.importer, rel(s.file), s.line, s.imported, s.statement) for s in result.importers],
+        parse_errors=[rel(e.file) for e in result.parse_errors],
+        excluded=result.excluded, files=result.files_scanned)
+
+
+# -- every static check fails on a violating tree and passes on a clean one ------------------------
+
+BAD = {
+    "books/__init__.py": "",
+    "books/pools/__init__.py": "from .core import LedgerPool as LedgerPool\nfrom .core import LedgerPool as Pool\n",
+    "books/pools/core.py": "class LedgerPool:\n    pass\n\n\ndef get_ledger_pool():\n    return LedgerPool()\n",
+    "books/pools/second.py": "class LedgerPool:\n    pass\n\n\ndef get_ledger_pool(x=1):\n    return x\n",
+    "books/pools/more.py": "from typing import Protocol\n\n\nclass LedgerPoolA:\n    pass\n\n\n"
+                           "class LedgerPoolB:\n    pass\n\n\nclass LedgerPoolShape(Protocol):\n    pass\n",
+    "books/pools/pool_factory.py": "def make_ledger_pool():\n    return 1\n",
+    "books/pools/user.py": "from books.pools.pool_factory import make_ledger_pool\n",
+    "books/other/__init__.py": "",
+    "books/other/elsewhere.py": "class LedgerPoolElsewhere:\n    pass\n",
+}
+GOOD = {
+    "books/__init__.py": "",
+    "books/pools/__init__.py": "from .core import LedgerPool as LedgerPool\n",
+    "books/pools/core.py": "class LedgerPool:\n    pass\n\n\ndef get_ledger_pool():\n    return LedgerPool()\n",
+    "books/pools/shim.py": "from .core import get_ledger_pool as _impl\n\n\ndef get_ledger_pool():\n    return _impl()\n",
+}
+
+
+def _target(root: Path, **changes) -> Target:
+    values = dict(name="books", root=root, package="books.pools", manager=("books.pools.core:LedgerPool",),
+                  class_pattern="LedgerPool", function_name="get_ledger_pool",
+                  deprecated_modules=("books.pools.pool_factory",),
+                  deprecated_names=("books.pools.pool_factory:make_ledger_pool",),
+                  thresholds=Thresholds(max_redundant_implementations=3, max_import_paths=3))
+    values.update(changes)
+    return Target(**values)
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+@pytest.mark.parametrize("check", [c.name for c in CHECKS if c.name != "other_classes"])
+def test_each_check_fails_on_a_violation_and_passes_when_clean(tmp_path, check):
+    bad, good = _write(tmp_path / "bad", BAD), _write(tmp_path / "good", GOOD)
+    broken = run_checks(checkout_snapshot(_target(bad)), _target(bad))[check]
+    fixed = run_checks(checkout_snapshot(_target(good)), _target(good))[check]
+    assert broken.state == VIOLATION and broken.count > 0 and broken.reason, broken
+    assert fixed.state == CLEAN and fixed.reason is None, fixed
+
+
+def test_what_the_checks_count_on_the_violating_tree(tmp_path):
+    bad = _write(tmp_path / "bad", BAD)
+    results = run_checks(checkout_snapshot(_target(bad)), _target(bad))
+    assert results["functions"].items == ("books.pools.core.get_ledger_pool", "books.pools.second.get_ledger_pool")
+    assert results["class_named"].count == 2 and results["manager_classes"].count == 4
+    assert results["codebase_classes"].count == 5
+    assert results["other_classes"] == CheckResult("other_classes", CLEAN, 1, ("protocol books.pools.more.LedgerPoolShape",))
+    assert results["import_paths"].items == ("books.pools.LedgerPool", "books.pools.Pool", "books.pools.core.LedgerPool",
+                                             "books.pools.second.LedgerPool")
+    assert results["deprecated_importers"].items == ("import of books.pools.pool_factory in books.pools.user",)
+    assert results["forbidden_factory_modules"].items == ("books.pools.pool_factory",)
+
+
+def test_checks_that_cannot_judge_say_so(tmp_path):
+    empty = _write(tmp_path / "empty", {"books/__init__.py": ""})
+    target = _target(empty, deprecated_modules=(), deprecated_names=())
+    results = run_checks(checkout_snapshot(target), target)
+    assert results["functions"].state == UNJUDGED and "no get_ledger_pool function found" in results["functions"].reason
+    assert results["forbidden_factory_modules"].state == UNJUDGED
+    assert results["deprecated_modules"].state == results["deprecated_names"].state == SKIPPED
+    assert "lists no deprecated_modules" in results["deprecated_modules"].reason
+
+
+# -- flags --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("message, expected", [
+    ("fix #824 complete", [824]),
+    ("Fixes #824 and closes issue 1126", [824, 1126]),
+    ("Consolidation: issue #960 consolidated", [960]),
+    ("resolve ISSUE 824", [824]),
+    ("Refactor for #824\n\nfixed the typo", []),  # the fixing word is on another line
+    ("fix #8245", []),  # another number
+    ("fixture for #824", []),  # not a fixing word
+    ("fix #777", []),  # not a configured issue
+    ("WIP #824", []),
+])
+def test_claims_in_commit_messages(message, expected):
+    assert claimed_issues(message, {824: "open", 960: "open", 1126: "open"}) == expected
+
+
+def _series(*counts: tuple[int, str, tuple[str, ...]], message: str = "") -> list:
+    from pytest_ssot.git_objects import Commit
+
+    out = []
+    for i, (count, state, items) in enumerate(counts):
+        checks = {"functions": CheckResult("functions", state, count, items),
+                  "other_classes": CheckResult("other_classes", CLEAN, count, ())}
+        out.append((Commit(f"c{i}", (), "2026-01-01", "a", message if i == 1 else f"step {i}"), checks))
+    return out
+
+
+def test_a_rise_is_a_regression_only_after_a_fall():
+    static = {824: ("functions",)}
+    rise = find_flags(_series((1, CLEAN, ("a",)), (2, VIOLATION, ("a", "b"))), {824: "open"}, static)
+    assert [f.kind for f in rise] == ["first_clean"]
+    back = find_flags(_series((2, VIOLATION, ("a", "b")), (1, CLEAN, ("a",)), (1, CLEAN, ("a",)),
+                              (3, VIOLATION, ("a", "b", "c"))), {824: "open"}, static)
+    assert [(f.kind, f.commit) for f in back] == [("first_clean", "c1"), ("regression", "c3")]
+    assert back[1].findings == {"functions": ["b", "c"]} and back[1].returning == ["b"]
+    # a count that could not be judged (the package was missing) is no fall
+    gap = find_flags(_series((2, VIOLATION, ("a", "b")), (0, UNJUDGED, ()), (2, VIOLATION, ("a", "b"))),
+                     {824: "open"}, static)
+    assert gap == []
+    # listings (other_classes) are not followed
+    assert all(f.check != "other_classes" for f in back)
+
+
+def test_claims_shown_unshown_and_unjudged():
+    static = {824: ("functions",)}
+    unshown = find_flags(_series((3, VIOLATION, ("a", "b", "c")), (2, VIOLATION, ("a", "b")), message="fix #824"),
+                         {824: "open"}, static)
+    assert [(f.kind, f.commit, f.issue) for f in unshown] == [("claimed_not_shown", "c1", 824)]
+    assert unshown[0].findings == {"functions": ["a", "b"]}
+    shown = find_flags(_series((2, VIOLATION, ("a", "b")), (1, CLEAN, ("a",)), message="fix #824"),
+                       {824: "open"}, static)
+    assert [f.kind for f in shown] == ["first_clean"]
+    unjudged = find_flags(_series((2, VIOLATION, ("a", "b")), (0, UNJUDGED, ()), message="fix #824"),
+                          {824: "open"}, static)
+    assert [f.kind for f in unjudged] == ["claim_unjudged"]
+    none = find_flags(_series((2, VIOLATION, ("a", "b")), (2, VIOLATION, ("a", "b")), message="fix #889"),
+                      {824: "open", 889: "open"}, static)
+    assert [(f.kind, f.issue) for f in none] == [("claim_unjudged", 889)] and "no static checks" in none[0].text
+
+
+def test_a_narrowed_scan_that_loads_a_left_out_file_is_done_again(tmp_path):
+    """The guard behind narrowing: a file left out but loaded to resolve a name sends the scan back over every file."""
+    from pytest_ssot.git_incremental import scan_tree
+
+    repo = tmp_path / "repo"
+    init_repo(repo)
+    pkg = "src/ledgerkit/pools"
+    files = {"src/ledgerkit/__init__.py": "", f"{pkg}/__init__.py": "",
+             f"{pkg}/core.py": "class LedgerPool:\n    pass\n\n\ndef get_ledger_pool():\n    return LedgerPool()\n",
+             f"{pkg}/plain.py": "def helper():\n    return 1\n", f"{pkg}/user.py": "X = 1\n"}
+    first = commit(repo, "first", files)
+    second = commit(repo, "user imports plain", {
+        f"{pkg}/user.py": "from ledgerkit.pools.plain import helper\nfrom ledgerkit.pools.core import LedgerPool\n"})
+    git_repo = GitRepo(repo)
+    cache = BlobCache()
+    args = ("ledgerkit.pools", "LedgerPool", ["get_ledger_pool"], (), None)
+    with ObjectReader(git_repo) as reader:
+        before = GitTree(git_repo.ls_tree(reader.lookup(f"{first}:src")[1]), reader, virtual_root(git_repo.toplevel, "src"))
+        _s, _r, memory = scan_tree(before, cache, *args)
+        assert "ledgerkit/pools/plain.py" in memory.unread
+        listing = dict(before.listing)
+        changed = set(git_repo.diff_tree(reader.lookup(f"{first}:src")[1], reader.lookup(f"{second}:src")[1], listing)[0])
+        after = GitTree(listing, reader, virtual_root(git_repo.toplevel, "src"))
+        scanner, result, _m = scan_tree(after, cache, *args, memory=memory, changed=changed)
+        assert not scanner.narrowed  # plain.py was loaded to resolve `helper`: scanned again over every file
+        full = GitTreeScanner(after, BlobCache(), *args).run()
+        assert _comparable(result, after.vroot) == _comparable(full, after.vroot)
+        # a change that needs nothing left out stays narrowed
+        third = commit(repo, "plain edit elsewhere", {f"{pkg}/user.py": "from ledgerkit.pools.core import LedgerPool\n"})
+        changed = set(git_repo.diff_tree(reader.lookup(f"{second}:src")[1], reader.lookup(f"{third}:src")[1], listing)[0])
+        again = GitTree(listing, reader, virtual_root(git_repo.toplevel, "src"))
+        scanner, _r, _m = scan_tree(again, cache, *args, memory=_m, changed=changed)
+        assert scanner.narrowed
