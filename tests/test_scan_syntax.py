@@ -94,11 +94,20 @@ modules = st.lists(
 )
 
 
-def write_broken(root: Path, spec) -> None:
-    pkg = root / PKG
+def package(root: Path, name: str, core: str, **modules: str) -> Path:
+    """``name/__init__.py``, ``name/core.py`` holding ``core``, and ``modules`` (file stem -> source)."""
+    pkg = root / name
     pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    (pkg / "core.py").write_text(CORE)
+    for stem, text in {"__init__": "", "core": core, **modules}.items():
+        (pkg / f"{stem}.py").write_text(text)
+    return pkg
+
+
+HUB = "class HubWebSocketManager:\n    pass\n"
+
+
+def write_broken(root: Path, spec) -> None:
+    pkg = package(root, PKG, CORE)
     k = 0
     for i, (parts, at) in enumerate(spec):
         chunks = ["from typing import TYPE_CHECKING", "def filler(x):\n    return x  # HubWebSocketManager"]
@@ -234,11 +243,7 @@ def test_compile_proves_a_file_parses_and_never_warns():
 
 
 def test_a_file_compile_rejects_but_ast_parses_is_no_parse_error(tmp_path, monkeypatch):
-    pkg = tmp_path / "p"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    (pkg / "core.py").write_text("class HubWebSocketManager:\n    pass\n")
-    (pkg / "user.py").write_text("from p.core import HubWebSocketManager\nnonlocal x\n")
+    package(tmp_path, "p", HUB, user="from p.core import HubWebSocketManager\nnonlocal x\n")
     fast = scan_static(tmp_path, "p")
     assert fast.parse_errors == [] and key(fast) == key(reference(monkeypatch, tmp_path, "p"))
     assert fast.classes[0].paths == ("p.core.HubWebSocketManager", "p.user.HubWebSocketManager")
@@ -251,12 +256,7 @@ def test_warnings_as_errors_do_not_make_parse_errors(tmp_path):
 
 
 def test_a_stale_pyc_leaves_the_file_unchecked(tmp_path):
-    pkg = tmp_path / "p"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    (pkg / "core.py").write_text("class HubWebSocketManager:\n    pass\n")
-    doc = pkg / "doc.py"
-    doc.write_text('"""Talks about the HubWebSocketManager."""\n')
+    doc = package(tmp_path, "p", HUB, doc='"""Talks about the HubWebSocketManager."""\n') / "doc.py"
     assert scan_static(tmp_path, "p").syntax_unchecked == 1
     compile_tree(tmp_path)
     assert scan_static(tmp_path, "p").syntax_unchecked == 0
@@ -270,11 +270,7 @@ def test_a_stale_pyc_leaves_the_file_unchecked(tmp_path):
 def test_ssot_scan_says_what_it_did_not_check_and_checks_it_when_asked(tmp_path, capsys):
     from pytest_ssot.cli import main
 
-    pkg = tmp_path / "p"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    (pkg / "core.py").write_text("class HubWebSocketManager:\n    pass\n")
-    (pkg / "doc.py").write_text('"""Talks about the HubWebSocketManager."""\ndef f(:\n')
+    package(tmp_path, "p", HUB, doc='"""Talks about the HubWebSocketManager."""\ndef f(:\n')
     assert main(["scan", "--root", str(tmp_path), "--package", "p", "--static", "--no-cache"]) == 0
     out = capsys.readouterr().out
     assert "syntax not checked in 1 file that" in out and "parse error" not in out
