@@ -16,6 +16,12 @@ trees given as arguments, in one run:
 * ssot cold   - ``scan_static`` with an empty cache dir, writing it; timed in
   rounds alternating with grimp cold (best of 3 each), so a load spike on the
   shared machine cannot favour either;
+* ssot cold --check-syntax - the same with ``check_syntax=True``: every file that
+  names a searched word is proven to parse (``compile``) or parsed, so parse errors
+  are exactly a full parse's. The default proves only the files findings come
+  from and says how many others it left unchecked;
+* on the generated tree, both again after ``compileall`` (untimed), as a tree whose
+  code was imported once: a valid ``__pycache__`` entry proves a file compiles;
 * ssot no-cache - ``scan_static`` without a cache dir (what writing the cache costs
   is cold minus this);
 * ssot warm   - the same again, cache filled.
@@ -43,7 +49,11 @@ the caches the others left, as a scan that runs once per session does) and
 in each of five fresh interpreters (the bare walk alone moves up to 2x between
 processes), reported per interpreter and as the median ratio. The "bulk
 selection floor" is the least an exact bulk "no" has to do before testing any
-name; it bounds how close to the bare walk any such design can come.
+name (every value typed, the functions' code names read, the classes picked
+out); "+ every class alive" adds what the default's nested answer must read
+(every class alive, its namespace and qualname). They bound how close to the
+bare walk any such design can come; each scan is also shown against its floor
+(goal <= 1.1x).
 
     python benchmarks/scan_speed.py [--grimp-path DIR] [--modules N] [TREE ...]
 
@@ -55,6 +65,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import compileall
 import json
 import os
 import statistics
@@ -63,6 +74,7 @@ import sys
 import sysconfig
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -181,7 +193,8 @@ class GrimpChild:
         self.proc.wait(timeout=60)
 
 
-def bench_tree(root: Path, grimp_path: str | None, truth=None, label: str | None = None) -> None:
+def bench_tree(root: Path, grimp_path: str | None, truth=None, label: str | None = None,
+               pycache_probe: bool = False) -> None:
     files = [f.path for f in iter_source_files(root)]
     print(f"\n== static scan of {label or root} ({len(files)} files)")
     t_read, nbytes = timed(lambda: read_floor(files))
@@ -192,20 +205,25 @@ def bench_tree(root: Path, grimp_path: str | None, truth=None, label: str | None
             grimp = GrimpChild(root, grimp_path)
         except (OSError, RuntimeError, ValueError) as exc:
             grimp_note = str(exc)
-    t_grimp = t_cold = float("inf")
+    t_grimp = t_cold = t_checked = float("inf")
     try:
-        for _ in range(3):  # rounds of grimp cold then ssot cold (fresh cache dir, written): best of 3 each
+        for _ in range(3):  # rounds of grimp cold, ssot cold, ssot cold --check-syntax: best of 3 each
             if grimp is not None:
                 t_grimp = min(t_grimp, grimp.run())
             with tempfile.TemporaryDirectory() as cache:
                 t, cold = timed(lambda: scan_static(root, None, cache_dir=cache, exclude=()))
                 t_cold = min(t_cold, t)
+            with tempfile.TemporaryDirectory() as cache:
+                t, checked = timed(lambda: scan_static(root, None, cache_dir=cache, exclude=(), check_syntax=True))
+                t_checked = min(t_checked, t)
     finally:
         if grimp is not None:
             grimp_note = grimp.note()
             grimp.close()
     if grimp is None:
         t_grimp = None
+    t_parse = min(t_parse, timed(lambda: parse_floor(files))[0])  # again after the rounds: a load spike
+    # on the shared machine during one of the two must not make every ratio look better
     with tempfile.TemporaryDirectory() as cache:
         scan_static(root, None, cache_dir=cache, exclude=())
         t_warm, warm = timed(lambda: scan_static(root, None, cache_dir=cache, exclude=()), repeat=3)
@@ -219,9 +237,28 @@ def bench_tree(root: Path, grimp_path: str | None, truth=None, label: str | None
     print(f"ssot cold    {t_cold:8.3f}s  = {t_cold / t_parse:.3f}x parse floor"
           + (f", {t_cold / t_grimp:.2f}x grimp cold" if t_grimp else "")
           + f"  (goal <= 0.10x{', <= 1x grimp' if t_grimp else ''}; parsed {cold.files_parsed} files)")
+    print(f"  syntax     {cold.syntax_unchecked} files that name a word but yield no finding left unchecked "
+          f"({len(cold.parse_errors)} parse errors)")
+    print(f"ssot cold --check-syntax {t_checked:8.3f}s  = {t_checked / t_parse:.3f}x parse floor"
+          + (f", {t_checked / t_grimp:.2f}x grimp cold" if t_grimp else "")
+          + f"  (every candidate compiled or parsed; {checked.syntax_unchecked} unchecked, "
+          f"{len(checked.parse_errors)} parse errors)")
     print(f"ssot no-cache{t_nocache:8.3f}s  = {t_nocache / t_parse:.3f}x parse floor")
     print(f"ssot warm    {t_warm:8.3f}s  = {t_warm / t_parse:.4f}x parse floor  (goal <= 0.02x; parsed {warm.files_parsed})")
     print(f"cache write  {t_cold - t_nocache:+8.3f}s  (cold - no-cache; the cache saves {t_nocache - t_warm:.3f}s per warm run)")
+    if pycache_probe:  # a tree whose code was imported before: its __pycache__ vouches for the syntax
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compileall.compile_dir(str(root), quiet=2)  # untimed: what importing the code once leaves behind
+        for label, check in (("ssot cold, __pycache__", False), ("ssot cold --check-syntax, __pycache__", True)):
+            best, result = float("inf"), None
+            for _ in range(3):
+                with tempfile.TemporaryDirectory() as cache:
+                    t, result = timed(lambda: scan_static(root, None, cache_dir=cache, exclude=(), check_syntax=check))
+                    best = min(best, t)
+            print(f"{label:26s}{best:8.3f}s  = {best / t_parse:.3f}x parse floor"
+                  + (f", {best / t_grimp:.2f}x grimp cold" if t_grimp else "")
+                  + f"  ({result.syntax_unchecked} unchecked)")
     if truth is not None:  # exactness, with the default exclusion (the tree's test doubles left out)
         checked = scan_static(root, truth.package)
         found = {(d.module, d.qualname): (d.kind, frozenset(d.paths)) for d in checked.classes + checked.functions}
@@ -241,7 +278,7 @@ def bench_generated(modules: int, grimp_path: str | None) -> None:
         print(f"\n== generated real-shaped tree: {truth.files} files, {truth.lines / 1e6:.2f} M lines, "
               f"both class words in {truth.files_with_words / truth.files:.0%} of files, the function name in "
               f"{truth.files_with_function / truth.files:.0%} (written in {time.perf_counter() - started:.1f}s)")
-        bench_tree(Path(tmp).resolve(), grimp_path, truth, label="the generated tree")
+        bench_tree(Path(tmp).resolve(), grimp_path, truth, label="the generated tree", pycache_probe=True)
 
 
 _RUNTIME_CHILD = r"""
@@ -277,18 +314,36 @@ def bare_nested():
             pass
     return n
 
+import gc
+from itertools import chain, compress, repeat
+from operator import attrgetter, is_
+from types import FunctionType, ModuleType
+
 def selection_floor():
-    # the least any exact bulk "no" must do: every value, its type, the functions' code
-    # names and the classes picked out, before a single name is tested against the query
-    from itertools import chain, compress, repeat
-    from operator import attrgetter, is_
-    from types import FunctionType, ModuleType
+    # the least any exact bulk "no" must do: every value (one C call: the dicts' traverse),
+    # its type, the functions' code names and the classes picked out, before a single
+    # name is tested against the query
     namespaces = [vars(m) for m in list(sys.modules.values()) if type(m) is ModuleType]
-    values = list(chain.from_iterable(map(dict.values, namespaces)))
+    values = gc.get_referents(*namespaces)
     types = list(map(type, values))
     frozenset(["get_websocket_manager"]).isdisjoint(
         map(attrgetter("__code__.co_name"), compress(values, map(is_, types, repeat(FunctionType)))))
     return list(compress(values, map(issubclass, types, repeat(type))))
+
+_SUBCLASSES = type.__dict__["__subclasses__"]
+_TYPE_DICT = type.__dict__["__dict__"]
+_QUALNAME = type.__dict__["__qualname__"]
+
+def default_floor():
+    # the default (nested) answer also reads every class alive: found through
+    # __subclasses__, with its namespace and its qualname; still no name tested
+    selection_floor()
+    found, level = [object], [object]
+    while level:
+        level = list(chain.from_iterable(map(_SUBCLASSES, level)))
+        found += level
+    list(map(_TYPE_DICT.__get__, found))
+    return list(map(_QUALNAME.__get__, found))
 
 def interleaved(fns, k=15):
     # one round times each function once: a load spike hits all of them alike, and
@@ -316,6 +371,7 @@ with warnings.catch_warnings():
         bare=bare,
         bare_nested=bare_nested,
         floor=selection_floor,
+        default_floor=default_floor,
         flat=lambda: scan_modules("", nested=False),
         scan=lambda: scan_modules(""),
         broad=lambda: scan_modules("", r"(?i)(manager|config|error)$", ["main", "dumps", "get"]),
@@ -348,6 +404,7 @@ def bench_runtime(children: int = RUNTIME_CHILDREN) -> None:
     if not runs:
         return
     rows = (("bulk selection floor", "floor", "values, types, functions and classes picked out; no name tested"),
+            ("  + every class alive", "default_floor", "its namespace and qualname too: the default's floor"),
             ("scan_modules('', nested=False)", "flat", "goal <= 2x"),
             ("scan_modules('') (default)", "scan", "goal <= 2x"),
             ("  broad pattern, many hits", "broad", ""))
@@ -362,6 +419,12 @@ def bench_runtime(children: int = RUNTIME_CHILDREN) -> None:
         nested = [r[style]["scan"] / r[style]["bare_nested"] for r in runs]
         print(f"{'default / (bare + class dicts)':31s}" + " ".join(f"{x:6.2f}" for x in nested)
               + f"  median {statistics.median(nested):.2f}x")
+        margin = [r[style]["scan"] / r[style]["default_floor"] for r in runs]
+        print(f"{'default / its floor':31s}" + " ".join(f"{x:6.2f}" for x in margin)
+              + f"  median {statistics.median(margin):.2f}x  goal <= 1.1x (the floor bounds any exact bulk design)")
+        flat = [r[style]["flat"] / r[style]["floor"] for r in runs]
+        print(f"{'nested=False / its floor':31s}" + " ".join(f"{x:6.2f}" for x in flat)
+              + f"  median {statistics.median(flat):.2f}x  goal <= 1.1x")
     imported = sorted({m for r in runs for m in r["new"]})
     print(f"imports triggered by the scan: {len(imported)}{' ' + str(imported[:5]) if imported else ''}; "
           "warnings: none (they were errors)")

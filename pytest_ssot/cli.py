@@ -81,6 +81,8 @@ def configure_scan(parser: argparse.ArgumentParser) -> None:
                         help="(static) cache home, tagged with CACHEDIR.TAG; one folder per scanned root inside "
                              "(default: $SSOT_CACHE_DIR, else $XDG_CACHE_HOME/pytest-ssot or ~/.cache/pytest-ssot)")
     parser.add_argument("--no-cache", action="store_true", help="(static) do not read or write the scan cache")
+    parser.add_argument("--check-syntax", action="store_true",
+                        help="(static) syntax-check every file that names a searched word: parse errors as a full parse")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
@@ -114,7 +116,8 @@ def run_scan(args: argparse.Namespace) -> int:
         else:
             cache = None if args.no_cache else _scan_cache(root, args.cache_dir)
             result = scan_static(root, args.package, pattern, functions, importers_of=args.importers_of,
-                                 cache_dir=cache, python=args.python, exclude=exclude, progress=progress)
+                                 cache_dir=cache, python=args.python, exclude=exclude, progress=progress,
+                                 check_syntax=args.check_syntax)
     except ProbeSetupError as exc:
         raise UsageError(f"ssot scan: {exc}") from None
     except ChildError as exc:  # the child died with no module to blame: one line, no traceback
@@ -165,6 +168,7 @@ def render_table(result: ScanResult) -> str:
         f"{len(result.classes)} classes{others}, {len(result.functions)} functions; "
         f"{result.files_scanned} files scanned, {result.files_parsed} parsed, {result.seconds:.3f}s"
     )
+    lines += filter(None, [result.syntax_note()])
     lines.append(excluded_line(result.excluded))
     return "\n".join(lines)
 

@@ -127,6 +127,9 @@ class ScanResult:
     importers: list[ImportSite] = field(default_factory=list)
     files_scanned: int = 0
     files_parsed: int = 0
+    # (static) files a full parse would have parsed whose syntax this scan did not check
+    # (see pytest_ssot.static_syntax); 0 means parse_errors are exactly a full parse's
+    syntax_unchecked: int = 0
     modules_scanned: int = 0
     seconds: float = 0.0
     python: str | None = None
@@ -152,6 +155,14 @@ class ScanResult:
         """
         return [d for d in self.classes if name in leaf_names(d)]
 
+    def syntax_note(self) -> str | None:
+        """One line when parse errors may be missing (files never parsed whole nor proven to parse)."""
+        if not self.syntax_unchecked:
+            return None
+        n = self.syntax_unchecked
+        return (f"syntax not checked in {n} file{'s' if n != 1 else ''} that name a searched word but yield no "
+                "finding (no valid __pycache__ entry); check_syntax=True / --check-syntax parses them all")
+
     def all_paths(self, defs: Iterable[Definition] | None = None) -> list[str]:
         seen: set[str] = set()
         for d in self.classes + self.functions if defs is None else defs:
@@ -173,6 +184,7 @@ class ScanResult:
             "importers": [asdict(e) for e in self.importers],
             "files_scanned": self.files_scanned,
             "files_parsed": self.files_parsed,
+            "syntax_unchecked": self.syntax_unchecked,
             "modules_scanned": self.modules_scanned,
             "seconds": round(self.seconds, 6),
             "class_pattern": self.class_pattern,
@@ -194,6 +206,7 @@ class ScanResult:
             importers=[ImportSite(**e) for e in data.get("importers", [])],
             files_scanned=data.get("files_scanned", 0),
             files_parsed=data.get("files_parsed", 0),
+            syntax_unchecked=data.get("syntax_unchecked", 0),
             modules_scanned=data.get("modules_scanned", 0),
             seconds=data.get("seconds", 0.0),
             class_pattern=data.get("class_pattern"),

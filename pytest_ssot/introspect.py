@@ -59,7 +59,7 @@ from pytest_ssot.objects import (
     unwrap,
     wrapped_of,
 )
-from pytest_ssot.prefilter import MODULE_DICT, TYPE_NAME, TYPE_QUALNAME, NameTest, bindings_may_hit, nested_may_hit
+from pytest_ssot.prefilter import MODULE_DICT, TYPE_NAME, TYPE_QUALNAME, NameTest, all_classes, bindings_may_hit, nested_may_hit
 from pytest_ssot.summary import definition_lines
 
 __all__ = [
@@ -100,8 +100,9 @@ class _Walker:
         over all modules at once; only the modules it cannot rule out are walked
         one value at a time, on a copy of their namespace.
         """
-        flat_hit = bindings_may_hit(self.test, namespaces)
-        nested_hit = self.nested and nested_may_hit(self.test)
+        classes = all_classes()  # read once: both tests ask it
+        flat_hit = bindings_may_hit(self.test, namespaces, classes)
+        nested_hit = self.nested and nested_may_hit(self.test, classes)
         if not flat_hit and not nested_hit:
             return
         for modname, namespace in zip(names, namespaces):

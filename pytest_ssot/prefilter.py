@@ -20,6 +20,7 @@ such a cache would only ever speed up a benchmark that repeats it.
 
 from __future__ import annotations
 
+import gc
 import operator
 from itertools import chain, compress, repeat
 from types import FunctionType, ModuleType
@@ -70,53 +71,89 @@ class NameTest:
         names = list(names)
         if self.words is not None:
             try:
-                joined = "\0".join(names).lower()
+                joined = "\0".join(names)
             except TypeError:  # a non-str key somewhere
                 joined = None
-            if joined is not None and joined.count("\0") == len(names) - 1:  # else a NUL in a name
-                if not joined.isascii():  # "ſ" matches "s" under IGNORECASE, but lowers to itself
-                    if any(self.class_name_matches(n) for n in names if not n.isascii()):
-                        return True
-                first, rest = self.words[0], self.words[1:]
-                at = joined.find(first)
-                while at >= 0:
-                    end = joined.find("\0", at)
-                    end = len(joined) if end < 0 else end
-                    name = joined[joined.rfind("\0", 0, at) + 1 : end]
-                    if all(word in name for word in rest):
-                        return True
-                    at = joined.find(first, end)
-                return False
+            hit = None if joined is None else self.joined_may_match(joined, len(names))
+            if hit is not None:
+                return hit
         return any(type(n) is str and self.class_name_matches(n) for n in names)
 
+    def joined_may_match(self, joined: str, count: int) -> bool | None:
+        """:meth:`names_may_match` for ``count`` names joined by NUL (None: a NUL in a name, cannot tell)."""
+        if self.words is None or joined.count("\0") != count - 1:
+            return None
+        if not joined.isascii():  # "ſ" matches "s" under IGNORECASE, but lowers to itself
+            if any(self.class_name_matches(n) for n in joined.split("\0") if not n.isascii()):
+                return True
+        joined = joined.lower()
+        first, rest = self.words[0], self.words[1:]
+        at = joined.find(first)
+        while at >= 0:
+            end = joined.find("\0", at)
+            end = len(joined) if end < 0 else end
+            name = joined[joined.rfind("\0", 0, at) + 1 : end]
+            if all(word in name for word in rest):
+                return True
+            at = joined.find(first, end)
+        return False
 
-def bindings_may_hit(test: NameTest, namespaces: Sequence[dict[str, Any]]) -> bool:
+
+def bindings_may_hit(
+    test: NameTest, namespaces: Sequence[dict[str, Any]], classes: Sequence[type] | None = None
+) -> bool:
     """Could a module-level binding in ``namespaces`` (exact dicts) be a candidate?
 
     A function is one if its key or its code's name is searched; a class if its
-    key or its ``__name__`` matches. One pass reads every value's type; the
-    rest runs on the classes and functions only. A class is nearly always bound
-    under its own (interned) ``__name__``, so only the keys that are other
-    string objects are read as well.
+    key or its ``__name__`` matches. Keys are tested first, all at once; then
+    the functions' code names, the functions picked out of
+    :func:`namespace_values`. Given ``classes`` (every class alive,
+    :func:`all_classes`), no class value can match when no key matches and no
+    class alive has a matching ``__name__``: no value is typed but to find the
+    functions. Otherwise the classes are picked out of the values and only
+    their keys and names are tested.
     """
     if test.any_key_in(namespaces):
         return True
     try:
-        values = list(chain.from_iterable(map(_DICT_VALUES, namespaces)))
-        types = list(map(type, values))
+        values = namespace_values(namespaces)
         if test.functions and not test.functions.isdisjoint(
-            map(_CO_NAME, compress(values, map(_IS, types, repeat(FunctionType))))
+            map(_CO_NAME, compress(values, map(_IS, map(type, values), repeat(FunctionType))))
         ):
             return True
-        is_class = list(map(issubclass, types, repeat(type)))  # exact `type` as 2nd arg: no user hook
+        if classes is not None and test.words is not None and not keys_may_match(test, namespaces) \
+                and not test.names_may_match(map(TYPE_NAME.__get__, classes)):
+            return False
+        values = list(chain.from_iterable(map(_DICT_VALUES, namespaces)))  # in key order, for the keys
+        is_class = list(map(issubclass, map(type, values), repeat(type)))  # exact `type` as 2nd arg: no user hook
         keys = list(compress(chain.from_iterable(namespaces), is_class))
     except RuntimeError:  # a namespace changed under us (another thread): let the walk decide
         return True
-    classes = list(compress(values, is_class))
-    if len(keys) != len(classes):
+    class_values = list(compress(values, is_class))
+    if len(keys) != len(class_values):
         return True
-    names = list(map(TYPE_NAME.__get__, classes))
+    names = list(map(TYPE_NAME.__get__, class_values))
     return test.names_may_match(chain(compress(keys, map(_IS_NOT, keys, names)), names))
+
+
+def namespace_values(namespaces: Sequence[dict[str, Any]]) -> list[Any]:
+    """Every value of the exact dicts ``namespaces`` that may be a function or a class, in one C call.
+
+    ``gc.get_referents`` runs each dict's ``tp_traverse``, which must visit
+    every value the cycle collector could reach through it: every function and
+    every class among them (both are collectable). A dict with other than str
+    keys yields its keys too, which only adds candidates. Runs no user code.
+    """
+    return gc.get_referents(*namespaces)
+
+
+def keys_may_match(test: NameTest, namespaces: Sequence[dict[str, Any]]) -> bool:
+    """Could any key of ``namespaces`` match the class pattern? (one join per namespace, then one for all)"""
+    try:
+        hit = test.joined_may_match("\0".join(map("\0".join, namespaces)), sum(map(len, namespaces)))
+    except TypeError:  # a non-str key somewhere
+        hit = None
+    return test.names_may_match(chain.from_iterable(namespaces)) if hit is None else hit
 
 
 def all_classes() -> list[type]:
@@ -153,7 +190,7 @@ def _all_classes_once() -> list[type]:
     return list(seen.values())
 
 
-def nested_may_hit(test: NameTest) -> bool:
+def nested_may_hit(test: NameTest, classes: Sequence[type] | None = None) -> bool:
     """Could a definition nested in a class be a candidate, anywhere?
 
     The exact walk takes a nested definition only where its class namespace
@@ -162,8 +199,9 @@ def nested_may_hit(test: NameTest) -> bool:
     necessary. Both are read for every class alive at once, which costs far
     less than reading every value of every class namespace.
     """
-    classes = all_classes()
-    if test.functions and test.any_key_in(list(filter(None, map(TYPE_DICT.__get__, classes)))):
+    if classes is None:
+        classes = all_classes()
+    if test.functions and test.any_key_in(class_namespaces(classes)):
         return True
     qualnames = list(map(TYPE_QUALNAME.__get__, classes))  # str (or a subclass): the setter checks
     joined = "\0".join(qualnames)
@@ -177,3 +215,13 @@ def nested_may_hit(test: NameTest) -> bool:
         tails.append(joined[at + 1 : len(joined) if end < 0 else end])
         at = joined.find(".", at + 1)
     return bool(tails) and test.names_may_match(tails)
+
+
+def class_namespaces(classes: Sequence[type]) -> list[Any]:
+    """The namespace of every class in ``classes`` (a read-only proxy each), read through ``type.__dict__``.
+
+    Measured against handing the heap types' dicts over through
+    ``gc.get_referents`` (which then must sort out MROs, bases and ctypes'
+    dict subclasses): one descriptor call per class costs less.
+    """
+    return list(filter(None, map(TYPE_DICT.__get__, classes)))

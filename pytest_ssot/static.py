@@ -54,6 +54,7 @@ from pytest_ssot.literals import required_literals
 from pytest_ssot.source_tree import SKIP_DIRS, SourceFile, iter_source_files, module_file, resolve_relative
 from pytest_ssot.static_query import _RELATIVE_STAR, Layout, LineTest, Query, mask
 from pytest_ssot.static_resolve import ModuleSummary, Resolver
+from pytest_ssot.static_syntax import SyntaxLedger
 from pytest_ssot.summary import PY_VERSION, SUMMARY_VERSION, definition_lines, needs_python, summarize_source
 from pytest_ssot.summary_cache import SummaryCache
 
@@ -94,8 +95,10 @@ class StaticScanner(Resolver):
         classes: bool = True,
         exclude: Sequence[str] | None = None,
         progress: Progress | None = None,
+        check_syntax: bool = False,
     ) -> None:
         self.progress = progress
+        self.check_syntax = check_syntax
         self.exclusion = Exclusion(resolve_exclude(exclude))
         self.root = os.path.realpath(root)
         self.package = package or ""
@@ -109,6 +112,8 @@ class StaticScanner(Resolver):
         )
         self.importers_of = tuple(importers_of)
         self.cache = SummaryCache(cache_dir)
+        self.syntax = SyntaxLedger()
+        self._touched: set[str] | None = None  # modules whose bindings a finding was resolved through
         self.nested = nested
         self.python = python
         self.modules: dict[str, ModuleSummary] = {}
@@ -160,6 +165,8 @@ class StaticScanner(Resolver):
 
     def _parse(self, sf: SourceFile, data: bytes) -> dict[str, Any] | None:
         self._parsed.add(sf.path)
+        self.syntax.candidates.add(sf.path)
+        self.syntax.checked.add(sf.path)
         stamp = self._stamps.get(sf.path) or (len(data), 0)
         try:
             summary = summarize_source(data, sf.path)
@@ -174,7 +181,15 @@ class StaticScanner(Resolver):
         return summary
 
     def _parse_partial(self, sf: SourceFile, data: bytes, lowered: bytes | None = None) -> ModuleSummary:
-        """Parse only as far as the last line that may bind a searched name (the whole file if need be)."""
+        """Parse only as far as the last line that may bind a searched name (the whole file if need be).
+
+        With ``check_syntax`` a file not proven to parse (:mod:`~pytest_ssot.static_syntax`)
+        is parsed whole first, as the full parse did: its summary, or its parse error.
+        """
+        self.syntax.candidates.add(sf.path)
+        stamp = self._stamps.get(sf.path) or (len(data), 0)
+        if self.check_syntax and not self.syntax.prove(sf.path, data, stamp, compile_it=True, cache=self.cache):
+            return ModuleSummary(sf, self._parse(sf, data))
         test = LineTest(self.query)
         end = _code_end(test, data, lowered)
         if end is None:  # the words are only in strings, comments and function bodies
@@ -218,18 +233,29 @@ class StaticScanner(Resolver):
             stamp = self._stamp(path)
             entry = self.cache.get(path, stamp) if stamp else None
             if entry is not None:
+                # a verdict that needs a syntax check with check_syntax falls through to the read
+                trusted = not self.check_syntax or self.syntax.known(path, entry)
                 if "summary" in entry and entry.get("cut") is not None:
                     if force:
                         pass  # read and parsed whole below
-                    elif fingerprint in (entry.get("valid") or ()):
+                    elif fingerprint in (entry.get("valid") or ()) and trusted:
+                        self.syntax.candidates.add(path)
+                        self.syntax.known(path, entry)
                         self._partial[path] = None
                         return ModuleSummary(sf, entry["summary"], partial=True)
                 elif "summary" in entry:
+                    self.syntax.checked.add(path)
+                    self.syntax.candidates.add(path)
                     if entry["summary"] is None and entry.get("error"):
                         line, message = entry["error"]
                         self.parse_errors.append(ParseError(path, line, message, PY_VERSION, entry.get("needs")))
                     return ModuleSummary(sf, entry["summary"])
                 if not force and fingerprint in entry.get("skip", ()):
+                    self._unread[path] = None
+                    return ModuleSummary(sf, None)
+                if not force and fingerprint in entry.get("nobind", ()) and trusted:
+                    self.syntax.candidates.add(path)  # relevant, no binding line: unread, as in the cold run
+                    self.syntax.known(path, entry)
                     self._unread[path] = None
                     return ModuleSummary(sf, None)
         data = self._read(path)
@@ -306,7 +332,7 @@ class StaticScanner(Resolver):
                 data = self._unread[sf.path]
                 if data is None:
                     cached = self.cache.get(sf.path, self._stamp(sf.path) or (0, 0)) or {}
-                    if fingerprint in (cached.get("skip") or ()):
+                    if fingerprint in (cached.get("skip") or ()) or fingerprint in (cached.get("nobind") or ()):
                         continue  # a verdict for this very query
                     data = self._read(sf.path) or b""
                 # no binding shape for the words before this round: only a new word can change that
@@ -321,6 +347,9 @@ class StaticScanner(Resolver):
                 mod._table = None
             defs = self._match()
         importers = self._importers(scope) if self.importers_of else []
+        for path in self.syntax.unchecked:  # the pyc may vouch for what was not parsed whole
+            data = self._unread.get(path) or self._partial.get(path)
+            self.syntax.prove(path, data, self._stamp(path) or (0, 0), compile_it=False, cache=self.cache)
         self._record_skips()
         self.cache.save()
         self._needs_check()
@@ -339,6 +368,7 @@ class StaticScanner(Resolver):
             importers=importers,
             files_scanned=len(scope),
             files_parsed=len(self._parsed),
+            syntax_unchecked=len(self.syntax.unchecked),
             modules_scanned=len(scope),
             seconds=time.perf_counter() - started,
             python=PY_VERSION,
@@ -359,7 +389,11 @@ class StaticScanner(Resolver):
         if self.cache.path is None:
             return
         fps = list(dict.fromkeys(self._fingerprints))
-        for paths, key in ((self._unread, "skip"), (self._partial, "valid")):
+        candidates = self.syntax.candidates
+        irrelevant = [p for p in self._unread if p not in candidates]
+        # "nobind": the bytes hold a word but no line binds one (a candidate of the full parse, unread)
+        nobind = [p for p in self._unread if p in candidates]
+        for paths, key in ((irrelevant, "skip"), (nobind, "nobind"), (self._partial, "valid")):
             for path in paths:
                 stamp = self._stamp(path)
                 if stamp:
@@ -392,13 +426,56 @@ class StaticScanner(Resolver):
         """:meth:`_match_once` until no partial module was read whole on the way.
 
         Resolving a name a partial module lacks reads that module whole; its own
-        names may then hold paths the pass already went by.
+        names may then hold paths the pass already went by. So does a module a
+        finding goes through that does not compile (:meth:`_check_finding_files`).
         """
         while True:
             upgrades = self._upgrades
             matched = self._match_once()
             if self._upgrades == upgrades:
-                return matched
+                self._check_finding_files(matched)
+                if self._upgrades == upgrades:
+                    return matched
+
+    def table(self, name: str, seen: frozenset[str] = frozenset()) -> dict[str, list[Any]]:
+        if self._touched is not None:
+            self._touched.add(name)
+        return super().table(name, seen)
+
+    def _check_finding_files(self, matched: dict[tuple[str, str], set[str]]) -> None:
+        """Every partial module a finding is defined in, bound in or resolved through must parse whole.
+
+        A full parse would have dropped all findings of a file with a syntax
+        error past the cut. Such a file is proven to parse (cache, pyc,
+        ``compile``) or else read whole, which reports its error as the full
+        parse did; the caller then matches again.
+        """
+        self._touched = touched = {module for module, _q in matched}
+        try:
+            for paths in matched.values():
+                for path in paths:
+                    module = self._scope_module(path)
+                    self.resolve(module, path[len(module) + 1:].split(".")[0])
+            self._definitions(matched)  # class kinds through bases, shims through delegation
+        finally:
+            self._touched = None
+        for name in touched:
+            self._prove_whole(name)
+
+    def _prove_whole(self, name: str) -> None:
+        """A partial module's file proven to parse, or read whole."""
+        mod = self.modules.get(name)
+        if mod is None or not mod.partial or mod.file.path in self.syntax.checked:
+            return
+        path = mod.file.path
+        stamp = self._stamp(path) or (0, 0)
+        if self.syntax.known(path, self.cache.get(path, stamp)):
+            return
+        data = self._partial.get(path)
+        if data is None:
+            data = self._partial[path] = self._read(path) or b""
+        if not self.syntax.prove(path, data, stamp, compile_it=True, cache=self.cache):
+            self.full(name)
 
     def _match_once(self) -> dict[tuple[str, str], set[str]]:
         """(module, qualname) of every matched definition -> its paths in scope."""
@@ -525,16 +602,25 @@ class StaticScanner(Resolver):
             mod = self.modules.get(sf.module)
             if mod is None:  # outside the scanned package; a file left unread holds no importer word
                 mod = self.modules[sf.module] = self._load(sf, fingerprint)
-            if mod.summary is None:
-                continue
-            for line, target, level, names, statement in mod.summary["imports"]:
-                base = resolve_relative(sf.module, sf.is_package, target, level)
-                for imported in [base] + [f"{base}.{n}" if base else n for n in names]:
-                    hit = next((m for m in self.importers_of if in_package(imported, m)), None)
-                    if hit:
-                        sites.append(ImportSite(sf.module, sf.path, line, hit, statement))
-                        break
+            found = self._sites(sf, mod)
+            if found and mod.partial and mod.file.path not in self.syntax.checked:
+                self._prove_whole(sf.module)  # a file with an importer site must parse whole
+                found = self._sites(sf, self.modules[sf.module])
+            sites += found
         return sorted(sites, key=lambda s: (s.file, s.line))
+
+    def _sites(self, sf: SourceFile, mod: ModuleSummary) -> list[ImportSite]:
+        if mod.summary is None:
+            return []
+        sites = []
+        for line, target, level, names, statement in mod.summary["imports"]:
+            base = resolve_relative(sf.module, sf.is_package, target, level)
+            for imported in [base] + [f"{base}.{n}" if base else n for n in names]:
+                hit = next((m for m in self.importers_of if in_package(imported, m)), None)
+                if hit:
+                    sites.append(ImportSite(sf.module, sf.path, line, hit, statement))
+                    break
+        return sites
 
     def _needs_check(self) -> None:
         """Ask the target's interpreter (if given) whether it parses what we could not."""
@@ -599,6 +685,7 @@ def scan_static(
     classes: bool = True,
     exclude: Sequence[str] | None = None,
     progress: Progress | None = None,
+    check_syntax: bool = False,
 ) -> ScanResult:
     """Scan ``package`` under ``root`` from source, importing nothing.
 
@@ -616,9 +703,17 @@ def scan_static(
     far as its last line that may bind a searched name in code outside
     function bodies (``result.files_parsed`` counts files parsed in part or
     whole); see :mod:`pytest_ssot.static_query`.
+
+    Every file a finding comes from (or is resolved through) is known to
+    parse whole, so findings are the full parse's. Other files the words
+    prefilter passed are syntax-checked only when a valid ``__pycache__`` entry
+    vouches for them; ``result.syntax_unchecked`` counts the rest, whose parse
+    errors a full parse would have listed. ``check_syntax=True`` checks every
+    such file (``compile``, then ``ast`` where that fails): ``parse_errors``
+    are then exactly the full parse's; see :mod:`pytest_ssot.static_syntax`.
     """
     scanner = StaticScanner(root, package, class_pattern, functions, importers_of, cache_dir, nested, python, classes,
-                            exclude, progress)
+                            exclude, progress, check_syntax)
     return scanner.run()
 
 

@@ -13,12 +13,13 @@ import functools
 import os
 import re
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
 from pytest_ssot.findings import CLASS
 
-SUMMARY_VERSION = 5  # 4: class bases; forwarding functions recorded like wraps; 5: partial summaries (cut, valid)
+SUMMARY_VERSION = 6  # 4: class bases; forwarding functions; 5: partial summaries (cut, valid); 6: parses, nobind
 PY_VERSION = sys.version.split()[0]
 
 # defs:     [qualname, "class"|"function", line, delegate-expr|None, [base-expr, ...]|None]
@@ -31,8 +32,14 @@ PY_VERSION = sys.version.split()[0]
 
 
 def summarize_source(source: bytes | str, filename: str = "<unknown>") -> dict[str, Any]:
-    """Summarise one module's source; raises SyntaxError/ValueError if it won't parse."""
-    tree = ast.parse(source, filename)
+    """Summarise one module's source; raises SyntaxError/ValueError if it won't parse.
+
+    Warnings are ignored: an invalid escape in a string is the file's business,
+    and a ``-W error`` filter in the scanning process must not make it a parse error.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tree = ast.parse(source, filename)
     text = source.decode("utf-8", "replace") if isinstance(source, bytes) else source
     summary: dict[str, Any] = {"defs": [], "bindings": [], "imports": [], "all": None}
     _Summariser(summary, text.splitlines()).module(tree)

@@ -116,11 +116,16 @@ def current_umask() -> int:
 
 def _well_formed(entry: dict[str, Any]) -> bool:
     """The shapes the scanner reads: summary dict|None, skip list, error [line, message]|None,
-    cut int|None (where a partial summary stops), valid list|None (queries it suffices for)."""
+    cut int|None (where a partial summary stops), valid list|None (queries it suffices for),
+    nobind list (queries whose words it holds with no line binding one), parses bool|None
+    (this version of the file is proven to parse whole)."""
     summary, skip, error = entry.get("summary"), entry.get("skip", []), entry.get("error")
     cut, valid = entry.get("cut"), entry.get("valid")
+    parses, nobind = entry.get("parses"), entry.get("nobind", [])
     return (
-        (summary is None or type(summary) is dict)
+        (parses is None or type(parses) is bool)
+        and type(nobind) is list
+        and (summary is None or type(summary) is dict)
         and type(skip) is list
         and (error is None or (type(error) is list and len(error) == 2))
         and (cut is None or (type(cut) is int and cut >= 0))

@@ -15,7 +15,15 @@ import pytest
 
 from pytest_ssot.findings import compile_class_pattern
 from pytest_ssot.introspect import scan_modules
-from pytest_ssot.prefilter import NameTest, all_classes, bindings_may_hit, nested_may_hit
+from pytest_ssot.prefilter import (
+    NameTest,
+    all_classes,
+    bindings_may_hit,
+    class_namespaces,
+    keys_may_match,
+    namespace_values,
+    nested_may_hit,
+)
 
 
 def _module(name: str, source: str) -> types.ModuleType:
@@ -57,6 +65,8 @@ def test_every_hidden_candidate_passes_the_prefilter_and_is_found(source, found)
     result = scan_modules(name, modules={name: module})
     assert getattr(result, found), f"the scan missed the candidate: {result}"
     assert bindings_may_hit(test, [vars(module)]) or nested_may_hit(test)
+    # the scan's own call: every class alive given, keys and names tested before any value is typed
+    assert bindings_may_hit(test, [vars(module)], all_classes()) or nested_may_hit(test, all_classes())
 
 
 def test_prefilter_says_no_when_nothing_matches():
@@ -64,6 +74,40 @@ def test_prefilter_says_no_when_nothing_matches():
     test = NameTest(compile_class_pattern(None), ["get_websocket_manager"])
     assert not bindings_may_hit(test, [vars(module)])
     assert not scan_modules("unrelated", modules={"unrelated": module}).classes
+
+
+def test_prefilter_given_every_class_says_no_only_when_nothing_matches():
+    test = NameTest(compile_class_pattern(None), ["get_websocket_manager"])
+    plain = _module("unrelated", "import os\nclass Config:\n    def get(self):\n        pass\ndef main():\n    pass\n")
+    assert not bindings_may_hit(test, [vars(plain)], [Config := vars(plain)["Config"], int])
+    # a matching key sends the classes to the exact test: a class under it is a candidate, a number is not
+    assert bindings_may_hit(test, [{"WebSocketManagerAlias": Config}], [Config])
+    assert not bindings_may_hit(test, [{"WebSocketManagerSetting": 1}], [Config])
+    # a class alive with a matching name, bound under another key
+    hidden = type("WebSocketManager", (), {})
+    assert bindings_may_hit(test, [{"Plain": hidden}], [Config, hidden])
+
+
+def test_keys_with_a_nul_or_of_another_type_are_judged_one_by_one():
+    test = NameTest(compile_class_pattern(r"Web.SocketManager"), [])
+    assert keys_may_match(test, [{"Web\0SocketManager": 1, "other": 2}])  # the NUL must not split the key
+    assert keys_may_match(test, [{1: 2, "WebXSocketManager": 3}])
+    assert not keys_may_match(test, [{1: 2, "WebSocket": 3}])
+
+
+def test_namespace_values_hold_every_function_and_class_of_every_module():
+    namespaces = [vars(m) for m in list(sys.modules.values()) if type(m) is types.ModuleType]
+    wanted = {id(v) for ns in namespaces for v in ns.values() if type(v) is types.FunctionType or isinstance(v, type)}
+    assert wanted and wanted <= set(map(id, namespace_values(namespaces)))
+
+
+def test_class_namespaces_hold_every_class_namespace():
+    classes = all_classes()
+    found = class_namespaces(classes)
+    # a proxy's one referent is the namespace it shows
+    held = {id(gc.get_referents(ns)[0]) for ns in found}
+    missing = [c for c in classes if id(gc.get_referents(vars(c))[0]) not in held]
+    assert not missing
 
 
 def test_all_classes_reaches_classes_nested_and_local():

@@ -241,8 +241,12 @@ def test_a_file_is_parsed_only_as_far_as_its_last_binding_line(tmp_path):
     write(tmp_path, "p/broken.py", "def early(:\n    pass\nfrom p.core import HubWebSocketManager\n")
     result = scan_static(tmp_path, "p")
     [manager] = result.classes
-    assert manager.paths == ("p.core.HubWebSocketManager", "p.user.HubWebSocketManager")
-    assert result.files_parsed == 3  # core, user (its first line only) and broken; never mentions
+    assert result.files_parsed == 3  # core, user and broken; never mentions
     # a syntax error before the last binding line is reported (that binding cannot be read);
-    # one after it is not: the file was read as far as a binding could be
-    assert [os.path.basename(e.file) for e in result.parse_errors] == ["broken.py"]
+    # so is one after it in a file a finding comes from: a full parse would drop its path
+    assert manager.paths == ("p.core.HubWebSocketManager",)
+    assert [os.path.basename(e.file) for e in result.parse_errors] == ["broken.py", "user.py"]
+    assert result.syntax_unchecked == 1  # mentions.py names the class, binds nothing, was never parsed
+    checked = scan_static(tmp_path, "p", check_syntax=True)
+    assert checked.syntax_unchecked == 0 and checked.parse_errors == result.parse_errors
+    assert checked.files_parsed == 3  # mentions.py compiled, not parsed: it holds no binding
