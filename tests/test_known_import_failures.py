@@ -29,8 +29,8 @@ def guard_record(pytester: pytest.Pytester, result: pytest.RunResult) -> dict:
     return test
 
 
-def run_guard(pytester: pytest.Pytester) -> pytest.RunResult:
-    return run_suites(pytester, [GUARD], f"--ssot-report={pytester.path / 'report.json'}")
+def run_guard(pytester: pytest.Pytester, *options: str) -> pytest.RunResult:
+    return run_suites(pytester, [GUARD], f"--ssot-report={pytester.path / 'report.json'}", *options)
 
 
 def test_a_listed_module_that_fails_is_reported_and_the_guard_passes(pytester):
@@ -71,9 +71,13 @@ def test_an_importer_of_a_name_the_consolidation_removed_is_an_unlisted_failure(
         "handlers": "from realtime.connection_manager import get_connection_pool\n"})
     result = run_guard(pytester)
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*the consolidation left importers of removed names broken*",
-                                 "*- realtime.handlers: imports 'get_connection_pool' from "
-                                 "realtime.connection_manager, which no longer defines it*"])
+    result.stdout.fnmatch_lines(["*the consolidation left importers of removed names broken: realtime.handlers "
+                                 "(1 finding: realtime.handlers imports removed "
+                                 "realtime.connection_manager:get_connection_pool)"])
+    # the whole message, with the line that says what is missing, on --tb=long
+    run_guard(pytester, "--tb=long").stdout.fnmatch_lines([
+        "*- realtime.handlers: imports 'get_connection_pool' from realtime.connection_manager, "
+        "which no longer defines it*"])
     assert "get_connection_pool" in guard_record(pytester, result)["violation"]
 
 

@@ -36,9 +36,9 @@ def test_a_function_defined_twice_fails_and_once_passes(pytester, static):
     write_foreign_target(pytester.path, dispatchers=2)
     twice = run_plugin(pytester, "-k", selected)
     twice.assert_outcomes(failed=1)
-    twice.stdout.fnmatch_lines(["*Multiple different dispatch_notification functions found:*",
-                                "*- ledgerbook.sync.dispatch.dispatch_notification*",
-                                "*- ledgerbook.sync.dispatch_v2.dispatch_notification*"])
+    twice.stdout.fnmatch_lines(["*Multiple different dispatch_notification functions found (2 findings: "
+                                "implementation ledgerbook.sync.dispatch.dispatch_notification; "
+                                "implementation ledgerbook.sync.dispatch_v2.dispatch_notification)"])
     write_foreign_target(pytester.path, dispatchers=1)
     (pytester.path / "ledgerbook" / "sync" / "dispatch_v2.py").unlink()
     run_plugin(pytester, "-k", selected).assert_outcomes(passed=1)
