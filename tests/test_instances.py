@@ -334,7 +334,7 @@ def test_fixture_tracks_and_restores(pytester: pytest.Pytester, xdist: bool) -> 
     pytester.makeconftest(FIXTURE_CONFTEST)
     pytester.makefile(".toml", pyproject=FIXTURE_PYPROJECT)
     args = ["-p", "no:randomly", "-p", "xdist", "-n", "2"] if xdist else []
-    result = pytester.runpytest_subprocess(*args)
+    result = pytester.runpytest_subprocess("--tb=long", *args)  # the instances' ids are in the long form only
     result.assert_outcomes(passed=6, failed=2)
     result.stdout.fnmatch_lines(["*" + SEED_MESSAGE + "*"])
     assert "target_mod.Manager id=0x" in result.stdout.str()

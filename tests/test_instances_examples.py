@@ -36,8 +36,8 @@ FRAGMENTED = {
     "state_machine_all_checks": ("Shared mutable state between the managers of users",
                                  "Multiple manager instances for user demo-user-00",
                                  "Connection state leaked: user demo-user-00"),
-    "state_machine_managers": "Multiple manager instances for user demo-user-00",
-    "state_machine_connections": "Connection state leaked: user demo-user-00",
+    "state_machine_managers": "Multiple manager instances for user user-00",
+    "state_machine_connections": "Connection state leaked: user user-00",
 }
 PASSING_IN_BOTH = ("contract_different_users", "concurrency_8_users")
 
