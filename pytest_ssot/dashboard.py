@@ -54,6 +54,8 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
          border: 1px solid transparent; white-space: nowrap; }
 .v-confirmed { background: #fff8c5; border-color: #d4a72c; color: #6b4b00; }
 .v-looks_fixed { background: #ddf4ff; border-color: #54aeff; color: #0a3069; }
+.v-improved { background: #ddf4ff; border-color: #54aeff; color: #0a3069; }
+.v-incomplete { background: #eaeef2; border-color: #afb8c1; color: #424a53; }
 .v-inconclusive { background: #eaeef2; border-color: #afb8c1; color: #424a53; }
 .v-broken { background: #ffebe9; border-color: #cf222e; color: #82071e; }
 .v-regressed, .v-failing { background: #ffebe9; border-color: #ff8182; color: #82071e; }

@@ -245,3 +245,12 @@ def test_cli_render_html(tmp_path):
     out = tmp_path / "dashboard.html"
     assert main(["report", "render", str(path), "--format", "html", "-o", str(out)]) == 0
     assert out.read_text() == render_html(merged())
+
+
+def test_every_verdict_has_a_badge_style():
+    from pytest_ssot.dashboard import render_html as page
+    from pytest_ssot.report import VERDICT_LABELS
+
+    styles = page(merged()).split("</style>")[0]
+    missing = [v for v in VERDICT_LABELS if f".v-{v}" not in styles]
+    assert not missing, f"verdicts without a badge colour: {missing}"
