@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
+from pytest_ssot.version import __version__
 
 # public name -> module that defines it (imported lazily, PEP 562)
 _LAZY: dict[str, str] = {

@@ -48,10 +48,6 @@ TIMING_KEYS = frozenset({"duration", "generated_at", "time"})
 # optional top-level fields about the run, kept through merges: see build_report
 CONTEXT_KEYS = ("run", "events", "urls")
 
-# the samples the suites record and the dashboard charts: seconds from message sent to the final event
-LATENCY_SAMPLES = "agent_completed_seconds"
-
-
 class TestOutcomes:
     """Folds the setup/call/teardown reports of each test into one record."""
 
