@@ -18,7 +18,7 @@ from typing import Any
 
 from pytest_ssot.awaiting import maybe_await, resolve_blocking
 from pytest_ssot.binding import call_with_context
-from pytest_ssot.config import Target, TargetSetupError
+from pytest_ssot.target import Target, TargetSetupError
 from pytest_ssot.locate import split_reference
 from pytest_ssot.missing_keys import MissingSetting
 from pytest_ssot.tokens import mints_from_target

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from pytest_ssot.config import SSOTConfig, Target
+    from pytest_ssot.config import SSOTConfig
+    from pytest_ssot.target import Target
     from pytest_ssot.findings import ScanResult
     from pytest_ssot.ledger import Recorder
     from pytest_ssot.components import Component

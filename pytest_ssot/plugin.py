@@ -104,7 +104,8 @@ def _load_settings(config: pytest.Config) -> SSOTConfig | None:
 
     if not may_be_in_use(config.rootpath, config.inipath, config.option):
         return None  # the common case for an unrelated project: decided without importing the config code
-    from pytest_ssot.config import CliValues, load_config
+    from pytest_ssot.config import CliValues
+    from pytest_ssot.configure import load_config
 
     cli = CliValues(
         target=config.getoption("ssot_target"),
