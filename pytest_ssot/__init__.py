@@ -11,10 +11,9 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from pytest_ssot.version import __version__
-
 # public name -> module that defines it (imported lazily, PEP 562)
 _LAZY: dict[str, str] = {
+    "__version__": "pytest_ssot.version",
     "SSOTViolation": "pytest_ssot.violation",
     "SSOTSetupError": "pytest_ssot.violation",
     # configuration and the target adapter
@@ -110,7 +109,7 @@ _LAZY: dict[str, str] = {
     "StagingUnusable": "pytest_ssot.staging",
 }
 
-__all__ = ["__version__", *_LAZY]
+__all__ = [*_LAZY]
 
 
 def __getattr__(name: str) -> Any:
