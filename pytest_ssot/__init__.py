@@ -11,21 +11,20 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
-
 # public name -> module that defines it (imported lazily, PEP 562)
 _LAZY: dict[str, str] = {
+    "__version__": "pytest_ssot.version",
     "SSOTViolation": "pytest_ssot.violation",
     "SSOTSetupError": "pytest_ssot.violation",
     # configuration and the target adapter
     "SSOTConfig": "pytest_ssot.config",
-    "Target": "pytest_ssot.config",
-    "load_config": "pytest_ssot.config",
+    "Target": "pytest_ssot.target",
+    "load_config": "pytest_ssot.configure",
     "TargetAdapter": "pytest_ssot.adapter",
-    "TargetSetupError": "pytest_ssot.config",
-    "MissingTargetKey": "pytest_ssot.config",
+    "TargetSetupError": "pytest_ssot.target",
+    "MissingTargetKey": "pytest_ssot.target",
     "RunMetrics": "pytest_ssot.report",
-    "staging_url_problem": "pytest_ssot.config",
+    "staging_url_problem": "pytest_ssot.staging_url",
     "check_shape": "pytest_ssot.report_schema",
     "percentile": "pytest_ssot.percentile",
     "ShapeError": "pytest_ssot.report_schema",
@@ -110,7 +109,7 @@ _LAZY: dict[str, str] = {
     "StagingUnusable": "pytest_ssot.staging",
 }
 
-__all__ = ["__version__", *_LAZY]
+__all__ = [*_LAZY]
 
 
 def __getattr__(name: str) -> Any:

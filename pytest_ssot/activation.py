@@ -2,7 +2,7 @@
 
 Every pytest run of a venv that has the plugin asks this, so the common answer
 ("no": no ``--ssot-*`` option and no ``ssot`` in pyproject.toml) costs one file
-read and no imports; only a "maybe" goes on to :func:`pytest_ssot.config.load_config`.
+read and no imports; only a "maybe" goes on to :func:`pytest_ssot.configure.load_config`.
 """
 
 from __future__ import annotations

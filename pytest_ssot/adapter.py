@@ -18,9 +18,10 @@ from typing import Any
 
 from pytest_ssot.awaiting import maybe_await, resolve_blocking
 from pytest_ssot.binding import call_with_context
-from pytest_ssot.config import Target, TargetSetupError
+from pytest_ssot.target import Target, TargetSetupError
 from pytest_ssot.locate import split_reference
 from pytest_ssot.missing_keys import MissingSetting
+from pytest_ssot.tokens import mints_from_target
 from pytest_ssot.violation import SSOTSetupError
 
 
@@ -132,6 +133,7 @@ class TargetAdapter:
 
         return default_protocol(self.target)
 
+    @mints_from_target
     def mint_token(self, user_id: str) -> str:
         """A bearer token for ``user_id`` from the target's ``token`` function."""
         return self.resolve(self.target.require("token"))(user_id)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pytest_ssot.config import Target
+    from pytest_ssot.target import Target
 
 ISSUE_TITLES: dict[int, str] = {
     824: "{manager} fragmentation: one {factory}, one import path",

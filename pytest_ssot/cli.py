@@ -284,7 +284,7 @@ command("history", help="the static checks over the commits of a git range, from
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from pytest_ssot import __version__
+    from pytest_ssot.version import __version__
 
     parser = _Parser(prog="ssot", description="pytest-ssot command line")
     parser.add_argument("--version", action="version", version=f"ssot {__version__}")

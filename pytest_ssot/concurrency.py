@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_ssot.awaiting import maybe_await, resolve_blocking
-from pytest_ssot.instances import read_attr_path, user_label
+from pytest_ssot.tracked import read_attr_path, user_label
 from pytest_ssot.objects import type_path
 from pytest_ssot.roles import UserRoles
 from pytest_ssot.violation import SSOTSetupError, SSOTViolation

@@ -4,15 +4,21 @@ Every mistake becomes one line naming the key, the value, where it came from and
 the fix, and all mistakes of one file are reported together in a single
 :class:`ConfigError` (a ``pytest.UsageError``: exit code 4), so a user fixes their
 configuration in one round instead of one error per run.
+
+This module holds the run-wide results (:class:`SSOTConfig`, :class:`CliValues`)
+and the root table's checks; a target's table is checked in
+:mod:`pytest_ssot.target_table`, a staging URL in :mod:`pytest_ssot.staging_url`.
+The two checks that need higher layers (can the target's interpreter run the
+probes, does the ledger read) are handed in by :func:`pytest_ssot.configure.load_config`,
+the entry point everyone calls.
 """
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -20,50 +26,23 @@ from typing import Any
 import pytest
 
 from pytest_ssot.activation import pyproject_for  # noqa: F401 (re-exported: callers import it from here)
-from pytest_ssot.locate import check_reference, find_module
 from pytest_ssot.schema import (  # noqa: F401 (re-exported: the tables are part of the config's API)
-    CHECKS,
     DEFAULT_EVENTS,
-    INVALID,
-    MISSING,
-    REQUIRED_TARGET_KEYS,
     ROOT_KEYS,
     STATUSES,
     TARGET_KEYS,
     THRESHOLD_KEYS,
     TIERS,
-    Bad,
-    Key,
     short,
 )
-from pytest_ssot.violation import SSOTSetupError
+from pytest_ssot.staging_url import staging_url_problem
+from pytest_ssot.target import MissingTargetKey, Target, TargetSetupError, Thresholds  # noqa: F401 (re-exported)
+from pytest_ssot.target_table import TableChecks
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
-
-class TargetSetupError(SSOTSetupError, RuntimeError):
-    """The target configuration lacks something a test needs, or it does not load.
-
-    Deliberately not an SSOTViolation: a broken setup must never pass for a
-    confirmed violation of an open issue.
-    """
-
-
-class MissingTargetKey(TargetSetupError):
-    """A check needs an optional key the target does not set.
-
-    Not a broken setup but a check that does not apply to this target yet: inside
-    a test run it becomes a skip with one reason line per missing key (see
-    :mod:`pytest_ssot.missing_keys`), so a target without ``app`` runs its
-    server-free checks instead of erroring once per server-bound test.
-    """
-
-    def __init__(self, target: str, key: str, message: str) -> None:
-        super().__init__(message)
-        self.target = target
-        self.key = key
 
 
 class ConfigError(pytest.UsageError):
@@ -72,68 +51,6 @@ class ConfigError(pytest.UsageError):
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = list(problems)
         super().__init__("\n".join(self.problems))
-
-
-# --------------------------------------------------------------------------- results
-
-
-def _default(table: Mapping[str, Key], key: str) -> Any:
-    """A key's default from the schema; lists as tuples, since the results are frozen."""
-    value = table[key].default
-    return tuple(value) if isinstance(value, list) else value
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    max_redundant_implementations: int = _default(THRESHOLD_KEYS, "max_redundant_implementations")
-    max_import_paths: int = _default(THRESHOLD_KEYS, "max_import_paths")
-    golden_path_seconds: float = _default(THRESHOLD_KEYS, "golden_path_seconds")
-    concurrent_users: tuple[int, ...] = _default(THRESHOLD_KEYS, "concurrent_users")
-    factory_timeout_seconds: float = _default(THRESHOLD_KEYS, "factory_timeout_seconds")
-
-
-@dataclass(frozen=True)
-class Target:
-    """One codebase under scrutiny and the names of its SSOT pieces."""
-
-    name: str
-    root: Path
-    package: str
-    manager: tuple[str, ...] = _default(TARGET_KEYS, "manager")
-    factory: str | None = _default(TARGET_KEYS, "factory")
-    user_context: str | None = _default(TARGET_KEYS, "user_context")
-    deprecated_modules: tuple[str, ...] = _default(TARGET_KEYS, "deprecated_modules")
-    deprecated_names: tuple[str, ...] = _default(TARGET_KEYS, "deprecated_names")
-    allowed_factory_modules: tuple[str, ...] = _default(TARGET_KEYS, "allowed_factory_modules")
-    app: str | None = _default(TARGET_KEYS, "app")
-    events: tuple[str, ...] = _default(TARGET_KEYS, "events")
-    python: str = sys.executable  # the schema's None: "the one running pytest"
-    class_pattern: str = _default(TARGET_KEYS, "class_pattern")
-    function_name: str = _default(TARGET_KEYS, "function_name")
-    exclude: tuple[str, ...] = _default(TARGET_KEYS, "exclude")
-    direct_instantiation: str = _default(TARGET_KEYS, "direct_instantiation")
-    null_user_context: str = _default(TARGET_KEYS, "null_user_context")
-    user_id_attr: str = _default(TARGET_KEYS, "user_id_attr")
-    token: str | None = _default(TARGET_KEYS, "token")
-    admin_user: str = _default(TARGET_KEYS, "admin_user")
-    sample_user: str = _default(TARGET_KEYS, "sample_user")
-    known_import_failures: Mapping[str, str] = field(default_factory=dict)
-    thresholds: Thresholds = field(default_factory=Thresholds)
-    issues: Mapping[int, str] = field(default_factory=dict)
-    waive: Mapping[str, str] = field(default_factory=dict)
-
-    def require(self, key: str) -> Any:
-        """The value of an optional key a check needs; a one-line :class:`MissingTargetKey` naming the fix if unset."""
-        value = getattr(self, key)
-        if not value:
-            raise MissingTargetKey(self.name, key, f"target {self.name!r} has no {key!r} ({TARGET_KEYS[key].doc}); "
-                                                   f"add {key} = ... to [tool.ssot.targets.{self.name}]")
-        return value
-
-    @property
-    def manager_class_name(self) -> str:
-        """The canonical manager class's own name, from ``manager`` (a missing key: a one-line skip, never a guess)."""
-        return self.require("manager")[0].rpartition(":")[2].rpartition(".")[2]
 
 
 @dataclass(frozen=True)
@@ -208,31 +125,38 @@ def read_ssot_table(pyproject: Path) -> dict[str, Any] | None:
     return section
 
 
-def load_config(
+# the ledger reader: (path, target, must_exist) -> the ledger; a pytest.UsageError when it does not read
+LedgerReader = Callable[..., Any]
+
+
+def build_config(
     pyproject: Path | None,
     cli: CliValues,
-    environ: Mapping[str, str] = os.environ,
-    invocation_dir: Path | None = None,
-    resolve_references: bool = True,
+    environ: Mapping[str, str],
+    invocation_dir: Path | None,
+    resolve_references: bool,
+    *,
+    python_problem: Callable[[str], str | None],
+    load_ledger: LedgerReader,
 ) -> SSOTConfig | None:
-    """Build the effective configuration, or None when pytest-ssot is not in use.
+    """The effective configuration, or None when not in use; callers use :func:`pytest_ssot.configure.load_config`.
 
-    Not in use means: no ``[tool.ssot]`` section and no ``--ssot-*`` option.
-    Environment variables alone never switch the plugin on, so a stray
-    ``SSOT_STAGING_URL`` on a CI machine leaves unrelated projects untouched.
-    ``resolve_references=False`` checks every key but not that the target's
-    ``module:attr`` names resolve today (``ssot history`` judges old commits).
+    ``python_problem`` says why an interpreter cannot run the probes (asked for
+    the selected target's ``python`` when references are resolved);
+    ``load_ledger`` reads ``--ssot-baseline``: both are checked with every
+    other key, so their problems join the one list.
     """
     section = read_ssot_table(pyproject) if pyproject is not None else None
     if section is None and not cli.any_given():
         return None
-    validator = _Validator(pyproject, section or {}, cli, environ, invocation_dir)
+    validator = _Validator(pyproject, section or {}, cli, environ, invocation_dir,
+                           python_problem=python_problem, load_ledger=load_ledger)
     validator.resolve_references = resolve_references
     return validator.build()
 
 
-class _Validator:
-    """Collects every problem instead of stopping at the first."""
+class _Validator(TableChecks):
+    """Collects every problem instead of stopping at the first: the root table, the options, the environment."""
 
     def __init__(
         self,
@@ -241,33 +165,17 @@ class _Validator:
         cli: CliValues,
         environ: Mapping[str, str],
         invocation_dir: Path | None = None,
+        *,
+        python_problem: Callable[[str], str | None],
+        load_ledger: LedgerReader,
     ) -> None:
+        super().__init__(pyproject, python_problem)
         self.invocation_dir = invocation_dir or Path.cwd()  # where relative command-line paths start
         self.resolve_references = True
-        self.pyproject = pyproject
-        self.base = pyproject.parent if pyproject is not None else Path.cwd()
         self.section = section
         self.cli = cli
         self.environ = environ
-        self.problems: list[str] = []
-
-    # -- reporting
-
-    def _where(self, table: str) -> str:
-        name = self.pyproject.name if self.pyproject is not None else "pyproject.toml"
-        return f"{name} [{table}]"
-
-    def problem(self, where: str, key: str, value: Any, what: str, fix: str) -> None:
-        shown = "" if value is MISSING else f" = {short(value)}"
-        self.problems.append(f"{where}: {key}{shown}: {what}; fix: {fix}")
-
-    def _unknown_keys(self, table: str, data: Mapping[str, Any], known: Mapping[str, Key]) -> None:
-        for key in data:
-            if key not in known:
-                near = difflib.get_close_matches(key, list(known), n=1)
-                hint = f"did you mean {near[0]!r}?" if near else f"known keys: {', '.join(sorted(known))}"
-                self.problem(self._where(table), key, data[key], f"unknown key ({hint})",
-                             "rename or remove it")
+        self.load_ledger = load_ledger
 
     # -- top level
 
@@ -374,12 +282,10 @@ class _Validator:
 
     def _ledger(self, path: Path, target: str, updating: bool, origin: str) -> Any:
         """The ledger, read now so a malformed one is reported with every other mistake."""
-        from pytest_ssot.ledger import load_ledger
-
         if updating:
             self._writable(origin, "ledger", path)
         try:
-            return load_ledger(path, target, must_exist=not updating)
+            return self.load_ledger(path, target, must_exist=not updating)
         except pytest.UsageError as exc:
             self.problems.append(str(exc).splitlines()[0])
             return None
@@ -462,139 +368,3 @@ class _Validator:
             return None
         return url
 
-    # -- one target
-
-    def _target(self, name: str, table: Any, *, resolve: bool) -> Target | None:
-        where = self._where(f"tool.ssot.targets.{name}")
-        if not isinstance(table, dict):
-            self.problem(self._where("tool.ssot.targets"), name, table, "must be a table",
-                         f"write it as [tool.ssot.targets.{name}]")
-            return None
-        self._unknown_keys(f"tool.ssot.targets.{name}", table, TARGET_KEYS)
-        for key in REQUIRED_TARGET_KEYS:
-            if key not in table:
-                self.problem(where, key, MISSING, "is required", f'add {key} = "..." to the target')
-        values: dict[str, Any] = {}
-        for key, spec in TARGET_KEYS.items():
-            if key in table and key not in ("thresholds", "issues"):
-                checked = self._check(where, spec, table[key])
-                if checked is not INVALID:
-                    values[key] = checked
-        values["thresholds"] = self._thresholds(name, table.get("thresholds", {}))
-        values["issues"] = self._issue_table(name, table.get("issues", {}))
-        if resolve and "root" in values:
-            self._resolve_references(where, values)
-        self._known_failures_under_package(where, values)
-        if any(key not in values for key in REQUIRED_TARGET_KEYS):
-            return None
-        return Target(name=name, **values)
-
-    def _check(self, where: str, spec: Key, value: Any) -> Any:
-        result = CHECKS[spec.kind](self.base, value, spec)
-        if isinstance(result, Bad):
-            self.problem(where, spec.name, value, result.what, result.fix)
-            return INVALID
-        return result
-
-    def _thresholds(self, name: str, raw: Any) -> Thresholds:
-        table = f"tool.ssot.targets.{name}.thresholds"
-        if not isinstance(raw, dict):
-            self.problem(self._where(f"tool.ssot.targets.{name}"), "thresholds", raw, "must be a table",
-                         f"write it as [{table}]")
-            return Thresholds()
-        self._unknown_keys(table, raw, THRESHOLD_KEYS)
-        values = {}
-        for key, spec in THRESHOLD_KEYS.items():
-            if key in raw:
-                checked = self._check(self._where(table), spec, raw[key])
-                if checked is not INVALID:
-                    values[key] = tuple(checked) if isinstance(checked, list) else checked
-        return Thresholds(**values)
-
-    def _issue_table(self, name: str, raw: Any) -> dict[int, str]:
-        table = f"tool.ssot.targets.{name}.issues"
-        if not isinstance(raw, dict):
-            self.problem(self._where(f"tool.ssot.targets.{name}"), "issues", raw, "must be a table",
-                         f"write it as [{table}] with lines like 824 = \"open\"")
-            return {}
-        statuses: dict[int, str] = {}
-        for number, status in raw.items():
-            if not str(number).lstrip("#").isdigit():
-                self.problem(self._where(table), str(number), status, "is not an issue number",
-                             'use the number alone, e.g. 824 = "open"')
-            elif status not in STATUSES:
-                self.problem(self._where(table), str(number), status, "unknown status",
-                             f"use one of {', '.join(map(repr, STATUSES))}")
-            else:
-                statuses[int(str(number).lstrip("#"))] = status
-        return statuses
-
-    def _known_failures_under_package(self, where: str, values: dict[str, Any]) -> None:
-        """Only the package's own submodules are imported by the scan, so only they can be known failures."""
-        package, known = values.get("package"), values.get("known_import_failures")
-        if not package or not known:
-            return
-        outside = [m for m in known if not m.startswith(package + ".")]
-        if outside:
-            self.problem(where, "known_import_failures", known,
-                         f"{', '.join(map(repr, outside))} not a submodule of package {package!r}",
-                         f"list only submodules of {package} (the runtime scan imports nothing else)")
-
-    def _resolve_references(self, where: str, values: dict[str, Any]) -> None:
-        """Check that every module:attr of the selected target can be found, and that its python is one."""
-        if "python" in values:
-            from pytest_ssot.probes import python_problem
-
-            why = python_problem(values["python"])
-            if why is not None:
-                self.problem(where, "python", values["python"], why,
-                             "give the target's Python 3 interpreter (e.g. .venv/bin/python)")
-        search = [str(values["root"])]
-        package = values.get("package")
-        if package and find_module(package, search, use_sys_path=False) is None:
-            self.problem(where, "package", package, f"is not found under root {values['root']}",
-                         "give the dotted package to scan, as imported from the root")
-        for key in ("manager", "factory", "user_context", "app", "token"):
-            refs = values.get(key)
-            for ref in ([refs] if isinstance(refs, str) else refs or []):
-                why = check_reference(ref, search)
-                if why is not None:
-                    self.problem(where, key, ref, f"does not resolve: {why}",
-                                 f"point it at an importable module:attribute under root {values['root']}")
-
-
-_HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
-
-
-def staging_url_problem(url: str) -> str | None:
-    """Why ``url`` cannot be connected to (scheme, host, port), or None; so a typo is not a setup error per test."""
-    from urllib.parse import urlsplit
-
-    if any(c.isspace() for c in url) or not url.isprintable():
-        return "contains whitespace or control characters"
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:  # a port that is no number or out of range, a broken [IPv6] literal
-        return f"is not a valid URL ({exc})"
-    if parts.scheme not in ("ws", "wss"):
-        return "is not a WebSocket URL (scheme must be ws or wss)"
-    host = parts.hostname
-    if not host:
-        return "has no host"
-    if port == 0:
-        return "has port 0, which nothing listens on"
-    if parts.username is not None or parts.password is not None:
-        return "carries credentials; pass the token with --ssot-staging-token or SSOT_STAGING_TOKEN instead"
-    import ipaddress
-
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        if "[" in parts.netloc:
-            return f"has an invalid IPv6 host {host!r}"
-        labels = host.rstrip(".").split(".")
-        if len(host) > 253 or not all(_HOST_LABEL.match(label) for label in labels) or \
-                (labels[-1].isdigit() and len(labels) == 4):
-            return f"has an invalid host name {host!r}"
-    return None

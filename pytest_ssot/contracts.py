@@ -27,7 +27,7 @@ from typing import Any
 
 from pytest_ssot.awaiting import maybe_await
 from pytest_ssot.binding import SignatureMismatch, call_with_context, context_arguments
-from pytest_ssot.instances import read_attr_path, user_label
+from pytest_ssot.tracked import read_attr_path, user_label
 from pytest_ssot.objects import type_path
 from pytest_ssot.roles import UserRoles
 from pytest_ssot.violation import SSOTSetupError, SSOTViolation

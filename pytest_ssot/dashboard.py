@@ -16,9 +16,9 @@ from typing import Any
 
 from pytest_ssot.links import Linker
 from pytest_ssot.merge import conflict_lines, targets_of
+from pytest_ssot.percentile import LATENCY_SAMPLES
 from pytest_ssot.render import (
     INTERRUPTED_NOTE,
-    LATENCY_SAMPLES,
     confirmed_violations,
     failures,
     grouped_failures,

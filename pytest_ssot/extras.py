@@ -93,7 +93,7 @@ def load_asyncio_when_needed(early_config: pytest.Config) -> bool:
 
 
 def _in_use(early_config: pytest.Config) -> bool:
-    """The same test as :func:`pytest_ssot.config.load_config`: a ``[tool.ssot]`` table or an ``--ssot-*`` option."""
+    """The same test as :func:`pytest_ssot.configure.load_config`: a ``[tool.ssot]`` table or an ``--ssot-*`` option."""
     from pytest_ssot.activation import may_be_in_use, options_given, pyproject_for
 
     namespace: Any = early_config.known_args_namespace

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from pytest_ssot.config import SSOTConfig, Target
+    from pytest_ssot.config import SSOTConfig
+    from pytest_ssot.target import Target
     from pytest_ssot.findings import ScanResult
     from pytest_ssot.ledger import Recorder
     from pytest_ssot.components import Component
@@ -23,9 +24,9 @@ if TYPE_CHECKING:
 @pytest.fixture(scope="session")
 def ssot_config(pytestconfig: pytest.Config) -> SSOTConfig:
     """The effective pytest-ssot configuration of this run."""
-    from pytest_ssot.plugin import SESSION_PLUGIN_NAME
+    from pytest_ssot.session_state import ssot_session
 
-    session = pytestconfig.pluginmanager.get_plugin(SESSION_PLUGIN_NAME)
+    session = ssot_session(pytestconfig)
     if session is None:
         pytest.fail(
             "pytest-ssot is not configured: add [tool.ssot] to pyproject.toml or pass --ssot-target NAME",
@@ -63,9 +64,9 @@ def ssot_record(pytestconfig: pytest.Config, ssot_config: SSOTConfig) -> Recorde
     test that recorded it.
     """
     from pytest_ssot.ledger import Recorder
-    from pytest_ssot.plugin import SESSION_PLUGIN_NAME
+    from pytest_ssot.session_state import ssot_session
 
-    session = pytestconfig.pluginmanager.get_plugin(SESSION_PLUGIN_NAME)
+    session = ssot_session(pytestconfig)
     return Recorder(session.metrics, session.ledger, accept_new=session.settings.baseline_accept)
 
 
@@ -292,7 +293,7 @@ def ssot_staging(request: pytest.FixtureRequest, ssot_config: SSOTConfig) -> Any
     The URL is probed once per session (short time limit); every staging test
     then reports the same one-line reason.
     """
-    from pytest_ssot.plugin import STAGING_SKIP_REASON
+    from pytest_ssot.session_state import STAGING_SKIP_REASON
 
     if not ssot_config.staging_url:
         from pytest_ssot.missing_keys import MissingSetting

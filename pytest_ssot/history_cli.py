@@ -114,7 +114,8 @@ def find_pyproject(start: Path) -> Path | None:
 
 def load_target(pyproject: str | None, name: str | None) -> Any:
     """The selected target of the [tool.ssot] configuration, or one line saying what is missing."""
-    from pytest_ssot.config import CliValues, ConfigError, load_config
+    from pytest_ssot.config import CliValues, ConfigError
+    from pytest_ssot.configure import load_config
 
     path = Path(pyproject) if pyproject else find_pyproject(Path.cwd())
     if path is None or not path.is_file():

@@ -23,26 +23,39 @@ Instances of classes with ``__slots__`` but no ``__weakref__`` cannot be weakly
 referenced: they are recorded by ``id`` only, flagged ``weakly_referenced=False``,
 and counted as live for as long as the tracker runs (their liveness is unknown).
 
-Patching is shared between trackers (one wrapper per class, installed by the
-first tracker that needs it and removed by the last), so trackers may nest or
-end in any order, and every class gets back exactly the ``__dict__`` entries it
-had: a class that had no ``__init__`` of its own has none again afterwards.
+The patching itself, shared between trackers, is :mod:`pytest_ssot.init_patching`;
+what one record holds is :mod:`pytest_ssot.tracked`.
 """
 
 from __future__ import annotations
 
-import functools
 import gc
-import sys
-import threading
 import weakref
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from types import CodeType, FrameType, TracebackType
+from types import CodeType, TracebackType
 from typing import Any
 
+from pytest_ssot.init_patching import (
+    Patch,
+    active,
+    class_tree,
+    install_init,
+    install_subclass_hook,
+    is_wrapper,
+    lock,
+    patches,
+    restore,
+)
 from pytest_ssot.roles import UserRoles, hashable as _hashable
-from pytest_ssot.violation import SSOTSetupError, SSOTViolation
+from pytest_ssot.tracked import (  # noqa: F401 (re-exported: public names of this module)
+    Frame,
+    NothingTracked,
+    TrackedInstance,
+    TrackingError,
+    read_attr_path,
+    user_label,
+)
+from pytest_ssot.violation import SSOTViolation
 
 __all__ = [
     "InstanceTracker",
@@ -52,246 +65,6 @@ __all__ = [
     "read_attr_path",
     "user_label",
 ]
-
-_MISSING = object()  # "the class had no such entry in its own __dict__"
-_UNHOOKED = object()  # "no late-subclass hook was installed on this class"
-
-
-class TrackingError(SSOTSetupError, TypeError):
-    """A class cannot be tracked (e.g. a built-in type whose ``__init__`` cannot be set).
-
-    Not an SSOTViolation: a tracker that could not be installed found nothing.
-    """
-
-
-class NothingTracked(TrackingError):
-    """A check of the tracker saw no instance: it would pass without evidence.
-
-    Usually the tracked classes are not what the factory builds (a guard class
-    that is never instantiated), or the managers were made before the tracker ran.
-    """
-
-
-def read_attr_path(obj: Any, path: str) -> Any:
-    """Follow a dotted attribute path; None when any step is missing, None, or raises.
-
-    Properties that raise are treated as "no value" so that a half-built or
-    misbehaving instance cannot break the tracker.
-    """
-    value = obj
-    for part in path.split("."):
-        try:
-            value = getattr(value, part, None)
-        except Exception:
-            return None
-        if value is None:
-            return None
-    return value
-
-
-def user_label(user_id: Any) -> str:
-    """How a user id appears in messages; None is "no user context"."""
-    return "None (no user context)" if user_id is None else str(user_id)
-
-
-Frame = tuple[str, int, str, str]  # (file, line, function, module): formatted only when shown
-
-
-@dataclass(eq=False)
-class TrackedInstance:
-    """One instance seen by a tracker: no strong reference to it is kept.
-
-    ``frames`` is the creation site followed by up to :data:`CALLER_FRAMES` of its
-    callers (a helper's line alone says little about which path created it).
-    """
-
-    __slots__ = ("ref", "object_id", "class_name", "frames", "user_id", "via")
-    ref: Callable[[], Any] | None  # None: no __weakref__ slot, tracked by id only
-    object_id: int
-    class_name: str
-    frames: tuple[Frame, ...]
-    user_id: Any
-    via: str | None
-
-    @property
-    def weakly_referenced(self) -> bool:
-        return self.ref is not None
-
-    @property
-    def site(self) -> str:
-        """``file:line in function`` of the creation site."""
-        return _format(self.frames[0]) if self.frames else "<unknown>"
-
-    @property
-    def callers(self) -> tuple[str, ...]:
-        return tuple(_format(f) for f in self.frames[1:])
-
-    @property
-    def alive(self) -> bool:
-        return self.ref is None or self.ref() is not None
-
-    def current_user_id(self, user_id_attr: str) -> Any:
-        """The user id now (it may have been set after ``__init__``), else as recorded."""
-        obj = self.ref() if self.ref is not None else None
-        return self.user_id if obj is None else read_attr_path(obj, user_id_attr)
-
-    def describe(self) -> str:
-        via = f" via {self.via}" if self.via else ""
-        callers = f" (called from {' <- '.join(self.callers)})" if self.callers else ""
-        note = "" if self.weakly_referenced else " (no __weakref__ slot: tracked by id, liveness unknown)"
-        gone = "" if self.alive else " (since collected)"
-        return f"{self.class_name} id=0x{self.object_id:x} created at {self.site}{callers}{via}{note}{gone}"
-
-    @property
-    def origin(self) -> str:
-        """``module.function`` of the creation site: where it was made, without file, line or id."""
-        if not self.frames:
-            return "<unknown>"
-        return f"{self.frames[0][3]}.{self.frames[0][2]}"
-
-    def to_json(self) -> dict[str, Any]:
-        return {"user_id": None if self.user_id is None else str(self.user_id), "class": self.class_name,
-                "site": self.site, "callers": list(self.callers), "id": self.object_id, "via": self.via,
-                "weakly_referenced": self.weakly_referenced}
-
-
-# --------------------------------------------------------------------------- shared patching
-
-_lock = threading.RLock()
-_active: list[InstanceTracker] = []
-_patches: dict[type, _Patch] = {}
-_constructing: set[int] = set()  # ids of instances inside an outer wrapped __init__
-_skip_codes: set[CodeType] = set()  # frames that are not a creation site
-
-
-@dataclass
-class _Patch:
-    """What a class had before it was patched, and how many trackers still need it."""
-
-    cls: type
-    own_init: Any  # the raw __dict__ entry, or _MISSING
-    own_init_subclass: Any = _UNHOOKED  # else the raw entry (or _MISSING) replaced by the hook
-    users: int = 0
-
-
-def _next_init(cls: type, obj: Any) -> Callable[..., None]:
-    """``super(cls, obj).__init__`` as ``type.__call__`` would have used it."""
-    mro = type(obj).__mro__
-    for klass in mro[mro.index(cls) + 1:]:
-        if "__init__" in klass.__dict__:
-            if klass is object:
-                # type.__call__ tolerated extra arguments for object.__init__; keep that
-                return lambda self, *a, **kw: object.__init__(self)
-            return lambda self, *a, **kw: super(cls, self).__init__(*a, **kw)
-    return lambda self, *a, **kw: None  # pragma: no cover - object is always last
-
-
-def _make_wrapper(cls: type, original: Any) -> Callable[..., None]:
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        init = original if original is not _MISSING else _next_init(cls, self)
-        key = id(self)
-        if key in _constructing:  # a super().__init__ inside an outer tracked __init__
-            init(self, *args, **kwargs)
-            return
-        _constructing.add(key)
-        try:
-            init(self, *args, **kwargs)
-        finally:
-            _constructing.discard(key)
-        _notify(self)
-
-    if original is not _MISSING and callable(original):
-        __init__ = functools.wraps(original)(__init__)
-    else:
-        __init__.__qualname__ = f"{cls.__qualname__}.__init__"
-    _skip_codes.add(__init__.__code__)
-    code = getattr(original, "__code__", None)
-    if code is not None:
-        _skip_codes.add(code)
-    return __init__
-
-
-def _is_wrapper(init: Any) -> bool:
-    return getattr(init, "__code__", None) is _WRAPPER_CODE
-
-
-def _install_init(cls: type) -> _Patch:
-    patch = _patches.get(cls)
-    if patch is None:
-        own = cls.__dict__.get("__init__", _MISSING)
-        try:
-            type.__setattr__(cls, "__init__", _make_wrapper(cls, own))
-        except (TypeError, AttributeError) as exc:
-            raise TrackingError(f"cannot track {cls.__module__}.{cls.__qualname__}: {exc}") from None
-        patch = _patches[cls] = _Patch(cls, own)
-    patch.users += 1
-    return patch
-
-
-_WRAPPER_CODE = _make_wrapper(object, _MISSING).__code__
-
-
-def _on_new_subclass(sub: type) -> None:
-    with _lock:
-        for tracker in _active:
-            if tracker._wants(sub) and not _is_wrapper(getattr(sub, "__init__", None)):
-                tracker._acquire(sub)
-
-
-CALLER_FRAMES = 2  # frames kept after the creation site
-_NO_CODES: frozenset[CodeType] = frozenset()
-
-
-def _format(frame: Frame) -> str:
-    return f"{frame[0]}:{frame[1]} in {frame[2]}"
-
-
-def _site_and_via(obj: Any, factory_codes: frozenset[CodeType]) -> tuple[tuple[Frame, ...], frozenset[CodeType]]:
-    """The creation site (see the module docstring) and its callers, and the factories on the stack."""
-    frame: FrameType | None = sys._getframe(2)  # the outermost tracked wrapper
-    while frame is not None and (
-        frame.f_code in _skip_codes
-        # an untracked __init__ (a mixin's) that ran super().__init__ for this very object
-        or (frame.f_code.co_name == "__init__" and frame.f_locals.get("self") is obj)
-    ):
-        frame = frame.f_back
-    if frame is None:
-        return (), _NO_CODES
-    frames: list[Frame] = []
-    outer: FrameType | None = frame
-    while outer is not None and len(frames) <= CALLER_FRAMES:
-        code = outer.f_code
-        module = outer.f_globals.get("__name__")
-        frames.append((code.co_filename, outer.f_lineno, code.co_name, module if type(module) is str else "?"))
-        outer = outer.f_back
-    if not factory_codes:
-        return tuple(frames), _NO_CODES
-    found = set()
-    walker: FrameType | None = frame
-    while walker is not None:
-        if walker.f_code in factory_codes:
-            found.add(walker.f_code)
-        walker = walker.f_back
-    return tuple(frames), frozenset(found)
-
-
-def _notify(obj: Any) -> None:
-    trackers = [t for t in _active if isinstance(obj, t.classes)]
-    if not trackers:
-        return
-    codes = trackers[0]._factory_codes if len(trackers) == 1 else \
-        frozenset().union(*(t._factory_codes for t in trackers))
-    frames, found = _site_and_via(obj, codes)
-    for tracker in trackers:
-        via = None
-        for code in found:
-            via = tracker._factory_names.get(code)
-            if via is not None:
-                break
-        tracker._record(obj, frames, via)
-
-
-# --------------------------------------------------------------------------- the tracker
 
 
 class InstanceTracker:
@@ -332,7 +105,7 @@ class InstanceTracker:
         self._factory_codes = frozenset(self._factory_names)
         self._records: list[TrackedInstance] = []
         self._class_names: dict[type, str] = {}
-        self._acquired: list[_Patch] = []
+        self._acquired: list[Patch] = []
         self._active = False
 
     # -- activation
@@ -347,18 +120,18 @@ class InstanceTracker:
 
     def start(self) -> None:
         """Patch the classes and every subclass that exists now."""
-        with _lock:
+        with lock:
             if self._active:
                 return
-            _active.append(self)
+            active.append(self)
             self._active = True
             try:
-                tree = _class_tree(self.classes)
+                tree = class_tree(self.classes)
                 for cls in tree:  # roots, and subclasses with an __init__ of their own
                     if cls in self.classes or "__init__" in cls.__dict__:
                         self._acquire(cls)
                 for cls in tree:  # e.g. a mixin's __init__ first in the MRO
-                    if not _is_wrapper(getattr(cls, "__init__", None)):
+                    if not is_wrapper(getattr(cls, "__init__", None)):
                         self._acquire(cls)
             except BaseException:
                 self.stop()
@@ -366,26 +139,26 @@ class InstanceTracker:
 
     def stop(self) -> None:
         """Undo this tracker's patches; the last tracker of a class restores it exactly."""
-        with _lock:
+        with lock:
             if not self._active:
                 return
             self._active = False
-            _active.remove(self)
+            active.remove(self)
             acquired, self._acquired = self._acquired, []
             for patch in reversed(acquired):
                 patch.users -= 1
                 if patch.users == 0:
-                    del _patches[patch.cls]
-                    _restore(patch)
+                    del patches[patch.cls]
+                    restore(patch)
 
     def _wants(self, cls: type) -> bool:
         return issubclass(cls, self.classes)
 
     def _acquire(self, cls: type) -> None:
-        patch = _install_init(cls)
+        patch = install_init(cls)
         self._acquired.append(patch)
         if cls in self.classes:
-            _install_subclass_hook(patch)
+            install_subclass_hook(patch)
 
     def _record(self, obj: Any, frames: tuple[Frame, ...], via: str | None) -> None:
         try:
@@ -488,59 +261,6 @@ def _group(records: Iterable[TrackedInstance], user_id_attr: str) -> dict[Any, l
     for record in records:
         groups.setdefault(_hashable(record.current_user_id(user_id_attr)), []).append(record)
     return groups
-
-
-def _restore(patch: _Patch) -> None:
-    cls = patch.cls
-    if patch.own_init is _MISSING:
-        if "__init__" in cls.__dict__:
-            type.__delattr__(cls, "__init__")
-    else:
-        type.__setattr__(cls, "__init__", patch.own_init)
-    if patch.own_init_subclass is not _UNHOOKED:
-        if patch.own_init_subclass is _MISSING:
-            if "__init_subclass__" in cls.__dict__:
-                type.__delattr__(cls, "__init_subclass__")
-        else:
-            type.__setattr__(cls, "__init_subclass__", patch.own_init_subclass)
-
-
-
-def _install_subclass_hook(patch: _Patch) -> None:
-    """Install the late-subclass hook on a tracked root class (once per patch)."""
-    if patch.own_init_subclass is not _UNHOOKED:
-        return
-    cls = patch.cls
-    own = cls.__dict__.get("__init_subclass__", _MISSING)
-
-    def __init_subclass__(sub: type, **kwargs: Any) -> None:
-        if own is not _MISSING:
-            own.__get__(None, sub)(**kwargs)
-        else:
-            super(cls, sub).__init_subclass__(**kwargs)
-        _on_new_subclass(sub)
-
-    try:
-        type.__setattr__(cls, "__init_subclass__", classmethod(__init_subclass__))
-    except (TypeError, AttributeError):
-        return  # late subclasses with their own __init__ will be missed; the rest works
-    patch.own_init_subclass = own
-
-
-def _class_tree(roots: Iterable[type]) -> list[type]:
-    """The roots and every subclass existing now, parents first, each once."""
-    seen: dict[type, None] = {}
-    stack = list(roots)
-    while stack:
-        cls = stack.pop(0)
-        if cls in seen:
-            continue
-        seen[cls] = None
-        try:
-            stack.extend(type.__subclasses__(cls))
-        except TypeError:
-            pass
-    return list(seen)
 
 
 def _code_of(func: Any) -> CodeType | None:

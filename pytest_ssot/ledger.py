@@ -266,15 +266,20 @@ def write_ledger(path: Path, target: str, ledger: Ledger) -> None:
                 document["targets"][name] = _target_ledger(path, old, name).to_json()
     document["targets"][target] = ledger.to_json()
     document["targets"] = dict(sorted(document["targets"].items()))
-    from pytest_ssot.report import write_report
+    from pytest_ssot.atomic_files import write_json  # local: only writing needs it
 
-    write_report(path, document)
+    write_json(path, document, prefix=".ssot-ledger-")
+
+
+def change_of(count: int, baseline: int | None) -> str:
+    """A ratchet's ``rise`` / ``fall`` / ``same`` against its baseline, ``new`` when there is none."""
+    if baseline is None:
+        return "new"
+    return "rise" if count > baseline else "fall" if count < baseline else "same"
 
 
 def ratchet_annotations(ratchets: Mapping[str, Mapping[str, Any]], ledger: Ledger) -> dict[str, dict[str, Any]]:
     """The report's ratchets with ``baseline`` (the recorded count) and ``change`` added."""
-    from pytest_ssot.report import change_of
-
     out = {}
     for name, entry in ratchets.items():
         recorded = ledger.ratchets.get(name)

@@ -28,13 +28,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from pytest_ssot.ledger import change_of
 from pytest_ssot.report import (
     CONTEXT_KEYS,
     READABLE_SCHEMA_VERSIONS,
     SCHEMA_VERSION,
     RunMetrics,
     build_report,
-    change_of,
 )
 
 NO_TARGET = "(none)"

@@ -1,6 +1,6 @@
 """A check that needs a key the target lacks is skipped, with one reason line per missing key.
 
-``Target.require`` raises :class:`~pytest_ssot.config.MissingTargetKey`; here it
+``Target.require`` raises :class:`~pytest_ssot.target.MissingTargetKey`; here it
 becomes a skip, raised from one place with one text per (tier, key), so pytest's
 ``-rs`` folds every test skipped for it into one line with a count, and the
 terminal summary prints that line in a default run too. Without ``app`` the
@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from pytest_ssot.config import MissingTargetKey
+from pytest_ssot.target import MissingTargetKey
 from pytest_ssot.violation import SSOTSetupError
 from pytest_ssot.schema import TIERS
 

@@ -36,7 +36,7 @@ from pytest_ssot.catalog import title_for
 from pytest_ssot.ledger import CLEAN, KNOWN, NEW, NOW_CLEAN, PROGRESS, REGRESSED, UNRECORDED, Judgement
 
 if TYPE_CHECKING:
-    from pytest_ssot.config import Target
+    from pytest_ssot.target import Target
 
 CONFIRMED = "confirmed"
 LOOKS_FIXED = "looks_fixed"

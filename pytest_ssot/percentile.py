@@ -11,6 +11,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+# the samples the suites record and the dashboard charts: seconds from message sent to the final event
+LATENCY_SAMPLES = "agent_completed_seconds"
+
 
 def percentile(values: Sequence[float], q: float) -> float:
     """The ``q``-th percentile (0 < q <= 100) by nearest rank: the smallest value with q % at or below it.

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from pytest_ssot.config import DEFAULT_EVENTS
+from pytest_ssot.schema import DEFAULT_EVENTS
 
 Frame = Mapping[str, Any]
 

@@ -17,8 +17,8 @@ from typing import Any
 
 from pytest_ssot.links import Linker
 from pytest_ssot.merge import NO_TARGET, conflict_lines, targets_of
-from pytest_ssot.percentile import percentile
-from pytest_ssot.report import LATENCY_SAMPLES, issue_rows, ledger_lines
+from pytest_ssot.percentile import LATENCY_SAMPLES, percentile
+from pytest_ssot.report import issue_rows, ledger_lines
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ xdist workers to the controller, into ``--ssot-report`` files, and back in when
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -47,10 +46,6 @@ RECORD_DEFAULTS: dict[str, Any] = {"details": [], "check": None, "keys": [], "cl
 TIMING_KEYS = frozenset({"duration", "generated_at", "time"})
 # optional top-level fields about the run, kept through merges: see build_report
 CONTEXT_KEYS = ("run", "events", "urls")
-
-# the samples the suites record and the dashboard charts: seconds from message sent to the final event
-LATENCY_SAMPLES = "agent_completed_seconds"
-
 
 class TestOutcomes:
     """Folds the setup/call/teardown reports of each test into one record."""
@@ -305,22 +300,11 @@ def without_timings(value: Any) -> Any:
     return value
 
 
-def change_of(count: int, baseline: int | None) -> str:
-    """A ratchet's ``rise`` / ``fall`` / ``same`` against its baseline, ``new`` when there is none."""
-    if baseline is None:
-        return "new"
-    return "rise" if count > baseline else "fall" if count < baseline else "same"
-
-
 def write_report(path: Path, document: Mapping[str, Any]) -> None:
     """Write atomically, so a CI job never uploads half a file; streamed, so a big report is not held twice."""
-    from pytest_ssot.summary_cache import atomic_write  # local: only writing needs it
+    from pytest_ssot.atomic_files import write_json  # local: only writing needs it
 
-    def dump(handle: Any) -> None:
-        json.dump(document, handle, indent=2, sort_keys=False)
-        handle.write("\n")
-
-    atomic_write(path, dump, prefix=".ssot-report-")
+    write_json(path, document, prefix=".ssot-report-")
 
 
 @dataclass(frozen=True)

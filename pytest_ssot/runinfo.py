@@ -38,7 +38,7 @@ def source_root(rootdir: Path) -> Path:
 
 def run_metadata(rootdir: Path, run_url: str | None = None) -> dict[str, Any]:
     """Python, plugin version, commit and branch (None outside git; branch None on a detached HEAD)."""
-    from pytest_ssot import __version__
+    from pytest_ssot.version import __version__
 
     commit = git(["rev-parse", "HEAD"], rootdir)
     branch = git(["rev-parse", "--abbrev-ref", "HEAD"], rootdir) if commit else None

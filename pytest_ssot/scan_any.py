@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pytest_ssot.violation import SSOTSetupError
 
 if TYPE_CHECKING:
-    from pytest_ssot.config import Target
+    from pytest_ssot.target import Target
     from pytest_ssot.findings import ScanResult
 
 RUNTIME, STATIC = "runtime", "static"

@@ -2,7 +2,7 @@
 
 The tables here are the single source the validator, the README reference and
 the docs test read; adding a key is one line in a table (plus its field on
-:class:`~pytest_ssot.config.Target`).
+:class:`~pytest_ssot.target.Target`).
 """
 
 from __future__ import annotations

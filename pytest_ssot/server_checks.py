@@ -13,7 +13,7 @@ from typing import Any
 
 # server-free, they live with the components; importable from here as before
 from pytest_ssot.components import assert_connection_states_independent, events_through_components  # noqa: F401
-from pytest_ssot.report import LATENCY_SAMPLES
+from pytest_ssot.percentile import LATENCY_SAMPLES
 from pytest_ssot.staging import require_user_tokens
 from pytest_ssot.violation import SSOTViolation
 from pytest_ssot.websocket import EventClient, HarnessError, assert_golden_path

@@ -40,7 +40,7 @@ from hypothesis import strategies as st  # noqa: E402 (after the one-line check 
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from pytest_ssot.binding import call_with_context
-from pytest_ssot.instances import read_attr_path, user_label
+from pytest_ssot.tracked import read_attr_path, user_label
 from pytest_ssot.isolation import assert_isolated
 from pytest_ssot.objects import type_path
 from pytest_ssot.roles import UserRoles

@@ -40,7 +40,7 @@ from pytest_ssot.findings import ScanResult, in_package
 from pytest_ssot.violation import SSOTViolation, finding_key
 
 if TYPE_CHECKING:
-    from pytest_ssot.config import Target
+    from pytest_ssot.target import Target
     from pytest_ssot.static_resolve import Resolver
 
 CLEAN, VIOLATION, UNJUDGED, SKIPPED = "clean", "violation", "unjudged", "skipped"

@@ -9,14 +9,12 @@ is ignored.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from pytest_ssot.atomic_files import atomic_write_text
 from pytest_ssot.summary import SUMMARY_VERSION
 
 
@@ -69,49 +67,6 @@ class SummaryCache:
         # dumps: the C encoder
         atomic_write_text(self.path, json.dumps(self.entries, separators=(",", ":")), prefix=".static-")
         self.dirty = False
-
-
-def atomic_write_text(path: Path, text: str, prefix: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` through a temp file and ``os.replace``.
-
-    Readers see the old file or the new one, never half of it; the temp file is
-    removed when anything fails.
-    """
-    atomic_write(path, lambda handle: handle.write(text), prefix)
-
-
-def atomic_write(path: Path, write: Callable[[IO[str]], object], prefix: str) -> None:
-    """Let ``write`` fill a temp file beside ``path``, then ``os.replace`` it: all or nothing.
-
-    The file gets the mode a plain ``open(path, "w")`` would give it (0666 less
-    the umask), not ``mkstemp``'s private 0600: a report is meant to be read by
-    the CI's other steps and users.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o666 & ~current_umask())
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            write(handle)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def current_umask() -> int:
-    """The process's umask, read without changing it where the system says it (Linux), else set back at once."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _well_formed(entry: dict[str, Any]) -> bool:

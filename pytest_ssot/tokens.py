@@ -10,9 +10,11 @@ repr, a traceback's locals or a report.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from pytest_ssot.websocket import HarnessError, Secret
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class FunctionTokens:
@@ -55,12 +57,24 @@ class StaticToken:
         return "StaticToken(***)"
 
 
+_MINTS_FROM_TARGET = "_ssot_mints_from_target"
+
+
+def mints_from_target(method: F) -> F:
+    """Mark a ``mint_token`` that only calls the target's ``token`` function (the default adapter's).
+
+    So :func:`adapter_mints_tokens` tells an adapter's own minting from the
+    default without importing the adapter; an override is a new function and
+    carries no mark.
+    """
+    setattr(method, _MINTS_FROM_TARGET, True)
+    return method
+
+
 def adapter_mints_tokens(adapter: Any) -> bool:
     """Whether ``adapter`` has its own ``mint_token`` (not :class:`~pytest_ssot.adapter.TargetAdapter`'s default)."""
-    from pytest_ssot.adapter import TargetAdapter
-
     mint = getattr(adapter, "mint_token", None)
-    return callable(mint) and getattr(mint, "__func__", mint) is not TargetAdapter.mint_token
+    return callable(mint) and not getattr(mint, _MINTS_FROM_TARGET, False)
 
 
 def target_tokens(adapter: Any, target: Any) -> FunctionTokens:

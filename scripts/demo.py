@@ -58,7 +58,8 @@ def target_server(target: str) -> Iterator[ServerProcess]:
     While it runs, ``CHATAPP_SECRET`` holds that signing secret in ``os.environ``:
     the server and the target's token function (here or in a child) must agree on it.
     """
-    from pytest_ssot.config import CliValues, load_config
+    from pytest_ssot.config import CliValues
+    from pytest_ssot.configure import load_config
     from pytest_ssot.servers import start_app_process
 
     config = load_config(ROOT / "pyproject.toml", CliValues(target=target), {}).target

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_ssot.config import CliValues, ConfigError, load_config
+from pytest_ssot.config import CliValues, ConfigError
+from pytest_ssot.configure import load_config
 
 GOOD_TARGET = """
 [tool.ssot]
@@ -283,7 +284,7 @@ def test_needs_the_factory(ssot_target):
 
 
 def test_outside_a_test_a_missing_key_is_a_target_setup_error():
-    from pytest_ssot.config import MissingTargetKey, Target, TargetSetupError
+    from pytest_ssot.target import MissingTargetKey, Target, TargetSetupError
 
     with pytest.raises(TargetSetupError) as caught:
         Target(name="rt", root=Path("."), package="realtime").require("app")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from history_support import commit, git, init_repo
-from pytest_ssot.config import Target, Thresholds
+from pytest_ssot.target import Target, Thresholds
 from pytest_ssot.exclude import DEFAULT_EXCLUDE, Exclusion
 from pytest_ssot.git_objects import GitRepo, ObjectReader
 from pytest_ssot.git_scan import BlobCache, GitTree, GitTreeScanner, virtual_root

@@ -83,7 +83,7 @@ def test_a_check_that_saw_no_instance_is_a_setup_error_naming_what_the_factory_r
 
 def test_a_factory_that_fails_when_probed_is_a_setup_error(mill, tmp_path) -> None:
     from pytest_ssot.adapter import TargetAdapter
-    from pytest_ssot.config import Target, TargetSetupError
+    from pytest_ssot.target import Target, TargetSetupError
 
     adapter = TargetAdapter(Target(name="t", root=tmp_path, package="quarry", manager=("quarry.mill:Millstone",),
                                    factory="quarry.mill:get_millstone_without_registry"))

@@ -11,7 +11,8 @@ import json
 import pytest
 from realtime_target import run_suites, write_target
 
-from pytest_ssot.config import CliValues, ConfigError, load_config
+from pytest_ssot.config import CliValues, ConfigError
+from pytest_ssot.configure import load_config
 from pytest_ssot.findings import ModuleImportError
 from pytest_ssot.violation import SSOTViolation
 

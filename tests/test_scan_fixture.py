@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from foreign_target import run_plugin, write_foreign_target
 
-from pytest_ssot.config import Target
+from pytest_ssot.target import Target
 from pytest_ssot.scan_any import RUNTIME, STATIC, ScanArgumentError, SessionScans, scan_key
 
 OWN_CHECK = """

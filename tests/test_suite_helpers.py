@@ -417,7 +417,8 @@ def test_a_class_counts_under_every_name_it_is_reachable_by():
 def test_recorded_golden_path_and_users_isolated_feed_the_latency_samples():
     from types import SimpleNamespace
 
-    from pytest_ssot.report import LATENCY_SAMPLES, RunMetrics
+    from pytest_ssot.percentile import LATENCY_SAMPLES
+    from pytest_ssot.report import RunMetrics
     from pytest_ssot.server_checks import assert_users_isolated, recorded_golden_path
     from pytest_ssot.tokens import FunctionTokens
 

@@ -195,7 +195,7 @@ def test_tokens_never_show_in_reprs_or_error_messages() -> None:
 def _target(**keys: Any) -> Any:
     from pathlib import Path
 
-    from pytest_ssot.config import Target
+    from pytest_ssot.target import Target
 
     return Target(name="demo", root=Path("."), package="chatapp", **keys)
 
@@ -220,7 +220,7 @@ def test_staging_without_any_token_source_names_both_fixes() -> None:
 
 def test_the_targets_token_function_is_resolved_once_and_a_failure_keeps_its_reason() -> None:
     from pytest_ssot.adapter import TargetAdapter
-    from pytest_ssot.config import TargetSetupError
+    from pytest_ssot.target import TargetSetupError
     from pytest_ssot.tokens import target_tokens
 
     resolved: list[str] = []

@@ -19,7 +19,8 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from pytest_ssot.adapter import TargetAdapter
 from pytest_ssot.concurrency import assert_distinct_per_user, assert_single_instance, run_concurrently
-from pytest_ssot.config import CliValues, load_config
+from pytest_ssot.config import CliValues
+from pytest_ssot.configure import load_config
 from pytest_ssot.contracts import FactoryContract
 from pytest_ssot.instances import InstanceTracker
 from pytest_ssot.isolation import assert_isolated
