@@ -13,7 +13,7 @@ measured in the same run, and the ratio chatapp / baseline. Both servers use a
 listen backlog of 1024. Loopback only; nothing is written to the repository.
 
 Then the harness's own overhead: against the same chatapp server, p50/p99 to
-``agent_completed`` through pytest-ssot's multi-user harness (``pytest_ssot.multiuser``:
+``agent_completed`` through pytest-ssot's multi-user harness (``pytest_ssot.ws.multiuser``:
 per-frame receive times, per-user classification, the drain barrier) beside the raw
 ``websockets`` client above, rounds interleaved, at ``--harness-users`` (100).
 
@@ -41,8 +41,8 @@ from backend_support import EVENTS  # noqa: E402
 from backend_support.load import LoadResult, run_users  # noqa: E402
 from backend_support.process import start_server  # noqa: E402
 from backend_support.tokens import mint  # noqa: E402
-from pytest_ssot.percentile import percentile  # noqa: E402
-from pytest_ssot.servers import ServerProcess, start_process  # noqa: E402
+from pytest_ssot.core.percentile import percentile  # noqa: E402
+from pytest_ssot.ws.servers import ServerProcess, start_process  # noqa: E402
 
 BACKLOG = 1024
 
@@ -129,8 +129,8 @@ async def run(users_list: Sequence[int], samples: int, state: str, timeout: floa
 
 async def harness_overhead(url: str, users: int, rounds: int, timeout: float) -> dict[str, Any]:
     """p50/p99 through the raw client and through pytest-ssot's harness, interleaved round by round."""
-    from pytest_ssot.multiuser import run_users as harness_users
-    from pytest_ssot.tokens import FunctionTokens
+    from pytest_ssot.ws.multiuser import run_users as harness_users
+    from pytest_ssot.ws.tokens import FunctionTokens
 
     tokens = FunctionTokens(mint)
     raw: list[float] = []

@@ -42,8 +42,8 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 from generated.realtree import FOREIGN, generate, words_pattern  # noqa: E402
 
 from pytest_ssot.cli import main  # noqa: E402
-from pytest_ssot.target import Target  # noqa: E402
-from pytest_ssot.static_checks import checkout_snapshot, run_checks  # noqa: E402
+from pytest_ssot.config.target import Target  # noqa: E402
+from pytest_ssot.history.static_checks import checkout_snapshot, run_checks  # noqa: E402
 
 
 def git(repo: Path, *args: str) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pytest_ssot.instances import InstanceTracker  # noqa: E402
+from pytest_ssot.evidence.instances import InstanceTracker  # noqa: E402
 
 N = 100_000
 ROUNDS = 5

@@ -81,7 +81,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
-from pytest_ssot.static import iter_source_files, scan_static  # noqa: E402
+from pytest_ssot.scan.static import iter_source_files, scan_static  # noqa: E402
 from tests.generated.realtree import generate  # noqa: E402
 
 HEAVY = REPO / "tests" / "fixtures_scan" / "heavy_env.py"
@@ -286,7 +286,7 @@ import sys, time, warnings, runpy, json, statistics
 sys.path.insert(0, sys.argv[1])
 heavy = runpy.run_path(sys.argv[2])
 heavy["import_everything"]()
-from pytest_ssot.introspect import scan_modules
+from pytest_ssot.scan.introspect import scan_modules
 
 def bare():
     n = 0

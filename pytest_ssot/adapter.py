@@ -16,13 +16,13 @@ import sys
 import threading
 from typing import Any
 
-from pytest_ssot.awaiting import maybe_await, resolve_blocking
-from pytest_ssot.binding import call_with_context
-from pytest_ssot.target import Target, TargetSetupError
-from pytest_ssot.locate import split_reference
-from pytest_ssot.missing_keys import MissingSetting
-from pytest_ssot.tokens import mints_from_target
-from pytest_ssot.violation import SSOTSetupError
+from pytest_ssot.core.awaiting import maybe_await, resolve_blocking
+from pytest_ssot.evidence.binding import call_with_context
+from pytest_ssot.config.target import Target, TargetSetupError
+from pytest_ssot.core.locate import split_reference
+from pytest_ssot.config.missing_keys import MissingSetting
+from pytest_ssot.ws.tokens import mints_from_target
+from pytest_ssot.core.violation import SSOTSetupError
 
 
 _HEAPTYPE = 1 << 9  # a class defined in Python: its __init__ can be patched
@@ -126,10 +126,10 @@ class TargetAdapter:
     def protocol(self) -> Any:
         """The wire protocol the WebSocket tiers speak: the reference one over the target's events.
 
-        Replace it (subclass :class:`~pytest_ssot.protocol.ChatProtocol`, or any
+        Replace it (subclass :class:`~pytest_ssot.ws.protocol.ChatProtocol`, or any
         object with its methods) when your server speaks differently.
         """
-        from pytest_ssot.protocol import default_protocol
+        from pytest_ssot.ws.protocol import default_protocol
 
         return default_protocol(self.target)
 
@@ -157,7 +157,7 @@ class TargetAdapter:
     def call_with_context(self, func: Any, user_context: Any) -> Any:
         """``func`` called with the context bound by parameter name and annotation (not awaited).
 
-        A signature that does not fit raises :class:`~pytest_ssot.binding.SignatureMismatch`.
+        A signature that does not fit raises :class:`~pytest_ssot.evidence.binding.SignatureMismatch`.
         """
         return call_with_context(func, user_context, self.context_type)
 

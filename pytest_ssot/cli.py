@@ -21,9 +21,9 @@ import re
 import sys
 from typing import Callable, NoReturn, Sequence
 
-from pytest_ssot.exclude import DEFAULT_EXCLUDE
-from pytest_ssot.findings import DEFAULT_CLASS_PATTERN, DEFAULT_FUNCTIONS, ScanResult
-from pytest_ssot.locate import find_module, is_dotted_name
+from pytest_ssot.config.exclude import DEFAULT_EXCLUDE
+from pytest_ssot.scan.findings import DEFAULT_CLASS_PATTERN, DEFAULT_FUNCTIONS, ScanResult
+from pytest_ssot.core.locate import find_module, is_dotted_name
 
 EXIT_OK = 0
 EXIT_CONFLICTS = 1  # ssot report merge: jobs disagree (the merged file is still written)
@@ -88,9 +88,9 @@ def configure_scan(parser: argparse.ArgumentParser) -> None:
 
 @command("scan", help="list distinct classes/functions, aliases and shims in a package")
 def run_scan(args: argparse.Namespace) -> int:
-    from pytest_ssot.probes import ChildError, ProbeSetupError, resolve_python
-    from pytest_ssot.progress import Progress
-    from pytest_ssot.scan import scan_runtime, scan_static
+    from pytest_ssot.scan.probes import ChildError, ProbeSetupError, resolve_python
+    from pytest_ssot.core.progress import Progress
+    from pytest_ssot.scan.entry import scan_runtime, scan_static
 
     root = os.path.abspath(args.root)
     if not os.path.isdir(root):
@@ -129,7 +129,7 @@ def run_scan(args: argparse.Namespace) -> int:
 
 def _scan_cache(root: str, home: str | None) -> str | None:
     """The root's folder in the tagged cache home; None (one line on stderr) when it cannot be made."""
-    from pytest_ssot.cache_dir import scan_cache_dir
+    from pytest_ssot.core.cache_dir import scan_cache_dir
 
     try:
         return str(scan_cache_dir(root, home))
@@ -217,8 +217,8 @@ def configure_report(parser: argparse.ArgumentParser) -> None:
 def run_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from pytest_ssot.merge import ReportError, conflict_lines, load_report, merge_reports
-    from pytest_ssot.report import write_report
+    from pytest_ssot.report.merge import ReportError, conflict_lines, load_report, merge_reports
+    from pytest_ssot.report.build import write_report
 
     try:
         if args.action == "merge":
@@ -239,8 +239,8 @@ def run_report(args: argparse.Namespace) -> int:
         history = [load_report(Path(name)) for name in args.reports]
     except ReportError as exc:
         raise UsageError(f"ssot report: {exc}") from None
-    from pytest_ssot.links import Linker, TemplateError, check_templates
-    from pytest_ssot.trend import latest
+    from pytest_ssot.config.links import Linker, TemplateError, check_templates
+    from pytest_ssot.report.trend import latest
 
     given = {kind: getattr(args, f"{kind}_url") for kind in ("issue", "source", "run")}
     for kind, template in given.items():
@@ -251,12 +251,12 @@ def run_report(args: argparse.Namespace) -> int:
     linker = Linker(given=given, environ=os.environ)
     document = latest(history)
     if args.format == "html":
-        from pytest_ssot.dashboard import render_html
+        from pytest_ssot.report.dashboard import render_html
 
         text = render_html(document, linker, history if len(history) > 1 else None)
         if getattr(args, "history", None):
-            from pytest_ssot.history_cli import load_history
-            from pytest_ssot.history_html import add_to_dashboard
+            from pytest_ssot.cli_history import load_history
+            from pytest_ssot.history.html import add_to_dashboard
 
             try:
                 text = add_to_dashboard(text, load_history(args.history))
@@ -265,7 +265,7 @@ def run_report(args: argparse.Namespace) -> int:
     else:
         if getattr(args, "history", None):
             raise UsageError("ssot report: --history needs --format html")
-        from pytest_ssot.render import render_markdown
+        from pytest_ssot.report.markdown import render_markdown
 
         text = render_markdown(document, linker)
     if args.output:
@@ -278,13 +278,13 @@ def run_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-from pytest_ssot.history_cli import HistoryUsageError, configure_history, run_history  # noqa: E402 - its own module
+from pytest_ssot.cli_history import HistoryUsageError, configure_history, run_history  # noqa: E402 - its own module
 
 command("history", help="the static checks over the commits of a git range, from git objects")(run_history)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from pytest_ssot.version import __version__
+    from pytest_ssot.core.version import __version__
 
     parser = _Parser(prog="ssot", description="pytest-ssot command line")
     parser.add_argument("--version", action="version", version=f"ssot {__version__}")
@@ -299,7 +299,7 @@ EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report it
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from pytest_ssot.children import install_signal_handlers
+    from pytest_ssot.core.children import install_signal_handlers
 
     install_signal_handlers()  # SIGTERM/SIGHUP: a runtime scan's child dies with us
     try:
@@ -308,7 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, HistoryUsageError) as exc:
         print(str(exc).splitlines()[0], file=sys.stderr)
         return getattr(exc, "exit_code", EXIT_USAGE)
-    except KeyboardInterrupt:  # the child (if any) was killed on the way out: see pytest_ssot.children
+    except KeyboardInterrupt:  # the child (if any) was killed on the way out: see pytest_ssot.core.children
         print("ssot: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
 

@@ -1,9 +1,9 @@
 """The configuration as the plugin, the CLI and scripts load it: every key checked, in one list.
 
-:mod:`pytest_ssot.config` checks the keys without reaching into the layers above
+:mod:`pytest_ssot.config.load` checks the keys without reaching into the layers above
 it; the two checks that do (can the target's interpreter run the probes, does
 the ledger read) are wired in here, so a broken ``python`` or ``--ssot-baseline``
-is still one more line of the same :class:`~pytest_ssot.config.ConfigError`.
+is still one more line of the same :class:`~pytest_ssot.config.load.ConfigError`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from pytest_ssot.config import CliValues, SSOTConfig, build_config
-from pytest_ssot.ledger import load_ledger  # collection needs the ledger module anyway
+from pytest_ssot.config.load import CliValues, SSOTConfig, build_config
+from pytest_ssot.report.ledger import load_ledger  # collection needs the ledger module anyway
 
 
 def load_config(
@@ -36,7 +36,7 @@ def load_config(
 
 
 def _python_problem(python: str) -> str | None:
-    """:func:`pytest_ssot.probes.python_problem`, imported only when a target names its ``python``."""
-    from pytest_ssot.probes import python_problem
+    """:func:`pytest_ssot.scan.probes.python_problem`, imported only when a target names its ``python``."""
+    from pytest_ssot.scan.probes import python_problem
 
     return python_problem(python)

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from pytest_ssot.config import SSOTConfig
-    from pytest_ssot.target import Target
-    from pytest_ssot.findings import ScanResult
-    from pytest_ssot.ledger import Recorder
-    from pytest_ssot.components import Component
-    from pytest_ssot.probes import ProbeResult
-    from pytest_ssot.scan_any import SessionScans
+    from pytest_ssot.config.load import SSOTConfig
+    from pytest_ssot.config.target import Target
+    from pytest_ssot.scan.findings import ScanResult
+    from pytest_ssot.report.ledger import Recorder
+    from pytest_ssot.evidence.components import Component
+    from pytest_ssot.scan.probes import ProbeResult
+    from pytest_ssot.scan.any_names import SessionScans
 
 
 @pytest.fixture(scope="session")
@@ -63,7 +63,7 @@ def ssot_record(pytestconfig: pytest.Config, ssot_config: SSOTConfig) -> Recorde
     as counted findings; with ``--ssot-baseline`` a ratchet item the ledger lacks fails the
     test that recorded it.
     """
-    from pytest_ssot.ledger import Recorder
+    from pytest_ssot.report.ledger import Recorder
     from pytest_ssot.session_state import ssot_session
 
     session = ssot_session(pytestconfig)
@@ -77,7 +77,7 @@ def ssot_note(request: pytest.FixtureRequest) -> Callable[[str], None]:
     For what a passing check wants read: a known import failure it tolerated, a
     list entry that can go. It never changes the test's outcome.
     """
-    from pytest_ssot.notes import add_note
+    from pytest_ssot.core.notes import add_note
 
     return lambda text: add_note(request.node, text)
 
@@ -103,7 +103,7 @@ def ssot_scan(pytestconfig: pytest.Config, ssot_target: Target) -> SessionScans:
     by default), at run time or (``static=True``) from source. Each distinct
     question is scanned once per session (per xdist worker) and shared.
     """
-    from pytest_ssot.scan_any import SessionScans
+    from pytest_ssot.scan.any_names import SessionScans
 
     return SessionScans(ssot_target, cache_dir=_static_cache(pytestconfig))
 
@@ -125,7 +125,7 @@ def ssot_static_scan(pytestconfig: pytest.Config, ssot_target: Target) -> ScanRe
     Per-file results are cached in pytest's cache dir, so a re-run parses only
     the files that changed.
     """
-    from pytest_ssot.static import scan_static
+    from pytest_ssot.scan.static import scan_static
 
     return _checked(scan_static(
         ssot_target.root,
@@ -146,7 +146,7 @@ def ssot_codebase_scan(pytestconfig: pytest.Config, ssot_target: Target) -> Scan
     #1036 counts implementations across the codebase: a duplicate outside the
     scanned package (an adapter in another subsystem) still counts.
     """
-    from pytest_ssot.static import scan_static
+    from pytest_ssot.scan.static import scan_static
 
     return _checked(scan_static(ssot_target.root, None, ssot_target.class_pattern, [ssot_target.function_name],
                                 cache_dir=_static_cache(pytestconfig), python=ssot_target.python,
@@ -156,12 +156,12 @@ def ssot_codebase_scan(pytestconfig: pytest.Config, ssot_target: Target) -> Scan
 def _checked(result: ScanResult, target: Target) -> ScanResult:
     """The scan, if it saw the target at all: an empty or broken scan judges nothing.
 
-    Raised as an :class:`~pytest_ssot.assertions.EmptyScanError` (a setup error):
+    Raised as an :class:`~pytest_ssot.scan.assertions.EmptyScanError` (a setup error):
     every test using the scan errors with this line instead of passing or
     XFAILing on nothing.
     """
-    from pytest_ssot.assertions import EmptyScanError
-    from pytest_ssot.scan_any import saw_package
+    from pytest_ssot.scan.assertions import EmptyScanError
+    from pytest_ssot.scan.any_names import saw_package
 
     saw_package(result, target)
     if not result.functions_named(target.function_name) and not result.classes:
@@ -185,7 +185,7 @@ def _static_cache(config: pytest.Config) -> Any:
 
 @pytest.fixture
 def ssot_instances(ssot_adapter: Any, ssot_target: Target) -> Any:
-    """An :class:`~pytest_ssot.instances.InstanceTracker` over the target's manager classes.
+    """An :class:`~pytest_ssot.evidence.instances.InstanceTracker` over the target's manager classes.
 
     Active for the whole test; every patch is undone at teardown, also when the
     test fails. The target's factory (if configured) is passed as ``factories``,
@@ -193,7 +193,7 @@ def ssot_instances(ssot_adapter: Any, ssot_target: Target) -> Any:
     (called once per session to find out) is tracked next to ``manager``: a
     guard class that is never instantiated would leave the tracker blind.
     """
-    from pytest_ssot.instances import InstanceTracker
+    from pytest_ssot.evidence.instances import InstanceTracker
 
     factories = (ssot_adapter.factory,) if ssot_target.factory else ()
     classes, returned = ssot_adapter.manager_classes, None
@@ -206,8 +206,8 @@ def ssot_instances(ssot_adapter: Any, ssot_target: Target) -> Any:
 
 @pytest.fixture
 def ssot_factory_contract(ssot_adapter: Any) -> Any:
-    """A :class:`~pytest_ssot.contracts.FactoryContract` for the target's factory."""
-    from pytest_ssot.contracts import FactoryContract
+    """A :class:`~pytest_ssot.evidence.contracts.FactoryContract` for the target's factory."""
+    from pytest_ssot.evidence.contracts import FactoryContract
 
     return FactoryContract.from_adapter(ssot_adapter)
 
@@ -220,7 +220,7 @@ def ssot_factory_probe(ssot_target: Target) -> ProbeResult:
     imports and answers within ``thresholds.factory_timeout_seconds`` (no circular
     import, no hang when called); judge it with ``assert_importable``.
     """
-    from pytest_ssot.probes import probe_factory_call
+    from pytest_ssot.scan.probes import probe_factory_call
 
     return probe_factory_call(ssot_target.require("factory"), ssot_target.root, user_context=ssot_target.user_context,
                               user_id=ssot_target.sample_user,
@@ -234,7 +234,7 @@ def ssot_factory_components(ssot_runtime_scan: ScanResult, ssot_target: Target,
 
     The target's factory comes first; shims count (a caller that imports one goes through it).
     """
-    from pytest_ssot.components import factory_components
+    from pytest_ssot.evidence.components import factory_components
 
     return tuple(factory_components(ssot_runtime_scan, ssot_target.function_name, ssot_adapter))
 
@@ -245,7 +245,7 @@ def ssot_factory_components(ssot_runtime_scan: ScanResult, ssot_target: Target,
 @pytest.fixture(scope="session")
 def ssot_protocol(ssot_adapter: Any, ssot_target: Target) -> Any:
     """The wire protocol: ``ssot_adapter.protocol`` if set, else the reference one over ``target.events``."""
-    from pytest_ssot.protocol import protocol_of
+    from pytest_ssot.ws.protocol import protocol_of
 
     return protocol_of(ssot_adapter, ssot_target.events)
 
@@ -253,7 +253,7 @@ def ssot_protocol(ssot_adapter: Any, ssot_target: Target) -> Any:
 @pytest.fixture(scope="session")
 def ssot_tokens(ssot_adapter: Any, ssot_target: Target) -> Any:
     """Tokens for any user id from the target's ``token`` function (or ``ssot_adapter.mint_token``)."""
-    from pytest_ssot.tokens import target_tokens
+    from pytest_ssot.ws.tokens import target_tokens
 
     return target_tokens(ssot_adapter, ssot_target)
 
@@ -261,7 +261,7 @@ def ssot_tokens(ssot_adapter: Any, ssot_target: Target) -> Any:
 @pytest.fixture(scope="session")
 def ssot_server(ssot_adapter: Any, ssot_target: Target) -> Any:
     """URL of the target's ``app`` served in this process (own loop, own thread), one per xdist worker."""
-    from pytest_ssot.servers import ServerThread
+    from pytest_ssot.ws.servers import ServerThread
 
     reference = ssot_target.require("app")
     with ServerThread(ssot_adapter.resolve(reference), name=reference) as server:
@@ -270,8 +270,8 @@ def ssot_server(ssot_adapter: Any, ssot_target: Target) -> Any:
 
 @pytest.fixture(scope="session")
 def ssot_server_process(ssot_target: Target) -> Any:
-    """The target's ``app`` in a separate process (a :class:`~pytest_ssot.servers.ServerProcess`, ``.url``)."""
-    from pytest_ssot.servers import start_app_process
+    """The target's ``app`` in a separate process (a :class:`~pytest_ssot.ws.servers.ServerProcess`, ``.url``)."""
+    from pytest_ssot.ws.servers import start_app_process
 
     with start_app_process(ssot_target.require("app"), ssot_target.root, python=ssot_target.python) as server:
         yield server
@@ -279,8 +279,8 @@ def ssot_server_process(ssot_target: Target) -> Any:
 
 @pytest.fixture
 def ssot_harness(ssot_server: str, ssot_tokens: Any, ssot_protocol: Any) -> Any:
-    """A :class:`~pytest_ssot.harness.Harness` on the in-process server: golden path, N users, diagnostics."""
-    from pytest_ssot.harness import Harness
+    """A :class:`~pytest_ssot.ws.harness.Harness` on the in-process server: golden path, N users, diagnostics."""
+    from pytest_ssot.ws.harness import Harness
 
     return Harness(ssot_server, ssot_tokens, ssot_protocol)
 
@@ -296,12 +296,12 @@ def ssot_staging(request: pytest.FixtureRequest, ssot_config: SSOTConfig) -> Any
     from pytest_ssot.session_state import STAGING_SKIP_REASON
 
     if not ssot_config.staging_url:
-        from pytest_ssot.missing_keys import MissingSetting
+        from pytest_ssot.config.missing_keys import MissingSetting
 
         raise MissingSetting(STAGING_SKIP_REASON)  # a skip, reported from one place: -rs folds it into one line
-    from pytest_ssot.harness import Harness
-    from pytest_ssot.protocol import ChatProtocol
-    from pytest_ssot.staging import StagingUnusable, probe_blocking, staging_tokens
+    from pytest_ssot.ws.harness import Harness
+    from pytest_ssot.ws.protocol import ChatProtocol
+    from pytest_ssot.ws.staging import StagingUnusable, probe_blocking, staging_tokens
 
     target = ssot_config.target
     adapter = request.getfixturevalue("ssot_adapter") if target is not None else None

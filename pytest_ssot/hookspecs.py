@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from pytest_ssot.target import Target
+    from pytest_ssot.config.target import Target
 
 
 @pytest.hookspec(firstresult=True)

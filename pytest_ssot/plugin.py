@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from pytest_ssot.config import SSOTConfig
-    from pytest_ssot.target import Target
+    from pytest_ssot.config.load import SSOTConfig
+    from pytest_ssot.config.target import Target
 
 MARKERS = (
     "unit: SSOT tier - introspection only, no services (pytest-ssot)",
@@ -64,12 +64,12 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
-    # with autoload disabled, `-p ssot` in a configured project loads pytest-asyncio itself (pytest_ssot.extras)
+    # with autoload disabled, `-p ssot` in a configured project loads pytest-asyncio itself (pytest_ssot.config.extras)
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD") and not early_config.pluginmanager.has_plugin("asyncio"):
-        from pytest_ssot.activation import may_be_in_use
+        from pytest_ssot.config.activation import may_be_in_use
 
         if may_be_in_use(early_config.rootpath, early_config.inipath, early_config.known_args_namespace):
-            from pytest_ssot.extras import load_asyncio_when_needed
+            from pytest_ssot.config.extras import load_asyncio_when_needed
 
             load_asyncio_when_needed(early_config)
 
@@ -92,19 +92,19 @@ def pytest_configure(config: pytest.Config) -> None:
     from pytest_ssot.session_state import SESSION_PLUGIN_NAME
 
     config.pluginmanager.register(SSOTSession(config, settings), SESSION_PLUGIN_NAME)
-    from pytest_ssot.missing_keys import MissingKeySkips
-    from pytest_ssot.notes import NotesSummary
+    from pytest_ssot.config.missing_keys import MissingKeySkips
+    from pytest_ssot.core.notes import NotesSummary
 
     config.pluginmanager.register(MissingKeySkips(), "ssot-missing-keys")
     config.pluginmanager.register(NotesSummary(), "ssot-notes")
 
 
 def _load_settings(config: pytest.Config) -> SSOTConfig | None:
-    from pytest_ssot.activation import may_be_in_use, pyproject_for
+    from pytest_ssot.config.activation import may_be_in_use, pyproject_for
 
     if not may_be_in_use(config.rootpath, config.inipath, config.option):
         return None  # the common case for an unrelated project: decided without importing the config code
-    from pytest_ssot.config import CliValues
+    from pytest_ssot.config.load import CliValues
     from pytest_ssot.configure import load_config
 
     cli = CliValues(

@@ -21,9 +21,9 @@ if TYPE_CHECKING:
     from _pytest.reports import TestReport
     from _pytest.runner import CallInfo
 
-    from pytest_ssot.config import SSOTConfig
-    from pytest_ssot.ledger import Ledger
-    from pytest_ssot.outcomes import IssueMark
+    from pytest_ssot.config.load import SSOTConfig
+    from pytest_ssot.report.ledger import Ledger
+    from pytest_ssot.report.outcomes import IssueMark
 
 mark_error_key = pytest.StashKey[str]()
 waived_key = pytest.StashKey[str]()
@@ -33,7 +33,7 @@ class SSOTSession:
     """The per-run part of the plugin, registered only when configured."""
 
     def __init__(self, config: pytest.Config, settings: SSOTConfig) -> None:
-        from pytest_ssot.report import RunMetrics, TestOutcomes
+        from pytest_ssot.report.build import RunMetrics, TestOutcomes
 
         self.config = config
         self.settings = settings
@@ -41,14 +41,14 @@ class SSOTSession:
         self.metrics = RunMetrics()
         # read and checked with the configuration, so its problems joined the others (one list, exit 4)
         self.ledger: Ledger | None = settings.ledger
-        from pytest_ssot.children import install_signal_handlers
-        from pytest_ssot.threads import ThreadWatch
+        from pytest_ssot.core.children import install_signal_handlers
+        from pytest_ssot.core.threads import ThreadWatch
 
         install_signal_handlers()  # SIGTERM/SIGHUP: kill our probe and server children first, then die of it
         self.threads = ThreadWatch(wait=config.getoption("ssot_wait_for_threads"))
         self.interrupted = False
         self.session: pytest.Session | None = None
-        from pytest_ssot.outcomes import ACCEPT, UPDATE
+        from pytest_ssot.report.outcomes import ACCEPT, UPDATE
 
         self.update_mode = ACCEPT if settings.baseline_accept else UPDATE if settings.baseline_update else ""
         self.marks: dict[str, IssueMark] = {}
@@ -66,7 +66,7 @@ class SSOTSession:
         """The bundled suites without their extra: one line and exit 4, before any of them is imported."""
         if self.suites_checked or not isinstance(collector, (pytest.Module, pytest.Package)):
             return
-        from pytest_ssot.extras import is_suite_path, suites_dir, suites_problem
+        from pytest_ssot.config.extras import is_suite_path, suites_dir, suites_problem
 
         if is_suite_path(collector.path, suites_dir()):
             self.suites_checked = True
@@ -83,9 +83,9 @@ class SSOTSession:
         return f"ssot: target {target}; issues {statuses}; tiers {tiers}; staging {staging}"
 
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
-        from pytest_ssot.ledger import check_id
-        from pytest_ssot.outcomes import parse_issue_marker
-        from pytest_ssot.schema import TIERS
+        from pytest_ssot.report.ledger import check_id
+        from pytest_ssot.report.outcomes import parse_issue_marker
+        from pytest_ssot.config.schema import TIERS
 
         self._check_issue_overrides(items)
         keep: list[pytest.Item] = []
@@ -122,7 +122,7 @@ class SSOTSession:
         """
         if not self.settings.unverified_issues:
             return
-        from pytest_ssot.outcomes import parse_issue_marker
+        from pytest_ssot.report.outcomes import parse_issue_marker
 
         carried = set()
         for item in items:
@@ -148,7 +148,7 @@ class SSOTSession:
         waive = self.settings.target.waive if self.settings.target is not None else {}
         if not waive:
             return
-        from pytest_ssot.ledger import check_id
+        from pytest_ssot.report.ledger import check_id
 
         by_check = {check_id(item.nodeid, item.path.name): item for item in items}
         files = {item.path.name for item in items}
@@ -189,7 +189,7 @@ class SSOTSession:
         self, item: pytest.Item, call: CallInfo[None]
     ) -> Generator[None, TestReport, TestReport]:
         report = yield
-        from pytest_ssot.violation import SSOTSetupError, is_violation, violation_summary
+        from pytest_ssot.core.violation import SSOTSetupError, is_violation, violation_summary
 
         short = self.config.option.tbstyle not in ("long", "native")
         if call.excinfo is not None and short and report.failed:
@@ -210,9 +210,9 @@ class SSOTSession:
 
     def _classify(self, item: pytest.Item, call: CallInfo[None], report: TestReport, mark: IssueMark) -> TestReport:
         """The ssot_* fields of a marked test's report, and its fail-first outcome."""
-        from pytest_ssot.ledger import NEW, RatchetRise
-        from pytest_ssot.outcomes import apply_fail_first
-        from pytest_ssot.violation import (
+        from pytest_ssot.report.ledger import NEW, RatchetRise
+        from pytest_ssot.report.outcomes import apply_fail_first
+        from pytest_ssot.core.violation import (
             error_details,
             error_line,
             is_violation,
@@ -235,7 +235,7 @@ class SSOTSession:
                 report.ssot_locations = locations  # type: ignore[attr-defined]
         elif call.when == "call" and call.excinfo is not None and isinstance(call.excinfo.value, RatchetRise):
             # a ratchet item the ledger lacks: judged like a new finding (verdict "regressed"), never "broken"
-            from pytest_ssot.outcomes import NEW_VIOLATION
+            from pytest_ssot.report.outcomes import NEW_VIOLATION
 
             report.ssot_effect = NEW_VIOLATION  # type: ignore[attr-defined]
             report.ssot_ledger = NEW  # type: ignore[attr-defined]
@@ -268,8 +268,8 @@ class SSOTSession:
 
     def _locations(self, error: BaseException) -> list[dict[str, Any]]:
         """Where the findings are, relative to the repository (or rootdir): what a source link needs."""
-        from pytest_ssot.runinfo import finding_locations, source_root
-        from pytest_ssot.violation import violation_leaves
+        from pytest_ssot.report.runinfo import finding_locations, source_root
+        from pytest_ssot.core.violation import violation_leaves
 
         findings = [f for v in violation_leaves(error) for f in v.findings]
         if not findings:
@@ -283,7 +283,7 @@ class SSOTSession:
         """The check's findings against the ledger: only for an open issue's checks that reached a result."""
         if self.ledger is None or mark.guard or status != "open" or clean is None:
             return None
-        from pytest_ssot.ledger import judge
+        from pytest_ssot.report.ledger import judge
 
         return judge(self.ledger.recorded(mark.number, check), keys or [])
 
@@ -315,14 +315,14 @@ class SSOTSession:
         self.final = self.document()
         path = self.settings.report_path
         if path is not None:
-            from pytest_ssot.report import write_report
+            from pytest_ssot.report.build import write_report
 
             write_report(self._invocation_path(path), self.final)
         if self.update_mode and not self.interrupted:  # the configuration made sure a ledger path and target are set
             self._write_ledger(session)
 
     def _write_ledger(self, session: pytest.Session) -> None:
-        from pytest_ssot.ledger import updated, write_ledger
+        from pytest_ssot.report.ledger import updated, write_ledger
 
         ratchets = {name: entry["items"] for name, entry in self.final["ratchets"].items()}
         ledger, self.ledger_written = updated(self.ledger, self.outcomes.records, ratchets, self.settings.statuses,
@@ -339,13 +339,13 @@ class SSOTSession:
         return self.config.invocation_params.dir / path
 
     def document(self) -> dict[str, Any]:
-        from pytest_ssot.report import build_report
+        from pytest_ssot.report.build import build_report
 
         target = self.settings.target.name if self.settings.target else None
         document = build_report(target, self.settings.statuses, self.outcomes.records, self.metrics,
                                 interrupted=self.interrupted, context=self._context())
         if self.ledger is not None:
-            from pytest_ssot.ledger import ratchet_annotations
+            from pytest_ssot.report.ledger import ratchet_annotations
 
             document["ratchets"] = ratchet_annotations(document["ratchets"], self.ledger)
         return document
@@ -354,8 +354,8 @@ class SSOTSession:
         """What the report records about this run: environment, the target's event names, link templates."""
         from datetime import datetime, timezone
 
-        from pytest_ssot.links import expand
-        from pytest_ssot.runinfo import run_metadata
+        from pytest_ssot.config.links import expand
+        from pytest_ssot.report.runinfo import run_metadata
 
         urls = dict(self.settings.urls)
         run = run_metadata(self.config.rootpath)
@@ -367,7 +367,7 @@ class SSOTSession:
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_terminal_summary(self, terminalreporter: Any) -> Generator[None, None, None]:
         """Outside pytest's own summary: shared setup errors folded in it, the SSOT table after it (last)."""
-        from pytest_ssot.terminal import fold_shared_errors, write_summary
+        from pytest_ssot.report.terminal import fold_shared_errors, write_summary
 
         undo = fold_shared_errors(terminalreporter.stats)
         try:

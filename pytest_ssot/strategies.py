@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_ssot.extras import require
+from pytest_ssot.config.extras import require
 
 require("hypothesis", "pytest_ssot.strategies")
 from hypothesis import strategies as st  # noqa: E402 (after the one-line check for the extra)

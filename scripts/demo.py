@@ -32,14 +32,14 @@ from typing import TYPE_CHECKING
 from unittest.mock import patch
 
 if TYPE_CHECKING:
-    from pytest_ssot.servers import ServerProcess
+    from pytest_ssot.ws.servers import ServerProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ("demo-fragmented", "demo-partial", "demo-consolidated")
 LEDGER = ROOT / "ssot-ledger.json"  # per target and check, the findings confirmed: any new one fails the main job
 sys.path.insert(0, str(ROOT))
 
-from pytest_ssot.children import call, exit_on_signals  # noqa: E402 (after the path is set)
+from pytest_ssot.core.children import call, exit_on_signals  # noqa: E402 (after the path is set)
 
 
 def suite_args(target: str, staging_url: str, report: Path, extra: list[str],
@@ -58,9 +58,9 @@ def target_server(target: str) -> Iterator[ServerProcess]:
     While it runs, ``CHATAPP_SECRET`` holds that signing secret in ``os.environ``:
     the server and the target's token function (here or in a child) must agree on it.
     """
-    from pytest_ssot.config import CliValues
+    from pytest_ssot.config.load import CliValues
     from pytest_ssot.configure import load_config
-    from pytest_ssot.servers import start_app_process
+    from pytest_ssot.ws.servers import start_app_process
 
     config = load_config(ROOT / "pyproject.toml", CliValues(target=target), {}).target
     secret = secrets.token_hex(16)
@@ -113,9 +113,9 @@ def redacted(args: list[str]) -> list[str]:
 
 def write_dashboard(reports: list[Path]) -> Path:
     """Merge the runs' reports and render the HTML dashboard beside them."""
-    from pytest_ssot.dashboard import render_html
-    from pytest_ssot.merge import load_report, merge_reports
-    from pytest_ssot.report import write_report
+    from pytest_ssot.report.dashboard import render_html
+    from pytest_ssot.report.merge import load_report, merge_reports
+    from pytest_ssot.report.build import write_report
 
     merged = merge_reports((path.name, load_report(path)) for path in reports if path.exists()).document
     write_report(ROOT / "artifacts" / "demo-merged.json", merged)
@@ -170,8 +170,8 @@ def run_foreign_target() -> tuple[int, Path]:
     with open(log, "wb") as output:
         code = call([sys.executable, "-m", "pytest", *args], cwd=FOREIGN, stdout=output, stderr=subprocess.STDOUT)
     if report.exists():
-        from pytest_ssot.merge import load_report
-        from pytest_ssot.report import table_lines
+        from pytest_ssot.report.merge import load_report
+        from pytest_ssot.report.build import table_lines
 
         print("\n".join("  " + line for line in table_lines(load_report(report))))
     return code, report
@@ -197,8 +197,8 @@ def main() -> int:
     page = write_dashboard([ROOT / "artifacts" / f"{target}.json" for target in TARGETS])
     foreign_page = ROOT / "artifacts" / "dashboard-foreign.html"
     if foreign_report.exists():
-        from pytest_ssot.dashboard import render_html
-        from pytest_ssot.merge import load_report
+        from pytest_ssot.report.dashboard import render_html
+        from pytest_ssot.report.merge import load_report
 
         foreign_page.write_text(render_html(load_report(foreign_report)), encoding="utf-8")
     print(f"\ndashboard: {page.relative_to(ROOT)} (merged report: artifacts/demo-merged.json); "

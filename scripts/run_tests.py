@@ -19,14 +19,14 @@ REFERENCE_TARGET = "demo-consolidated"
 
 
 def main(argv: Sequence[str]) -> int:
-    from pytest_ssot.children import call, exit_on_signals
+    from pytest_ssot.core.children import call, exit_on_signals
 
     exit_on_signals()  # SIGTERM unwinds like Ctrl-C: pytest and the server stop with us
     pytest_command = [sys.executable, "-m", "pytest", *argv]
     if os.environ.get("SSOT_STAGING_URL"):
         return call(pytest_command)
     from demo import target_server  # scripts/demo.py, beside this file
-    from pytest_ssot.servers import ServerStartError
+    from pytest_ssot.ws.servers import ServerStartError
 
     with ExitStack() as stack:
         try:

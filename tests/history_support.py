@@ -12,7 +12,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from pytest_ssot.target import Target
+from pytest_ssot.config.target import Target
 
 PACKAGE = "ledgerkit.pools"
 DEPRECATED = "ledgerkit.pools.pool_factory"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 
-from pytest_ssot.merge import merge_reports
-from pytest_ssot.report import RunMetrics, build_report
+from pytest_ssot.report.merge import merge_reports
+from pytest_ssot.report.build import RunMetrics, build_report
 
 HOSTILE = "<script>alert('x')</script> & <img src=https://example.invalid/x.png> | pipe"
 

@@ -12,9 +12,9 @@ import asyncio
 import pytest
 from generated import generated_package, load
 
-from pytest_ssot.components import Component, managers_from
-from pytest_ssot.contracts import ContractError, FactoryContract
-from pytest_ssot.violation import SSOTSetupError, SSOTViolation
+from pytest_ssot.evidence.components import Component, managers_from
+from pytest_ssot.evidence.contracts import ContractError, FactoryContract
+from pytest_ssot.core.violation import SSOTSetupError, SSOTViolation
 
 BEACONS = """
     import enum
@@ -99,7 +99,7 @@ def test_a_zero_argument_component_is_called_without_the_context(beacons) -> Non
 
 
 def test_a_signature_that_does_not_fit_is_one_setup_line(beacons) -> None:
-    from pytest_ssot.binding import SignatureMismatch
+    from pytest_ssot.evidence.binding import SignatureMismatch
 
     with pytest.raises(SignatureMismatch) as info:
         asyncio.run(managers_from([Component("harbour.beacons:light", beacons.light)], beacons.Shift("k")))
@@ -120,7 +120,7 @@ def test_a_signature_that_does_not_fit_is_one_setup_line(beacons) -> None:
 
 
 def test_context_arguments_by_name_annotation_and_position(beacons) -> None:
-    from pytest_ssot.binding import context_arguments
+    from pytest_ssot.evidence.binding import context_arguments
 
     shift = beacons.Shift("k")
     assert context_arguments(lambda: None, shift) == ((), {})

@@ -12,10 +12,10 @@ import json
 import pytest
 
 from pytest_ssot import SSOTViolation
-from pytest_ssot.merge import merge_reports
-from pytest_ssot.render import render_markdown
-from pytest_ssot.report import build_report, verdict
-from pytest_ssot.violation import is_violation
+from pytest_ssot.report.merge import merge_reports
+from pytest_ssot.report.markdown import render_markdown
+from pytest_ssot.report.build import build_report, verdict
+from pytest_ssot.core.violation import is_violation
 
 
 def record(outcome, effect=None, violation=None, guard=False, clean=None, nodeid="t.py::a"):
@@ -223,7 +223,7 @@ def test_merge_and_render_keep_an_interrupted_run_incomplete():
     assert part["issues"]["824"]["verdict"] == "incomplete"
     assert "Interrupted run" in render_markdown(merged)
     assert "Interrupted run" in render_markdown(cut)
-    from pytest_ssot.dashboard import render_html
+    from pytest_ssot.report.dashboard import render_html
 
     assert "Interrupted run" in render_html(merged)
     # a version-1 report (no such field) reads as complete

@@ -8,7 +8,7 @@ import threading
 import pytest
 from fixtures_instances.kit import build, make_user_context
 
-from pytest_ssot.concurrency import (
+from pytest_ssot.evidence.concurrency import (
     ConcurrencyError,
     HarnessTimeout,
     assert_distinct_per_user,
@@ -16,7 +16,7 @@ from pytest_ssot.concurrency import (
     run_concurrently,
     run_concurrently_async,
 )
-from pytest_ssot.violation import SSOTViolation
+from pytest_ssot.core.violation import SSOTViolation
 
 N = 8  # #960: 8 concurrent users
 

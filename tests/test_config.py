@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_ssot.config import CliValues, ConfigError
+from pytest_ssot.config.load import CliValues, ConfigError
 from pytest_ssot.configure import load_config
 
 GOOD_TARGET = """
@@ -284,7 +284,7 @@ def test_needs_the_factory(ssot_target):
 
 
 def test_outside_a_test_a_missing_key_is_a_target_setup_error():
-    from pytest_ssot.target import MissingTargetKey, Target, TargetSetupError
+    from pytest_ssot.config.target import MissingTargetKey, Target, TargetSetupError
 
     with pytest.raises(TargetSetupError) as caught:
         Target(name="rt", root=Path("."), package="realtime").require("app")
@@ -293,7 +293,7 @@ def test_outside_a_test_a_missing_key_is_a_target_setup_error():
 
 
 def test_exclude_defaults_to_test_files_and_may_be_emptied(tmp_path):
-    from pytest_ssot.exclude import DEFAULT_EXCLUDE
+    from pytest_ssot.config.exclude import DEFAULT_EXCLUDE
 
     settings = load_config(make_project(tmp_path, GOOD_TARGET), CliValues(), {})
     assert settings.target.exclude == DEFAULT_EXCLUDE and "**/tests/**" in DEFAULT_EXCLUDE

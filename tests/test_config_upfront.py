@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from pytest_ssot.config import CliValues, ConfigError
+from pytest_ssot.config.load import CliValues, ConfigError
 from pytest_ssot.configure import load_config
 from tests.test_config import GOOD_TARGET, OTHER, make_project, problems_of
 
@@ -102,7 +102,7 @@ def test_a_staging_url_that_cannot_be_connected_to_is_refused_up_front(tmp_path,
 @pytest.mark.parametrize("url", ["ws://127.0.0.1:8765/ws", "wss://staging.example.com/ws", "ws://[::1]:80/",
                                  "ws://localhost:1", "ws://host-1.internal:65535/x?y=1"])
 def test_good_staging_urls_pass(url):
-    from pytest_ssot.staging_url import staging_url_problem
+    from pytest_ssot.config.staging_url import staging_url_problem
 
     assert staging_url_problem(url) is None
 

@@ -12,10 +12,10 @@ from html.parser import HTMLParser
 import pytest
 
 from pytest_ssot.cli import main
-from pytest_ssot.dashboard import render_html
-from pytest_ssot.links import Linker
-from pytest_ssot.percentile import percentile
-from pytest_ssot.svgchart import latency_svg
+from pytest_ssot.report.dashboard import render_html
+from pytest_ssot.config.links import Linker
+from pytest_ssot.core.percentile import percentile
+from pytest_ssot.report.svgchart import latency_svg
 from report_samples import HOSTILE, consolidated, fragmented, latency_samples, merged
 
 _LOADING_TAGS = {"script", "link", "iframe", "object", "embed", "img", "base", "video", "audio", "source"}
@@ -227,7 +227,7 @@ def test_a_trend_across_reports_in_recorded_time_order():
 
 
 def test_terminal_and_dashboard_show_the_same_p50_for_the_same_samples():
-    from pytest_ssot.multiuser import MultiUserReport, UserReport
+    from pytest_ssot.ws.multiuser import MultiUserReport, UserReport
 
     samples = [0.012, 0.0185, 0.031, 0.0095, 0.044, 0.027]
     users = [UserReport(f"u{i}", f"t{i}", run=None, latency=s) for i, s in enumerate(samples)]
@@ -248,8 +248,8 @@ def test_cli_render_html(tmp_path):
 
 
 def test_every_verdict_has_a_badge_style():
-    from pytest_ssot.dashboard import render_html as page
-    from pytest_ssot.report import VERDICT_LABELS
+    from pytest_ssot.report.dashboard import render_html as page
+    from pytest_ssot.report.build import VERDICT_LABELS
 
     styles = page(merged()).split("</style>")[0]
     missing = [v for v in VERDICT_LABELS if f".v-{v}" not in styles]

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from browser import MISSING, WINDOW, chromium, run_browser
-from pytest_ssot.dashboard import render_html
-from pytest_ssot.links import Linker
+from pytest_ssot.report.dashboard import render_html
+from pytest_ssot.config.links import Linker
 from report_samples import latency_samples, merged
 
 ROOT = Path(__file__).resolve().parent.parent

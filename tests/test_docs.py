@@ -9,7 +9,7 @@ import pytest
 
 import pytest_ssot
 from pytest_ssot import fixtures, fixtures_async
-from pytest_ssot.schema import ROOT_KEYS, TARGET_KEYS, THRESHOLD_KEYS
+from pytest_ssot.config.schema import ROOT_KEYS, TARGET_KEYS, THRESHOLD_KEYS
 from pytest_ssot.plugin import MARKERS
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()

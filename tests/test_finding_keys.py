@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from pytest_ssot.findings import Definition, ImportSite
-from pytest_ssot.violation import SSOTViolation, check_each, finding_key, stable_text, violation_keys
+from pytest_ssot.scan.findings import Definition, ImportSite
+from pytest_ssot.core.violation import SSOTViolation, check_each, finding_key, stable_text, violation_keys
 
 if sys.version_info < (3, 11):
     from exceptiongroup import ExceptionGroup  # pytest's own dependency there

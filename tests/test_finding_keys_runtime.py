@@ -14,12 +14,12 @@ import uuid
 import pytest
 from generated import generated_package, load
 
-from pytest_ssot.concurrency import assert_distinct_per_user, assert_single_instance, run_concurrently
-from pytest_ssot.contracts import FactoryContract
-from pytest_ssot.instances import InstanceTracker
-from pytest_ssot.isolation import assert_isolated
-from pytest_ssot.state_machine import manager_state_machine
-from pytest_ssot.violation import SSOTViolation
+from pytest_ssot.evidence.concurrency import assert_distinct_per_user, assert_single_instance, run_concurrently
+from pytest_ssot.evidence.contracts import FactoryContract
+from pytest_ssot.evidence.instances import InstanceTracker
+from pytest_ssot.evidence.isolation import assert_isolated
+from pytest_ssot.evidence.state_machine import manager_state_machine
+from pytest_ssot.core.violation import SSOTViolation
 
 LEAKY = """
     class Ticket:

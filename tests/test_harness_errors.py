@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from pytest_ssot.multiuser import run_users
-from pytest_ssot.protocol import ChatProtocol
-from pytest_ssot.tokens import FunctionTokens
-from pytest_ssot.violation import SSOTSetupError
-from pytest_ssot.websocket import EventClient, HarnessError
+from pytest_ssot.ws.multiuser import run_users
+from pytest_ssot.ws.protocol import ChatProtocol
+from pytest_ssot.ws.tokens import FunctionTokens
+from pytest_ssot.core.violation import SSOTSetupError
+from pytest_ssot.ws.client import EventClient, HarnessError
 
 pytestmark = pytest.mark.asyncio
 

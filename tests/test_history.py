@@ -20,7 +20,7 @@ import pytest
 
 from history_support import DEPRECATED, PACKAGE, build_scenario, commit, git, init_repo, scenario_target
 from pytest_ssot.cli import main
-from pytest_ssot.history import HistoryError, scan_history
+from pytest_ssot.history.build import HistoryError, scan_history
 
 PYPROJECT = f'''[tool.ssot]
 target = "books"
@@ -186,7 +186,7 @@ def assert_equal_to_checkouts(repo: Path, target, shas: list[str], history, tmp_
     """Each commit checked out into its own ``git worktree`` and scanned from disk: the same check results."""
     import dataclasses
 
-    from pytest_ssot.static_checks import checkout_snapshot, run_checks
+    from pytest_ssot.history.static_checks import checkout_snapshot, run_checks
 
     assert len(history.commits) == len(shas)
     for i, sha in enumerate(shas):
@@ -321,7 +321,7 @@ def test_history_error_from_the_api(scenario, tmp_path):
 
 
 def test_progress_on_a_terminal_never_with_json(capsys, scenario, monkeypatch):
-    import pytest_ssot.progress as progress_module
+    import pytest_ssot.core.progress as progress_module
 
     made = []
 

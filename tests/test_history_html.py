@@ -11,8 +11,8 @@ import pytest
 
 from history_support import build_scenario, scenario_target
 from pytest_ssot.cli import main
-from pytest_ssot.history import scan_history
-from pytest_ssot.history_html import add_to_dashboard, history_page, history_section
+from pytest_ssot.history.build import scan_history
+from pytest_ssot.history.html import add_to_dashboard, history_page, history_section
 from report_samples import fragmented
 
 URL = "https://example.invalid/o/r/commit/{commit}"

@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 
 from history_support import commit, git, init_repo
-from pytest_ssot.target import Target, Thresholds
-from pytest_ssot.exclude import DEFAULT_EXCLUDE, Exclusion
-from pytest_ssot.git_objects import GitRepo, ObjectReader
-from pytest_ssot.git_scan import BlobCache, GitTree, GitTreeScanner, virtual_root
-from pytest_ssot.history_flags import claimed_issues, find_flags
-from pytest_ssot.source_tree import iter_source_files, module_file
-from pytest_ssot.static import StaticScanner
-from pytest_ssot.static_checks import CHECKS, CLEAN, SKIPPED, UNJUDGED, VIOLATION, CheckResult, checkout_snapshot, \
+from pytest_ssot.config.target import Target, Thresholds
+from pytest_ssot.config.exclude import DEFAULT_EXCLUDE, Exclusion
+from pytest_ssot.history.git_objects import GitRepo, ObjectReader
+from pytest_ssot.history.git_scan import BlobCache, GitTree, GitTreeScanner, virtual_root
+from pytest_ssot.history.flags import claimed_issues, find_flags
+from pytest_ssot.scan.source_tree import iter_source_files, module_file
+from pytest_ssot.scan.static import StaticScanner
+from pytest_ssot.history.static_checks import CHECKS, CLEAN, SKIPPED, UNJUDGED, VIOLATION, CheckResult, checkout_snapshot, \
     run_checks
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -242,7 +242,7 @@ def test_claims_in_commit_messages(message, expected):
 
 
 def _series(*counts: tuple[int, str, tuple[str, ...]], message: str = "") -> list:
-    from pytest_ssot.git_objects import Commit
+    from pytest_ssot.history.git_objects import Commit
 
     out = []
     for i, (count, state, items) in enumerate(counts):
@@ -287,7 +287,7 @@ def test_claims_shown_unshown_and_unjudged():
 
 def test_a_narrowed_scan_that_loads_a_left_out_file_is_done_again(tmp_path):
     """The guard behind narrowing: a file left out but loaded to resolve a name sends the scan back over every file."""
-    from pytest_ssot.git_incremental import scan_tree
+    from pytest_ssot.history.incremental import scan_tree
 
     repo = tmp_path / "repo"
     init_repo(repo)

@@ -91,10 +91,10 @@ def test_unconfigured_run_imports_no_heavy_module(pytester):
                              env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PATH": "/usr/bin:/bin"})
     assert env_run.returncode == 0, env_run.stdout + env_run.stderr
     loaded = eval(env_run.stdout.split("LOADED ", 1)[1].splitlines()[0])
-    # an unconfigured run decides so without the configuration code (pytest_ssot.activation)
+    # an unconfigured run decides so without the configuration code (pytest_ssot.config.activation)
     assert set(loaded) <= {"pytest_ssot", "pytest_ssot.plugin", "pytest_ssot.fixtures", "pytest_ssot.hookspecs",
-                           "pytest_ssot.activation"}, loaded
-    assert "pytest_ssot.report" not in loaded
+                           "pytest_ssot.config.activation"}, loaded
+    assert "pytest_ssot.report.build" not in loaded
     assert "WEBSOCKETS False" in env_run.stdout
 
 

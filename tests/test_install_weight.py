@@ -122,7 +122,7 @@ def test_the_state_machine_without_hypothesis_says_what_to_install(venvs, tmp_pa
                           capture_output=True, text=True, timeout=60, env=clean_env(), cwd=tmp_path)
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1] == (
-        "pytest_ssot.extras.MissingExtra: manager_state_machine needs hypothesis, which is not installed: "
+        "pytest_ssot.config.extras.MissingExtra: manager_state_machine needs hypothesis, which is not installed: "
         "pip install 'pytest-ssot[stateful]'")
 
 
@@ -208,7 +208,7 @@ def test_an_unconfigured_run_with_autoload_disabled_loads_no_asyncio(tmp_path):
 # -- what an unconfigured run pays: no configuration code imported
 
 IMPORTED_CONFIG = ("import sys, pytest; pytest.main(['-q', '-p', 'no:cacheprovider']); "
-                   "print('config imported:', 'pytest_ssot.config' in sys.modules)")
+                   "print('config imported:', 'pytest_ssot.config.load' in sys.modules)")
 
 
 def test_an_unrelated_run_never_imports_the_configuration_code(venvs, tmp_path):
@@ -224,7 +224,7 @@ def test_an_unrelated_run_never_imports_the_configuration_code(venvs, tmp_path):
 
 
 def test_every_switching_option_is_known_to_the_cheap_check(pytester):
-    from pytest_ssot.activation import OPTION_DESTS
+    from pytest_ssot.config.activation import OPTION_DESTS
 
     config = pytester.parseconfig()
     dests = {option.dest for option in config._parser.getgroup("ssot").options}

@@ -9,8 +9,8 @@ import weakref
 import pytest
 from fixtures_instances.kit import build, make_user_context
 
-from pytest_ssot.instances import InstanceTracker, NothingTracked, TrackingError, read_attr_path
-from pytest_ssot.violation import SSOTViolation
+from pytest_ssot.evidence.instances import InstanceTracker, NothingTracked, TrackingError, read_attr_path
+from pytest_ssot.core.violation import SSOTViolation
 
 SEED_MESSAGE = "Multiple manager instances for user demo-user-001 - potential duplication"
 
@@ -346,8 +346,8 @@ def test_unused_tracker_costs_nothing_at_import() -> None:
     import sys
 
     code = ("import sys, pytest_ssot.plugin, pytest_ssot.fixtures; "
-            "print(sorted(m for m in sys.modules if m.startswith(('pytest_ssot.instances', 'pytest_ssot.isolation', "
-            "'pytest_ssot.concurrency', 'pytest_ssot.contracts', 'pytest_ssot.state_machine', "
+            "print(sorted(m for m in sys.modules if m.startswith(('pytest_ssot.evidence.instances', 'pytest_ssot.evidence.isolation', "
+            "'pytest_ssot.evidence.concurrency', 'pytest_ssot.evidence.contracts', 'pytest_ssot.evidence.state_machine', "
             "'pytest_ssot.strategies', 'hypothesis'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

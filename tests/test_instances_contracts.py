@@ -7,9 +7,9 @@ import asyncio
 import pytest
 from fixtures_instances.kit import build, make_user_context
 
-from pytest_ssot.contracts import ContractError, FactoryContract
-from pytest_ssot.instances import InstanceTracker
-from pytest_ssot.violation import SSOTViolation
+from pytest_ssot.evidence.contracts import ContractError, FactoryContract
+from pytest_ssot.evidence.instances import InstanceTracker
+from pytest_ssot.core.violation import SSOTViolation
 
 
 def _contract(kit_kind: str = "async", *, null_policy: str = "reuse", direct: str = "forbidden",

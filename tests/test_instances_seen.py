@@ -14,8 +14,8 @@ import gc
 import pytest
 from generated import generated_package, load
 
-from pytest_ssot.instances import InstanceTracker
-from pytest_ssot.violation import SSOTSetupError, SSOTViolation
+from pytest_ssot.evidence.instances import InstanceTracker
+from pytest_ssot.core.violation import SSOTSetupError, SSOTViolation
 
 MILL = """
     class Grant:
@@ -65,7 +65,7 @@ def test_a_bypass_that_was_collected_still_counts(mill) -> None:
 
 
 def test_a_check_that_saw_no_instance_is_a_setup_error_naming_what_the_factory_returned(mill) -> None:
-    from pytest_ssot.instances import NothingTracked
+    from pytest_ssot.evidence.instances import NothingTracked
 
     with InstanceTracker([mill.Grant], user_id_attr="holder_id", factories=[mill.get_millstone],
                          factory_returned="the factory quarry.mill:get_millstone returned quarry.mill.Millstone",
@@ -83,7 +83,7 @@ def test_a_check_that_saw_no_instance_is_a_setup_error_naming_what_the_factory_r
 
 def test_a_factory_that_fails_when_probed_is_a_setup_error(mill, tmp_path) -> None:
     from pytest_ssot.adapter import TargetAdapter
-    from pytest_ssot.target import Target, TargetSetupError
+    from pytest_ssot.config.target import Target, TargetSetupError
 
     adapter = TargetAdapter(Target(name="t", root=tmp_path, package="quarry", manager=("quarry.mill:Millstone",),
                                    factory="quarry.mill:get_millstone_without_registry"))

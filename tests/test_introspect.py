@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_ssot.findings import ALIAS, IMPLEMENTATION, SHIM
-from pytest_ssot.introspect import module_dict, resolve_import_paths, scan_modules, unwrap
+from pytest_ssot.scan.findings import ALIAS, IMPLEMENTATION, SHIM
+from pytest_ssot.scan.introspect import module_dict, resolve_import_paths, scan_modules, unwrap
 
 FIXTURES = Path(__file__).parent / "fixtures_scan"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_ssot.assertions import (
+from pytest_ssot.scan.assertions import (
     EmptyScanError,
     assert_max_implementations,
     assert_max_import_paths,
@@ -15,9 +15,9 @@ from pytest_ssot.assertions import (
     assert_single_function,
     assert_single_source_module,
 )
-from pytest_ssot.findings import Definition, ScanResult
-from pytest_ssot.static import find_importers, scan_static
-from pytest_ssot.violation import SSOTViolation
+from pytest_ssot.scan.findings import Definition, ScanResult
+from pytest_ssot.scan.static import find_importers, scan_static
+from pytest_ssot.core.violation import SSOTViolation
 
 FIXTURES = Path(__file__).parent / "fixtures_scan"
 

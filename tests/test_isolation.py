@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import pytest
 from fixtures_instances.kit import build, make_user_context
 
-from pytest_ssot.isolation import assert_isolated, find_shared_state
-from pytest_ssot.violation import SSOTViolation
+from pytest_ssot.evidence.isolation import assert_isolated, find_shared_state
+from pytest_ssot.core.violation import SSOTViolation
 
 
 def _two_managers(**flaws: object) -> tuple[object, object]:

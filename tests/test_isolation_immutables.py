@@ -12,8 +12,8 @@ from __future__ import annotations
 import pytest
 from generated import generated_package, load
 
-from pytest_ssot.isolation import assert_isolated, find_shared_state
-from pytest_ssot.violation import SSOTViolation
+from pytest_ssot.evidence.isolation import assert_isolated, find_shared_state
+from pytest_ssot.core.violation import SSOTViolation
 
 KEEPER = """
     import datetime
@@ -197,7 +197,7 @@ def test_is_own_class_follows_the_target_package(keeper) -> None:
     import datetime
     from collections.abc import MutableMapping
 
-    from pytest_ssot.isolation import is_own_class
+    from pytest_ssot.evidence.isolation import is_own_class
 
     vendor = load("orchard.vendor.base").VendorBase
     assert is_own_class(keeper.Gardener, "orchard.grove")

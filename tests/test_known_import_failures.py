@@ -11,10 +11,10 @@ import json
 import pytest
 from realtime_target import run_suites, write_target
 
-from pytest_ssot.config import CliValues, ConfigError
+from pytest_ssot.config.load import CliValues, ConfigError
 from pytest_ssot.configure import load_config
-from pytest_ssot.findings import ModuleImportError
-from pytest_ssot.violation import SSOTViolation
+from pytest_ssot.scan.findings import ModuleImportError
+from pytest_ssot.core.violation import SSOTViolation
 
 GUARD = "issue_824/test_824_unit.py::test_every_submodule_of_the_package_imports"
 BROKEN = 'raise ImportError("the vendored billing SDK is not installed")\n'
@@ -83,7 +83,7 @@ def test_an_importer_of_a_name_the_consolidation_removed_is_an_unlisted_failure(
 
 
 def test_a_dangling_import_is_a_violation_keyed_by_dotted_names():
-    from pytest_ssot.import_failures import assert_submodules_import, triage_import_errors
+    from pytest_ssot.scan.import_failures import assert_submodules_import, triage_import_errors
 
     errors = [ModuleImportError("realtime.handlers", "ImportError",
                                 "cannot import name 'get_connection_pool' from 'realtime.connection_manager' "
@@ -94,7 +94,7 @@ def test_a_dangling_import_is_a_violation_keyed_by_dotted_names():
 
 
 def test_notes_mask_what_differs_between_machines():
-    from pytest_ssot.import_failures import triage_import_errors
+    from pytest_ssot.scan.import_failures import triage_import_errors
 
     errors = [ModuleImportError("realtime.legacy_bridge", "SyntaxError",
                                 "invalid syntax (/home/ci/x/legacy_bridge.py)")]

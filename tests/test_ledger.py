@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pytest_ssot.ledger import (
+from pytest_ssot.report.ledger import (
     CLEAN,
     KNOWN,
     NEW,

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from pytest_ssot.cli import EXIT_USAGE, main
-from pytest_ssot.links import Linker, TemplateError, check_templates, expand
+from pytest_ssot.config.links import Linker, TemplateError, check_templates, expand
 from report_samples import fragmented
 
 

@@ -25,7 +25,7 @@ import pytest
 from backend_support import EVENTS, EXAMPLES
 from backend_support.client import connect_as, create_thread, refusal, request, run_message
 from backend_support.tokens import ADMIN_USER, TEST_SECRET, mint
-from pytest_ssot.servers import ServerProcess, start_process
+from pytest_ssot.ws.servers import ServerProcess, start_process
 
 REPO = Path(__file__).resolve().parent.parent
 TARGET = "demo-partial"

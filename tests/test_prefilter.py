@@ -13,9 +13,9 @@ import types
 
 import pytest
 
-from pytest_ssot.findings import compile_class_pattern
-from pytest_ssot.introspect import scan_modules
-from pytest_ssot.prefilter import (
+from pytest_ssot.scan.findings import compile_class_pattern
+from pytest_ssot.scan.introspect import scan_modules
+from pytest_ssot.scan.prefilter import (
     NameTest,
     all_classes,
     bindings_may_hit,

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from pytest_ssot.assertions import (
+from pytest_ssot.scan.assertions import (
     ProbeError,
     assert_importable,
     assert_no_forbidden_submodules,
     assert_not_importable,
     assert_paths_resolve_to_one,
 )
-from pytest_ssot.probes import (
+from pytest_ssot.scan.probes import (
     CIRCULAR_IMPORT,
     IMPORTED,
     MODULE_NOT_FOUND,
@@ -25,8 +25,8 @@ from pytest_ssot.probes import (
     probe_import,
     probe_import_paths,
 )
-from pytest_ssot.scan import scan_runtime
-from pytest_ssot.violation import SSOTViolation
+from pytest_ssot.scan.entry import scan_runtime
+from pytest_ssot.core.violation import SSOTViolation
 
 FIXTURES = Path(__file__).parent / "fixtures_scan"
 PROBES = FIXTURES / "probes"

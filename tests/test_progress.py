@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-import pytest_ssot.progress as progress_mod
+import pytest_ssot.core.progress as progress_mod
 from pytest_ssot.cli import main
-from pytest_ssot.progress import Progress
-from pytest_ssot.scan import scan_runtime, scan_static
+from pytest_ssot.core.progress import Progress
+from pytest_ssot.scan.entry import scan_runtime, scan_static
 from tests.generated.realtree import generate
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_ssot.findings import SHIM
-from pytest_ssot.scan import scan_runtime, scan_static
+from pytest_ssot.scan.findings import SHIM
+from pytest_ssot.scan.entry import scan_runtime, scan_static
 from tests.generated.realtree import FOREIGN, Words, generate
 
 

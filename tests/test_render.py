@@ -8,11 +8,11 @@ import math
 import pytest
 
 from pytest_ssot.cli import main
-from pytest_ssot.links import Linker
-from pytest_ssot.merge import merge_reports
-from pytest_ssot.render import confirmed_violations, issue_rows, render_markdown
-from pytest_ssot.percentile import percentile
-from pytest_ssot.svgchart import histogram, nice_ticks
+from pytest_ssot.config.links import Linker
+from pytest_ssot.report.merge import merge_reports
+from pytest_ssot.report.markdown import confirmed_violations, issue_rows, render_markdown
+from pytest_ssot.core.percentile import percentile
+from pytest_ssot.report.svgchart import histogram, nice_ticks
 from report_samples import HOSTILE, consolidated, fragmented, latency_samples, merged
 
 

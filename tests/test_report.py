@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pytest_ssot.report import build_report, verdict, without_timings
+from pytest_ssot.report.build import build_report, verdict, without_timings
 
 SUITE = """
 import pytest

@@ -17,9 +17,9 @@ import sys
 import pytest
 
 from pytest_ssot.cli import main
-from pytest_ssot.merge import merge_reports
-from pytest_ssot.render import render_markdown
-from pytest_ssot.report import RunMetrics, build_report, write_report
+from pytest_ssot.report.merge import merge_reports
+from pytest_ssot.report.markdown import render_markdown
+from pytest_ssot.report.build import RunMetrics, build_report, write_report
 
 
 def good_report(version: int = 2) -> dict:
@@ -228,7 +228,7 @@ def test_markdown_escapes_every_value_it_shows():
 @pytest.mark.parametrize("umask", [0o022, 0o002, 0o077, 0o027])
 def test_written_reports_follow_the_umask(tmp_path, umask):
     code = ("import os, sys; os.umask(int(sys.argv[2], 8)); from pathlib import Path; "
-            "from pytest_ssot.report import write_report; write_report(Path(sys.argv[1]), {'a': 1})")
+            "from pytest_ssot.report.build import write_report; write_report(Path(sys.argv[1]), {'a': 1})")
     path = tmp_path / "r.json"
     subprocess.run([sys.executable, "-c", code, str(path), oct(umask)[2:]], check=True, timeout=60)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o666 & ~umask

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pytest_ssot.cli import main
-from pytest_ssot.merge import ReportError, check_document, load_report, merge_reports, targets_of
-from pytest_ssot.report import RECORD_DEFAULTS, RunMetrics, build_report, without_timings
+from pytest_ssot.report.merge import ReportError, check_document, load_report, merge_reports, targets_of
+from pytest_ssot.report.build import RECORD_DEFAULTS, RunMetrics, build_report, without_timings
 
 
 def record(nodeid, issue=824, outcome="xfailed", effect="confirmed", tier="unit", guard=False, violation=None):

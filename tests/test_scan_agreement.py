@@ -17,8 +17,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_ssot.findings import ALIAS, CLASS, ENUM, EXCEPTION, IMPLEMENTATION, PROTOCOL, SHIM
-from pytest_ssot.scan import scan_runtime, scan_static
+from pytest_ssot.scan.findings import ALIAS, CLASS, ENUM, EXCEPTION, IMPLEMENTATION, PROTOCOL, SHIM
+from pytest_ssot.scan.entry import scan_runtime, scan_static
 
 PKG = "genpkg"
 FUNC = "get_websocket_manager"

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pytest
 
-from pytest_ssot.assertions import assert_max_implementations
+from pytest_ssot.scan.assertions import assert_max_implementations
 from pytest_ssot.cli import main
-from pytest_ssot.exclude import DEFAULT_EXCLUDE, Exclusion
-from pytest_ssot.findings import CLASS, ENUM, EXCEPTION, IMPLEMENTATION, PROTOCOL, SHIM
-from pytest_ssot.scan import scan_runtime, scan_static
+from pytest_ssot.config.exclude import DEFAULT_EXCLUDE, Exclusion
+from pytest_ssot.scan.findings import CLASS, ENUM, EXCEPTION, IMPLEMENTATION, PROTOCOL, SHIM
+from pytest_ssot.scan.entry import scan_runtime, scan_static
 
 PKG = "realtime"
 PATTERN = r"ConnectionManager"
@@ -342,7 +342,7 @@ def _fixture_project(pytester, extra: str, conn: str) -> None:
     })
     pytester.makepyfile(test_scan="""
 import pytest
-from pytest_ssot.assertions import assert_max_implementations
+from pytest_ssot.scan.assertions import assert_max_implementations
 
 @pytest.mark.ssot_issue(824)
 @pytest.mark.parametrize("fixture", ["ssot_static_scan", "ssot_runtime_scan", "ssot_codebase_scan"])

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from foreign_target import run_plugin, write_foreign_target
 
-from pytest_ssot.target import Target
-from pytest_ssot.scan_any import RUNTIME, STATIC, ScanArgumentError, SessionScans, scan_key
+from pytest_ssot.config.target import Target
+from pytest_ssot.scan.any_names import RUNTIME, STATIC, ScanArgumentError, SessionScans, scan_key
 
 OWN_CHECK = """
 import pytest
@@ -46,7 +46,7 @@ def test_a_function_defined_twice_fails_and_once_passes(pytester, static):
 
 COUNTED = """
 import pytest
-import pytest_ssot.scan as scanners
+import pytest_ssot.scan.entry as scanners
 
 CALLS = []
 _real = scanners.scan_runtime
@@ -139,7 +139,7 @@ def test_bad_arguments_are_refused_before_any_scan(tmp_path, functions, pattern,
 
 
 def test_a_failed_scan_is_kept_failed(tmp_path, monkeypatch):
-    import pytest_ssot.scan as scanners
+    import pytest_ssot.scan.entry as scanners
 
     calls = []
 

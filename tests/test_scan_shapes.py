@@ -21,9 +21,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_ssot import static
-from pytest_ssot.scan import scan_runtime, scan_static
-from pytest_ssot.static_resolve import ModuleSummary
+from pytest_ssot.scan import static
+from pytest_ssot.scan.entry import scan_runtime, scan_static
+from pytest_ssot.scan.static_resolve import ModuleSummary
 
 PKG = "shapepkg"
 CORE = f'''

@@ -2,7 +2,7 @@
 
 The scan parses a file only as far as its last binding line, so a syntax error
 past it is found only if the file is proven to parse otherwise
-(:mod:`pytest_ssot.static_syntax`). The reference is the scan that parses every
+(:mod:`pytest_ssot.scan.static_syntax`). The reference is the scan that parses every
 file the words prefilter passes whole (``whole`` from ``test_scan_shapes``):
 
 * ``check_syntax=True`` equals it exactly: findings and parse errors;
@@ -28,12 +28,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_ssot import static
+from pytest_ssot.scan import static
 from pytest_ssot.cli import render_table
-from pytest_ssot.scan import scan_static
-from pytest_ssot.static import StaticScanner
-from pytest_ssot.static_syntax import MAGIC_NUMBER, PycProof, compiles, pyc_header_proves
-from pytest_ssot.summary import summarize_source
+from pytest_ssot.scan.entry import scan_static
+from pytest_ssot.scan.static import StaticScanner
+from pytest_ssot.scan.static_syntax import MAGIC_NUMBER, PycProof, compiles, pyc_header_proves
+from pytest_ssot.scan.file_summary import summarize_source
 from tests.generated.realtree import generate
 from tests.test_scan_shapes import CONTEXTS, CORE, PKG, SNIPPETS, key, place, whole
 

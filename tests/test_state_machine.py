@@ -9,8 +9,8 @@ from fixtures_instances.kit import build, make_user_context
 from hypothesis import settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from pytest_ssot.state_machine import manager_state_machine
-from pytest_ssot.violation import SSOTViolation
+from pytest_ssot.evidence.state_machine import manager_state_machine
+from pytest_ssot.core.violation import SSOTViolation
 
 SETTINGS = settings(max_examples=60, stateful_step_count=12, deadline=None, report_multiple_bugs=False,
                     database=None)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_ssot.findings import ALIAS, IMPLEMENTATION, SHIM
-from pytest_ssot.static import (
+from pytest_ssot.scan.findings import ALIAS, IMPLEMENTATION, SHIM
+from pytest_ssot.scan.static import (
     SummaryCache,
     find_importers,
     iter_source_files,

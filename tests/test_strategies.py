@@ -8,7 +8,7 @@ from fixtures_instances.kit import UserContext, build, make_user_context
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
-from pytest_ssot.concurrency import assert_single_instance, run_concurrently
+from pytest_ssot.evidence.concurrency import assert_single_instance, run_concurrently
 from pytest_ssot.strategies import (
     ACTIONS,
     DEMO_USER_PATTERN,

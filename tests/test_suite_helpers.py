@@ -9,20 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from pytest_ssot.assertions import ProbeError, assert_no_duplicate_class_names
-from pytest_ssot.components import (
+from pytest_ssot.scan.assertions import ProbeError, assert_no_duplicate_class_names
+from pytest_ssot.evidence.components import (
     Component,
     RecordingConnection,
     assert_events_delivered,
     assert_one_manager,
     assert_one_type,
 )
-from pytest_ssot.deprecation import assert_module_removed, assert_name_removed
-from pytest_ssot.findings import Definition, ImportSite, ScanResult
-from pytest_ssot.isolation import SharedState, assert_isolated
-from pytest_ssot.probes import IMPORTED, OTHER_ERROR, TIMEOUT, probe_factory_call
-from pytest_ssot.swallowed import assert_no_swallowed_imports, record_failed_imports
-from pytest_ssot.violation import SSOTViolation, check_each
+from pytest_ssot.scan.deprecation import assert_module_removed, assert_name_removed
+from pytest_ssot.scan.findings import Definition, ImportSite, ScanResult
+from pytest_ssot.evidence.isolation import SharedState, assert_isolated
+from pytest_ssot.scan.probes import IMPORTED, OTHER_ERROR, TIMEOUT, probe_factory_call
+from pytest_ssot.scan.swallowed import assert_no_swallowed_imports, record_failed_imports
+from pytest_ssot.core.violation import SSOTViolation, check_each
 
 
 def write_package(root: Path, files: dict[str, str]) -> Path:
@@ -288,7 +288,7 @@ def test_an_empty_or_broken_scan_is_an_error_not_a_verdict(pytester, init_source
     (core / "__init__.py").write_text(init_source)
     pytester.makepyfile(test_scan=f"""
 import pytest
-from pytest_ssot.assertions import assert_max_implementations
+from pytest_ssot.scan.assertions import assert_max_implementations
 
 @pytest.mark.ssot_issue(824)
 def test_check({fixture}):
@@ -300,7 +300,7 @@ def test_check({fixture}):
 
 
 def test_direct_instantiation_that_cannot_bind_proves_nothing():
-    from pytest_ssot.contracts import ContractError, FactoryContract
+    from pytest_ssot.evidence.contracts import ContractError, FactoryContract
 
     class NeedsRegistry:
         def __init__(self, user_context, registry):  # a call with only a user context cannot bind
@@ -350,8 +350,8 @@ class _FakeHarness:
     run_timeout = 1.0
 
     def __init__(self, diagnostics):
-        from pytest_ssot.protocol import ChatProtocol
-        from pytest_ssot.tokens import FunctionTokens
+        from pytest_ssot.ws.protocol import ChatProtocol
+        from pytest_ssot.ws.tokens import FunctionTokens
 
         self.protocol = ChatProtocol()
         self.tokens = FunctionTokens(lambda user: f"t-{user}")  # tokens for chosen users: the check runs
@@ -365,8 +365,8 @@ class _FakeHarness:
 
 
 def test_one_manager_per_user_on_the_server():
-    from pytest_ssot.server_checks import assert_one_manager_per_user_on_server
-    from pytest_ssot.websocket import HarnessError
+    from pytest_ssot.ws.server_checks import assert_one_manager_per_user_on_server
+    from pytest_ssot.ws.client import HarnessError
 
     user = "demo-user-001"
     asyncio.run(assert_one_manager_per_user_on_server(_FakeHarness({"managers": {user: 1}}), user))
@@ -380,7 +380,7 @@ def test_one_manager_per_user_on_the_server():
 
 
 def test_a_truncated_isolation_walk_is_an_error_not_a_pass():
-    from pytest_ssot.isolation import IsolationWalkTruncated, find_shared_state
+    from pytest_ssot.evidence.isolation import IsolationWalkTruncated, find_shared_state
 
     class Node:
         def __init__(self, children):
@@ -398,7 +398,7 @@ def test_a_truncated_isolation_walk_is_an_error_not_a_pass():
 
 
 def test_a_class_counts_under_every_name_it_is_reachable_by():
-    from pytest_ssot.assertions import assert_single_class
+    from pytest_ssot.scan.assertions import assert_single_class
 
     # consolidated: the canonical class is defined as UnifiedManager and aliased as WebSocketManager
     canonical = _definition("UnifiedManager", "p.core", 1, ("p.core.UnifiedManager", "p.WebSocketManager"))
@@ -417,10 +417,10 @@ def test_a_class_counts_under_every_name_it_is_reachable_by():
 def test_recorded_golden_path_and_users_isolated_feed_the_latency_samples():
     from types import SimpleNamespace
 
-    from pytest_ssot.percentile import LATENCY_SAMPLES
-    from pytest_ssot.report import RunMetrics
-    from pytest_ssot.server_checks import assert_users_isolated, recorded_golden_path
-    from pytest_ssot.tokens import FunctionTokens
+    from pytest_ssot.core.percentile import LATENCY_SAMPLES
+    from pytest_ssot.report.build import RunMetrics
+    from pytest_ssot.ws.server_checks import assert_users_isolated, recorded_golden_path
+    from pytest_ssot.ws.tokens import FunctionTokens
 
     def report(leaky):
         def assert_isolated():
@@ -491,7 +491,7 @@ class _NeverConnectedManager(_OwnConnectionManager):
 
 def _independent(first, second):
     from pytest_ssot.adapter import TargetAdapter
-    from pytest_ssot.server_checks import assert_connection_states_independent
+    from pytest_ssot.ws.server_checks import assert_connection_states_independent
 
     asyncio.run(assert_connection_states_independent(TargetAdapter(None), first, second, ("u1", "u2")))
 

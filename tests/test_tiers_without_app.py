@@ -12,7 +12,7 @@ import re
 import pytest
 from realtime_target import RACY_FACTORY, run_suites, write_target
 
-from pytest_ssot.report import verdict
+from pytest_ssot.report.build import verdict
 
 # a WebSocket server that accepts and says nothing: enough for the tier's fixtures to get past the server
 SERVER = """

@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 
 from backend_support.ports import unused_loopback_port
-from pytest_ssot.harness import run_blocking
-from pytest_ssot.multiuser import MultiUserReport, run_users, user_report
-from pytest_ssot.protocol import ChatProtocol, protocol_of
-from pytest_ssot.servers import ServerStartError, ServerThread, check_loopback, start_process
-from pytest_ssot.tokens import FunctionTokens, StaticToken
-from pytest_ssot.violation import SSOTViolation
-from pytest_ssot.websocket import (
+from pytest_ssot.ws.harness import run_blocking
+from pytest_ssot.ws.multiuser import MultiUserReport, run_users, user_report
+from pytest_ssot.ws.protocol import ChatProtocol, protocol_of
+from pytest_ssot.ws.servers import ServerStartError, ServerThread, check_loopback, start_process
+from pytest_ssot.ws.tokens import FunctionTokens, StaticToken
+from pytest_ssot.core.violation import SSOTViolation
+from pytest_ssot.ws.client import (
     EventClient,
     HarnessError,
     Received,
@@ -195,14 +195,14 @@ def test_tokens_never_show_in_reprs_or_error_messages() -> None:
 def _target(**keys: Any) -> Any:
     from pathlib import Path
 
-    from pytest_ssot.target import Target
+    from pytest_ssot.config.target import Target
 
     return Target(name="demo", root=Path("."), package="chatapp", **keys)
 
 
 def test_staging_without_any_token_source_names_both_fixes() -> None:
     from pytest_ssot.adapter import TargetAdapter
-    from pytest_ssot.staging import StagingUnusable, staging_tokens
+    from pytest_ssot.ws.staging import StagingUnusable, staging_tokens
 
     config = SimpleNamespace(staging_url="wss://staging.example", staging_token=None)
     target = _target()
@@ -220,8 +220,8 @@ def test_staging_without_any_token_source_names_both_fixes() -> None:
 
 def test_the_targets_token_function_is_resolved_once_and_a_failure_keeps_its_reason() -> None:
     from pytest_ssot.adapter import TargetAdapter
-    from pytest_ssot.target import TargetSetupError
-    from pytest_ssot.tokens import target_tokens
+    from pytest_ssot.config.target import TargetSetupError
+    from pytest_ssot.ws.tokens import target_tokens
 
     resolved: list[str] = []
 

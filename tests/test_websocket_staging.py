@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from pytest_ssot.websocket import assert_golden_path
+from pytest_ssot.ws.client import assert_golden_path
 
 pytestmark = pytest.mark.staging
 

@@ -21,7 +21,7 @@ import pytest
 
 from backend_support.ports import unused_loopback_port
 from backend_support.tokens import mint
-from pytest_ssot.servers import ServerProcess, start_app_process
+from pytest_ssot.ws.servers import ServerProcess, start_app_process
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET = "websocket-tiers-test-secret"
@@ -29,7 +29,7 @@ SECRET = "websocket-tiers-test-secret"
 INTEGRATION = '''
 import pytest
 from pytest_ssot import SSOTViolation
-from pytest_ssot.websocket import assert_golden_path, assert_no_foreign_events
+from pytest_ssot.ws.client import assert_golden_path, assert_no_foreign_events
 
 pytestmark = pytest.mark.integration
 STATE = {state!r}
@@ -96,7 +96,7 @@ def test_separate_process_and_diagnostics(ssot_server_process, ssot_harness):
 '''
 
 AUTO_ONLY = '''
-from pytest_ssot.websocket import assert_golden_path
+from pytest_ssot.ws.client import assert_golden_path
 
 
 async def test_unmarked_async_test_uses_the_client_factory(ssot_client_factory):
@@ -106,7 +106,7 @@ async def test_unmarked_async_test_uses_the_client_factory(ssot_client_factory):
 
 STAGING = '''
 import pytest
-from pytest_ssot.websocket import assert_golden_path
+from pytest_ssot.ws.client import assert_golden_path
 
 pytestmark = pytest.mark.staging
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_ssot.server_checks import (
+from pytest_ssot.ws.server_checks import (
     assert_server_and_factory_share_manager,
     assert_users_isolated,
     recorded_golden_path,
 )
-from pytest_ssot.websocket import assert_golden_path, assert_latency_under
+from pytest_ssot.ws.client import assert_golden_path, assert_latency_under
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_ssot.assertions import assert_max_implementations, assert_paths_resolve_to_one
-from pytest_ssot.components import (
+from pytest_ssot.scan.assertions import assert_max_implementations, assert_paths_resolve_to_one
+from pytest_ssot.evidence.components import (
     assert_events_delivered,
     assert_one_type,
     events_through_components,
     managers_from,
 )
-from pytest_ssot.probes import probe_import_paths
+from pytest_ssot.scan.probes import probe_import_paths
 
 pytestmark = [pytest.mark.unit]
 

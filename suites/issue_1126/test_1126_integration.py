@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_ssot.websocket import assert_golden_path
+from pytest_ssot.ws.client import assert_golden_path
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
 

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_ssot.assertions import (
+from pytest_ssot.scan.assertions import (
     assert_importable,
     assert_no_forbidden_submodules,
     assert_single_class,
 )
-from pytest_ssot.components import assert_connection_states_independent
-from pytest_ssot.deprecation import assert_module_removed, assert_name_removed
-from pytest_ssot.isolation import assert_isolated
-from pytest_ssot.probes import find_submodules
-from pytest_ssot.violation import check_each
+from pytest_ssot.evidence.components import assert_connection_states_independent
+from pytest_ssot.scan.deprecation import assert_module_removed, assert_name_removed
+from pytest_ssot.evidence.isolation import assert_isolated
+from pytest_ssot.scan.probes import find_submodules
+from pytest_ssot.core.violation import check_each
 
 pytestmark = [pytest.mark.unit]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_ssot.server_checks import recorded_golden_path
-from pytest_ssot.websocket import assert_golden_path
+from pytest_ssot.ws.server_checks import recorded_golden_path
+from pytest_ssot.ws.client import assert_golden_path
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
 

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_ssot.assertions import (
+from pytest_ssot.scan.assertions import (
     assert_importable,
     assert_max_implementations,
     assert_single_class,
     assert_single_function,
     assert_single_source_module,
 )
-from pytest_ssot.catalog import target_words
-from pytest_ssot.components import assert_one_manager, managers_from
-from pytest_ssot.import_failures import assert_submodules_import, triage_import_errors
-from pytest_ssot.probes import probe_import
+from pytest_ssot.config.catalog import target_words
+from pytest_ssot.evidence.components import assert_one_manager, managers_from
+from pytest_ssot.scan.import_failures import assert_submodules_import, triage_import_errors
+from pytest_ssot.scan.probes import probe_import
 
 pytestmark = [pytest.mark.unit]
 

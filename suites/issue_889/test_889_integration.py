@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_ssot.server_checks import assert_one_manager_per_user_on_server, assert_server_and_factory_share_manager
+from pytest_ssot.ws.server_checks import assert_one_manager_per_user_on_server, assert_server_and_factory_share_manager
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
 

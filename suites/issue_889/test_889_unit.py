@@ -11,10 +11,10 @@ import logging
 
 import pytest
 
-from pytest_ssot.concurrency import assert_single_instance, run_concurrently_async
-from pytest_ssot.isolation import assert_isolated
-from pytest_ssot.swallowed import assert_no_swallowed_imports, record_failed_imports
-from pytest_ssot.violation import SSOTViolation, check_each
+from pytest_ssot.evidence.concurrency import assert_single_instance, run_concurrently_async
+from pytest_ssot.evidence.isolation import assert_isolated
+from pytest_ssot.scan.swallowed import assert_no_swallowed_imports, record_failed_imports
+from pytest_ssot.core.violation import SSOTViolation, check_each
 
 pytestmark = [pytest.mark.unit, pytest.mark.asyncio]
 

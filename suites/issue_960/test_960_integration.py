@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_ssot.server_checks import (
+from pytest_ssot.ws.server_checks import (
     assert_bad_token_refused,
     assert_history_persisted,
     assert_server_and_factory_share_manager,
     assert_users_isolated,
 )
-from pytest_ssot.websocket import assert_golden_path
+from pytest_ssot.ws.client import assert_golden_path
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
 

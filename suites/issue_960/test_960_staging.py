@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_ssot.server_checks import assert_users_isolated
+from pytest_ssot.ws.server_checks import assert_users_isolated
 
 pytestmark = [pytest.mark.staging, pytest.mark.asyncio]
 

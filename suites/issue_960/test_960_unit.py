@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_ssot.assertions import (
+from pytest_ssot.scan.assertions import (
     assert_max_import_paths,
     assert_no_duplicate_class_names,
     assert_single_function,
 )
-from pytest_ssot.binding import SignatureMismatch
-from pytest_ssot.components import managers_from
-from pytest_ssot.concurrency import assert_distinct_per_user, run_concurrently_async
-from pytest_ssot.contracts import ContractError
-from pytest_ssot.isolation import SharedState, assert_isolated
-from pytest_ssot.violation import SSOTViolation
+from pytest_ssot.evidence.binding import SignatureMismatch
+from pytest_ssot.evidence.components import managers_from
+from pytest_ssot.evidence.concurrency import assert_distinct_per_user, run_concurrently_async
+from pytest_ssot.evidence.contracts import ContractError
+from pytest_ssot.evidence.isolation import SharedState, assert_isolated
+from pytest_ssot.core.violation import SSOTViolation
 
 pytestmark = [pytest.mark.unit]
 

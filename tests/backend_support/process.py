@@ -7,7 +7,7 @@ import subprocess
 import sys
 from typing import Mapping
 
-from pytest_ssot.servers import ServerProcess, start_process
+from pytest_ssot.ws.servers import ServerProcess, start_process
 from backend_support import state_root
 from backend_support.tokens import ADMIN_USER, TEST_SECRET
 
@@ -33,7 +33,7 @@ def start_server(
 ) -> ServerProcess:
     """Start ``python -m chatapp serve --port 0 ARGS`` in ``state``; once its URL accepts connections.
 
-    A :class:`pytest_ssot.servers.ServerProcess` named ``state``: ``.url``, ``.logs()``, ``.stop()``.
+    A :class:`pytest_ssot.ws.servers.ServerProcess` named ``state``: ``.url``, ``.logs()``, ``.stop()``.
     """
     command = [sys.executable, "-m", "chatapp", "serve", "--host", "127.0.0.1", "--port", "0", *args]
     return start_process(command, name=state, cwd=state_root(state), env=server_env(state, env), timeout=timeout)

@@ -18,14 +18,14 @@ from hypothesis import settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from pytest_ssot.adapter import TargetAdapter
-from pytest_ssot.concurrency import assert_distinct_per_user, assert_single_instance, run_concurrently
-from pytest_ssot.config import CliValues
+from pytest_ssot.evidence.concurrency import assert_distinct_per_user, assert_single_instance, run_concurrently
+from pytest_ssot.config.load import CliValues
 from pytest_ssot.configure import load_config
-from pytest_ssot.contracts import FactoryContract
-from pytest_ssot.instances import InstanceTracker
-from pytest_ssot.isolation import assert_isolated
-from pytest_ssot.state_machine import manager_state_machine_from_adapter
-from pytest_ssot.violation import SSOTViolation
+from pytest_ssot.evidence.contracts import FactoryContract
+from pytest_ssot.evidence.instances import InstanceTracker
+from pytest_ssot.evidence.isolation import assert_isolated
+from pytest_ssot.evidence.state_machine import manager_state_machine_from_adapter
+from pytest_ssot.core.violation import SSOTViolation
 
 USER = "demo-user-001"
 USERS = [f"demo-user-{i:03d}" for i in range(1, 9)]  # #960: 8 concurrent users

@@ -62,7 +62,7 @@ def import_everything() -> list[str]:
 
 
 def check() -> int:
-    from pytest_ssot.introspect import scan_modules
+    from pytest_ssot.scan.introspect import scan_modules
 
     import_everything()
     before = set(sys.modules)

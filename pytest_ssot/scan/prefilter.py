@@ -1,0 +1,227 @@
+"""The runtime scan's fast "no": can anything loaded match the query at all?
+
+Most runs find nothing in most modules. Deciding that with a Python loop per
+binding costs more than the walk it guards, so this module decides it with a
+few bulk passes of builtins over every module at once: ``map``/``compress``
+over ``type()``, ``issubclass`` with exact built-in types as the second
+argument, dict membership, and C descriptors read off ``type`` and
+``ModuleType``. None of them runs user code: no ``__getattr__``, ``__eq__``,
+``__hash__`` or ``__class__`` of a scanned object is ever asked.
+
+Every test here may say "maybe" wrongly, never "no" wrongly: a "maybe" only
+sends the modules concerned to the exact walk in :mod:`pytest_ssot.scan.introspect`.
+
+Nothing is cached between scans. A verdict keyed by ``id(module)`` and the
+namespace's length goes stale silently (a rebound name, a reassigned
+``__name__`` or ``__code__``), and checking that it did not costs about as
+much as deciding afresh; besides, a scan runs once per child interpreter, so
+such a cache would only ever speed up a benchmark that repeats it.
+"""
+
+from __future__ import annotations
+
+import gc
+import operator
+from itertools import chain, compress, repeat
+from types import FunctionType, ModuleType
+from typing import Any, Iterable, Pattern, Sequence
+
+from pytest_ssot.core.literals import required_literals
+
+# Descriptors read straight off the C types: calling them runs no user code.
+MODULE_DICT = ModuleType.__dict__["__dict__"]
+TYPE_DICT = type.__dict__["__dict__"]
+TYPE_NAME = type.__dict__["__name__"]
+TYPE_QUALNAME = type.__dict__["__qualname__"]
+_SUBCLASSES = type.__dict__["__subclasses__"]
+_CO_NAME = operator.attrgetter("__code__.co_name")  # only ever applied to exact FunctionType
+_IS = operator.is_
+_IS_NOT = operator.is_not
+_CONTAINS = operator.contains
+_DICT_VALUES = dict.values
+
+
+class NameTest:
+    """The query as cheap string tests: exact function names and the class pattern."""
+
+    def __init__(self, pattern: Pattern[str], functions: Iterable[str]) -> None:
+        self.pattern = pattern
+        self.functions = frozenset(functions)
+        literals = required_literals(pattern)
+        self.words = tuple(w.decode() for w in literals) if literals else None
+        self._match_cache: dict[str, bool] = {}
+
+    def class_name_matches(self, name: str) -> bool:
+        """The exact regex test, memoised (names repeat across modules)."""
+        hit = self._match_cache.get(name)
+        if hit is None:
+            hit = self._match_cache[name] = self.pattern.search(name) is not None
+        return hit
+
+    def any_key_in(self, namespaces: Sequence[Any]) -> bool:
+        """Is a searched function name a key of any of ``namespaces``? (one lookup each)"""
+        return any(any(map(_CONTAINS, namespaces, repeat(name))) for name in self.functions)
+
+    def names_may_match(self, names: Iterable[Any]) -> bool:
+        """Could any of ``names`` match the class pattern? (never a false "no")
+
+        With literals the pattern requires, one lowercased join and a few
+        ``find`` calls decide; otherwise the (memoised) regex runs per name.
+        """
+        names = list(names)
+        if self.words is not None:
+            try:
+                joined = "\0".join(names)
+            except TypeError:  # a non-str key somewhere
+                joined = None
+            hit = None if joined is None else self.joined_may_match(joined, len(names))
+            if hit is not None:
+                return hit
+        return any(type(n) is str and self.class_name_matches(n) for n in names)
+
+    def joined_may_match(self, joined: str, count: int) -> bool | None:
+        """:meth:`names_may_match` for ``count`` names joined by NUL (None: a NUL in a name, cannot tell)."""
+        if self.words is None or joined.count("\0") != count - 1:
+            return None
+        if not joined.isascii():  # "ſ" matches "s" under IGNORECASE, but lowers to itself
+            if any(self.class_name_matches(n) for n in joined.split("\0") if not n.isascii()):
+                return True
+        joined = joined.lower()
+        first, rest = self.words[0], self.words[1:]
+        at = joined.find(first)
+        while at >= 0:
+            end = joined.find("\0", at)
+            end = len(joined) if end < 0 else end
+            name = joined[joined.rfind("\0", 0, at) + 1 : end]
+            if all(word in name for word in rest):
+                return True
+            at = joined.find(first, end)
+        return False
+
+
+def bindings_may_hit(
+    test: NameTest, namespaces: Sequence[dict[str, Any]], classes: Sequence[type] | None = None
+) -> bool:
+    """Could a module-level binding in ``namespaces`` (exact dicts) be a candidate?
+
+    A function is one if its key or its code's name is searched; a class if its
+    key or its ``__name__`` matches. Keys are tested first, all at once; then
+    the functions' code names, the functions picked out of
+    :func:`namespace_values`. Given ``classes`` (every class alive,
+    :func:`all_classes`), no class value can match when no key matches and no
+    class alive has a matching ``__name__``: no value is typed but to find the
+    functions. Otherwise the classes are picked out of the values and only
+    their keys and names are tested.
+    """
+    if test.any_key_in(namespaces):
+        return True
+    try:
+        values = namespace_values(namespaces)
+        if test.functions and not test.functions.isdisjoint(
+            map(_CO_NAME, compress(values, map(_IS, map(type, values), repeat(FunctionType))))
+        ):
+            return True
+        if classes is not None and test.words is not None and not keys_may_match(test, namespaces) \
+                and not test.names_may_match(map(TYPE_NAME.__get__, classes)):
+            return False
+        values = list(chain.from_iterable(map(_DICT_VALUES, namespaces)))  # in key order, for the keys
+        is_class = list(map(issubclass, map(type, values), repeat(type)))  # exact `type` as 2nd arg: no user hook
+        keys = list(compress(chain.from_iterable(namespaces), is_class))
+    except RuntimeError:  # a namespace changed under us (another thread): let the walk decide
+        return True
+    class_values = list(compress(values, is_class))
+    if len(keys) != len(class_values):
+        return True
+    names = list(map(TYPE_NAME.__get__, class_values))
+    return test.names_may_match(chain(compress(keys, map(_IS_NOT, keys, names)), names))
+
+
+def namespace_values(namespaces: Sequence[dict[str, Any]]) -> list[Any]:
+    """Every value of the exact dicts ``namespaces`` that may be a function or a class, in one C call.
+
+    ``gc.get_referents`` runs each dict's ``tp_traverse``, which must visit
+    every value the cycle collector could reach through it: every function and
+    every class among them (both are collectable). A dict with other than str
+    keys yields its keys too, which only adds candidates. Runs no user code.
+    """
+    return gc.get_referents(*namespaces)
+
+
+def keys_may_match(test: NameTest, namespaces: Sequence[dict[str, Any]]) -> bool:
+    """Could any key of ``namespaces`` match the class pattern? (one join per namespace, then one for all)"""
+    try:
+        hit = test.joined_may_match("\0".join(map("\0".join, namespaces)), sum(map(len, namespaces)))
+    except TypeError:  # a non-str key somewhere
+        hit = None
+    return test.names_may_match(chain.from_iterable(namespaces)) if hit is None else hit
+
+
+def all_classes() -> list[type]:
+    """Every class alive in this interpreter, through ``type.__subclasses__`` (repeats possible).
+
+    A class with several bases is listed once per base; removing repeats costs
+    more than the repeats do, unless a hierarchy of many diamonds makes them
+    blow up, which the deduplicating walk then handles.
+    """
+    found: list[type] = [object]
+    level: list[type] = [object]
+    while level:
+        level = list(chain.from_iterable(map(_SUBCLASSES, level)))
+        found += level
+        if len(found) > _REPEAT_LIMIT:
+            return _all_classes_once()
+    return found
+
+
+_REPEAT_LIMIT = 200_000
+
+
+def _all_classes_once() -> list[type]:
+    """:func:`all_classes` without repeats: each class expanded once."""
+    seen: dict[int, type] = {id(object): object}
+    level: list[type] = [object]
+    while level:
+        batch = list(chain.from_iterable(map(_SUBCLASSES, level)))
+        fresh = dict(zip(map(id, batch), batch))
+        for known in fresh.keys() & seen.keys():
+            del fresh[known]
+        seen.update(fresh)
+        level = list(fresh.values())
+    return list(seen.values())
+
+
+def nested_may_hit(test: NameTest, classes: Sequence[type] | None = None) -> bool:
+    """Could a definition nested in a class be a candidate, anywhere?
+
+    The exact walk takes a nested definition only where its class namespace
+    key agrees with its qualname (``Outer.key``), so a key of a class
+    namespace in ``functions``, or a matching qualname tail of a class, is
+    necessary. Both are read for every class alive at once, which costs far
+    less than reading every value of every class namespace.
+    """
+    if classes is None:
+        classes = all_classes()
+    if test.functions and test.any_key_in(class_namespaces(classes)):
+        return True
+    qualnames = list(map(TYPE_QUALNAME.__get__, classes))  # str (or a subclass): the setter checks
+    joined = "\0".join(qualnames)
+    if joined.count("\0") != len(qualnames) - 1:  # a NUL inside a qualname: split them one by one
+        tails = [q[i + 1 :] for q in qualnames for i, ch in enumerate(q) if ch == "."]
+        return bool(tails) and test.names_may_match(tails)
+    tails = []
+    at = joined.find(".")
+    while at >= 0:  # one step per dot: only nested (and local) classes have dots
+        end = joined.find("\0", at)
+        tails.append(joined[at + 1 : len(joined) if end < 0 else end])
+        at = joined.find(".", at + 1)
+    return bool(tails) and test.names_may_match(tails)
+
+
+def class_namespaces(classes: Sequence[type]) -> list[Any]:
+    """The namespace of every class in ``classes`` (a read-only proxy each), read through ``type.__dict__``.
+
+    Measured against handing the heap types' dicts over through
+    ``gc.get_referents`` (which then must sort out MROs, bases and ctypes'
+    dict subclasses): one descriptor call per class costs less.
+    """
+    return list(filter(None, map(TYPE_DICT.__get__, classes)))
