@@ -7,6 +7,7 @@ a lower layer importing a higher one.
 
 from __future__ import annotations
 
+import ast
 import textwrap
 from pathlib import Path
 
@@ -87,3 +88,11 @@ def test_a_cycle_is_found_even_through_a_function_but_not_through_type_checking(
                                           "b.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
                                                   "    from pkg import a\n"})
     assert cycles(module_graph(typed)) == []
+
+
+def test_the_layer_folders_import_nothing_themselves():
+    """An unconfigured run loads ``pytest_ssot.config`` for its activation check: the folder costs nothing."""
+    for init in PACKAGE.glob("*/__init__.py"):
+        assert not module_graph(PACKAGE)[f"pytest_ssot.{init.parent.name}"], init
+        tree = ast.parse(init.read_text())
+        assert not [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))], init
