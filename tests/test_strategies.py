@@ -33,7 +33,8 @@ def test_demo_pattern(user_id: str) -> None:
 
 
 def test_seed_user_and_odd_ids_are_reachable() -> None:
-    assert find(user_ids(), lambda u: u == "demo-user-001") == "demo-user-001"
+    # shrinking is deterministic where an equality search is luck: the least id past demo-user-000 is the seed's
+    assert find(user_ids(), lambda u: u.startswith("demo-user-") and u > "demo-user-000") == "demo-user-001"
     assert "@" in find(user_ids(), lambda u: "@" in u)
     assert "|" in find(user_ids(), lambda u: "|" in u)
     assert not find(user_ids(), lambda u: not u.isascii()).isascii()
