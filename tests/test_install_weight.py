@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from install_support.project import TEST_COUNT, masked, run_pytest, write_project
+from install_support.project import TEST_COUNT, consolidated_user_pyproject, masked, run_pytest, write_project
 from install_support.venvs import UserVenvs, WheelhouseUnavailable, clean_env, user_venvs
 
 REPO = Path(__file__).resolve().parent.parent
@@ -145,24 +145,8 @@ AUTOLOAD_OFF = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
 
 
 def _consolidated_project(folder: Path) -> Path:
-    root = REPO / "examples" / "consolidated"
     folder.mkdir()
-    (folder / "pyproject.toml").write_text(f"""
-[tool.ssot]
-target = "mine"
-
-[tool.ssot.targets.mine]
-root = "{root.as_posix()}"
-package = "chatapp.websocket_core"
-manager = "chatapp.websocket_core.websocket_manager:WebSocketManager"
-factory = "chatapp.websocket_core.websocket_manager:get_websocket_manager"
-user_context = "chatapp.context:UserContext"
-deprecated_modules = ["chatapp.websocket_core.websocket_manager_factory"]
-
-[tool.ssot.targets.mine.issues]
-824 = "resolved"
-1126 = "resolved"
-""")
+    (folder / "pyproject.toml").write_text(consolidated_user_pyproject(REPO))
     return folder
 
 

@@ -10,6 +10,8 @@ import tarfile
 import zipfile
 from pathlib import Path
 
+from install_support.project import consolidated_user_pyproject
+
 
 REPO = Path(__file__).resolve().parent.parent
 SUITE_FILES = sorted(p.relative_to(REPO / "suites").as_posix() for p in (REPO / "suites").rglob("*.py"))
@@ -36,23 +38,7 @@ def test_the_wheel_holds_the_suites(built_wheel):
 
 
 def test_a_user_project_runs_the_installed_suites_with_pyargs(tmp_path):
-    root = REPO / "examples" / "consolidated"
-    (tmp_path / "pyproject.toml").write_text(f"""
-[tool.ssot]
-target = "mine"
-
-[tool.ssot.targets.mine]
-root = "{root.as_posix()}"
-package = "chatapp.websocket_core"
-manager = "chatapp.websocket_core.websocket_manager:WebSocketManager"
-factory = "chatapp.websocket_core.websocket_manager:get_websocket_manager"
-user_context = "chatapp.context:UserContext"
-deprecated_modules = ["chatapp.websocket_core.websocket_manager_factory"]
-
-[tool.ssot.targets.mine.issues]
-824 = "resolved"
-1126 = "resolved"
-""")
+    (tmp_path / "pyproject.toml").write_text(consolidated_user_pyproject(REPO))
     env = {k: v for k, v in os.environ.items() if not k.startswith("SSOT_")}
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "--pyargs", "pytest_ssot.suites", "-m", "unit", "-p", "no:cacheprovider",

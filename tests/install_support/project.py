@@ -60,3 +60,24 @@ def run_pytest(python: Path, folder: Path, args: list[str], env: dict[str, str])
     reset(folder)
     return subprocess.run([str(python.parent / "pytest"), *args], cwd=folder, env=env, capture_output=True,
                           text=True, timeout=300)
+
+
+def consolidated_user_pyproject(repo: Path) -> str:
+    """A user's pyproject naming the reference backend's consolidated state as target ``mine``."""
+    root = repo / "examples" / "consolidated"
+    return f"""
+[tool.ssot]
+target = "mine"
+
+[tool.ssot.targets.mine]
+root = "{root.as_posix()}"
+package = "chatapp.websocket_core"
+manager = "chatapp.websocket_core.websocket_manager:WebSocketManager"
+factory = "chatapp.websocket_core.websocket_manager:get_websocket_manager"
+user_context = "chatapp.context:UserContext"
+deprecated_modules = ["chatapp.websocket_core.websocket_manager_factory"]
+
+[tool.ssot.targets.mine.issues]
+824 = "resolved"
+1126 = "resolved"
+"""
