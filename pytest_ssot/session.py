@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_ssot.session_state import STAGING_SKIP_REASON
+from pytest_ssot.core.violation import clip
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -401,4 +402,4 @@ def failure_line(report: TestReport) -> str:
     lines = [line.strip() for line in str(text).splitlines() if line.strip()]
     if not lines:
         return "failed"
-    return lines[0] if len(lines[0]) <= 400 else lines[0][:399] + "…"
+    return clip(lines[0], 400)

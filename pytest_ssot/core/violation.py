@@ -156,11 +156,15 @@ def violation_summary(exc: BaseException) -> str:
     return "\n".join(violation_line(v) for v in violation_leaves(exc))
 
 
+def clip(text: str, width: int, mark: str = "…") -> str:
+    """``text`` cut to ``width`` characters, ``mark`` included, where it is longer: one place decides how lines end."""
+    return text if len(text) <= width else text[: width - len(mark)] + mark
+
+
 def error_line(exc: BaseException, width: int = 300) -> str:
     """One line naming an exception that is not a violation, for reports read without the log."""
     text = str(exc).strip().splitlines()
-    line = f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
-    return line if len(line) <= width else line[: width - 1] + "…"
+    return clip(f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__, width)
 
 
 def error_details(exc: BaseException, most: int = 200) -> list[str]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pytest_ssot.core.violation import clip
+
 FLAG_LABELS = {"claimed_not_shown": "CLAIMED, NOT SHOWN", "claim_unjudged": "claim not judged",
                "regression": "REGRESSION", "first_clean": "first clean"}
 SUBJECT_WIDTH = 44
@@ -46,10 +48,7 @@ def render_table(doc: Mapping[str, Any]) -> str:
     for entry in commits:
         if previous is None or entry["changed"]:
             flags = ", ".join(_flag_cell(f) for f in entry["flags"])
-            subject = entry["subject"]
-            if len(subject) > SUBJECT_WIDTH:
-                subject = subject[:SUBJECT_WIDTH - 1] + "…"
-            rows.append((entry["commit"][:10], entry["date"][:10], subject,
+            rows.append((entry["commit"][:10], entry["date"][:10], clip(entry["subject"], SUBJECT_WIDTH),
                          ", ".join(change_cells(entry, previous)) or "-", flags))
         previous = entry
     widths = [max(len(r[i]) for r in rows) for i in range(3)]

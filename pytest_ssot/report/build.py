@@ -17,6 +17,7 @@ from _pytest.reports import TestReport
 
 from pytest_ssot.config.catalog import title_for
 from pytest_ssot.core.notes import notes_of
+from pytest_ssot.core.violation import clip
 from pytest_ssot.report.outcomes import CONFIRMED, LOOKS_FIXED, NEW_VIOLATION, NOW_CLEAN_EFFECT, REGRESSION, IssueMark
 
 SCHEMA_VERSION = 2
@@ -351,7 +352,7 @@ def table_lines(document: Mapping[str, Any]) -> list[str]:
 
 
 def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 3] + "..."
+    return clip(text, width, "...")  # the terminal table: plain ASCII
 
 
 def ledger_lines(document: Mapping[str, Any]) -> list[str]:
