@@ -117,6 +117,8 @@ def whole(monkeypatch) -> None:
         return ModuleSummary(sf, self._parse(sf, data))
 
     monkeypatch.setattr(static.StaticScanner, "_parse_partial", parse_whole)
+    # a scan worker is another interpreter, which this patch does not reach: the reference is serial
+    monkeypatch.setattr(static, "worth_a_second_process", lambda cold, parallel: False)
 
 
 def key(result) -> tuple:

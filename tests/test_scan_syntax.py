@@ -32,7 +32,7 @@ from pytest_ssot.scan import static
 from pytest_ssot.cli import render_table
 from pytest_ssot.scan.entry import scan_static
 from pytest_ssot.scan.static import StaticScanner
-from pytest_ssot.scan.static_syntax import MAGIC_NUMBER, PycProof, compiles, pyc_header_proves
+from pytest_ssot.scan.static_syntax import MAGIC_NUMBER, PycProof, parses, pyc_header_proves
 from pytest_ssot.scan.file_summary import summarize_source
 from tests.generated.realtree import generate
 from tests.test_scan_shapes import CONTEXTS, CORE, PKG, SNIPPETS, key, place, whole
@@ -233,16 +233,18 @@ def test_a_pyc_header_of_another_interpreter_or_format_proves_nothing():
     assert not pyc_header_proves(good[:12], None, stamp)  # truncated
 
 
-def test_compile_proves_a_file_parses_and_never_warns():
-    assert compiles(b"x = 1\n", "m.py")
-    assert not compiles(b"def f(:\n", "m.py")
-    assert not compiles(b"nonlocal x\n", "m.py")  # compile rejects it, ast parses it: the caller parses whole
+def test_symtable_proves_a_file_parses_and_never_warns():
+    assert parses(b"x = 1\n", "m.py")
+    assert not parses(b"def f(:\n", "m.py")
+    assert not parses(b"nonlocal x\n", "m.py")  # symtable rejects it, ast parses it: the caller parses whole
+    assert parses("# -*- coding: latin-1 -*-\nx = '\xe9'\n".encode("latin-1"), "m.py")  # the cookie is read
+    assert not parses(b"x = '\xff'\n", "m.py")  # not UTF-8, no cookie
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert compiles(b"x = 1\nif x is 1:\n    y = '\\d'\n", "m.py")  # SyntaxWarning, DeprecationWarning
+        assert parses(b"x = 1\nif x is 1:\n    y = '\\d'\n", "m.py")  # SyntaxWarning, DeprecationWarning
 
 
-def test_a_file_compile_rejects_but_ast_parses_is_no_parse_error(tmp_path, monkeypatch):
+def test_a_file_symtable_rejects_but_ast_parses_is_no_parse_error(tmp_path, monkeypatch):
     package(tmp_path, "p", HUB, user="from p.core import HubWebSocketManager\nnonlocal x\n")
     fast = scan_static(tmp_path, "p")
     assert fast.parse_errors == [] and key(fast) == key(reference(monkeypatch, tmp_path, "p"))

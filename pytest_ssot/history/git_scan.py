@@ -30,7 +30,6 @@ import inspect
 import os
 import posixpath
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Iterator, Pattern, Sequence
 
 from pytest_ssot.config.exclude import Exclusion
@@ -273,7 +272,7 @@ class BlobCache(SummaryCache):
 
     def __init__(self) -> None:
         super().__init__(None)
-        self.path = Path("<git objects>")  # not None: the scanner records its skip verdicts here too
+        self.records = True  # the scanner records its skip verdicts here too (kept in memory across commits)
         self.tree: GitTree | None = None
 
     def _oid(self, path: str) -> str | None:

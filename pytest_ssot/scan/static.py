@@ -27,7 +27,7 @@ from __future__ import annotations
 import builtins
 import os
 import time
-from typing import Any, Iterator, Pattern, Sequence
+from typing import Any, Iterable, Iterator, Pattern, Sequence
 
 from pytest_ssot.scan.findings import (
     ALIAS,
@@ -54,7 +54,8 @@ from pytest_ssot.core.literals import required_literals
 from pytest_ssot.scan.source_tree import SKIP_DIRS, SourceFile, iter_source_files, module_file, resolve_relative
 from pytest_ssot.scan.static_query import _RELATIVE_STAR, Layout, LineTest, Query, mask
 from pytest_ssot.scan.static_resolve import ModuleSummary, Resolver
-from pytest_ssot.scan.static_syntax import SyntaxLedger
+from pytest_ssot.scan.static_syntax import SyntaxLedger, parses
+from pytest_ssot.scan.static_worker import ScanWorker, job_for, worth_a_second_process
 from pytest_ssot.scan.file_summary import PY_VERSION, SUMMARY_VERSION, definition_lines, needs_python, summarize_source
 from pytest_ssot.scan.summary_cache import SummaryCache
 
@@ -96,9 +97,14 @@ class StaticScanner(Resolver):
         exclude: Sequence[str] | None = None,
         progress: Progress | None = None,
         check_syntax: bool = False,
+        parallel: bool | None = False,
     ) -> None:
         self.progress = progress
         self.check_syntax = check_syntax
+        self.parallel = parallel  # a second process for half a cold load and the proofs (None: when worth it)
+        self.worker: ScanWorker | None = None
+        self.worker_files = 0  # files the second process loaded
+        self.worker_note: str | None = None  # why it did not (a failure; the answer is the same)
         self.exclusion = Exclusion(resolve_exclude(exclude))
         self.root = os.path.realpath(root)
         self.package = package or ""
@@ -188,7 +194,7 @@ class StaticScanner(Resolver):
         """
         self.syntax.candidates.add(sf.path)
         stamp = self._stamps.get(sf.path) or (len(data), 0)
-        if self.check_syntax and not self.syntax.prove(sf.path, data, stamp, compile_it=True, cache=self.cache):
+        if self.check_syntax and not self.syntax.prove(sf.path, data, stamp, parse_it=True, cache=self.cache):
             return ModuleSummary(sf, self._parse(sf, data))
         test = LineTest(self.query)
         end = _code_end(test, data, lowered)
@@ -285,16 +291,111 @@ class StaticScanner(Resolver):
 
     # -- the run ---------------------------------------------------------
     def run(self) -> ScanResult:
+        try:
+            return self._run()
+        finally:
+            if self.worker is not None:
+                self.worker.close()
+                self.worker = None
+
+    def _load_scope(self, scope: list[SourceFile], fingerprint: str) -> None:
+        """Load every file in scope, half of a large cold load in a second process (:mod:`.static_worker`)."""
+        theirs: set[str] = set()
+        cold = [sf for sf in scope if not self.cache.has(sf.path)]
+        if worth_a_second_process(len(cold), self.parallel):
+            try:
+                self.worker = ScanWorker(job_for(self, cold[1::2]))
+                theirs = {sf.path for sf in cold[1::2]}
+            except OSError as exc:
+                self.worker_note = f"scan worker: could not start ({exc})"
+        progress = self.progress
+        by_path = {sf.path: sf for sf in scope}
+        loaded: dict[str, ModuleSummary] = {}
+        for i, sf in enumerate(scope):
+            if sf.path not in theirs:
+                loaded[sf.path] = self._load(sf, fingerprint)
+            if progress is not None and not i & 127 and progress.due():
+                progress.update(f"{i}/{len(scope)} files scanned, {len(self._parsed)} parsed")
+        if theirs:  # done with ours: take back half of what the worker has not reached, then its results
+            gave = self.worker.split(fingerprint) if self.worker is not None else None
+            for path in gave or ():
+                theirs.discard(path)
+                sf = by_path[path]
+                loaded[path] = self._load(sf, fingerprint)
+            self._take_worker_load(theirs, fingerprint)
+        for sf in scope:  # in scope order, as a serial load
+            self.modules[sf.module] = loaded[sf.path] if sf.path in loaded else self._load(sf, fingerprint)
+
+    def _take_worker_load(self, theirs: set[str], fingerprint: str) -> None:
+        """File the worker's cache entries, so its files load through the warm path (or here, if it failed)."""
+        worker = self.worker
+        assert worker is not None
+        worker.queue_proofs([p for p in self._partial if p not in self.syntax.checked])
+        load = worker.loaded(fingerprint)
+        if load is None:
+            self.worker_note = worker.failure or "scan worker: it answered another query"
+            worker.close()
+            self.worker = None
+            return
+        for path, entry in load["entries"].items():
+            if path in theirs:
+                self.cache.entries[path] = entry
+                self.cache.dirty = True
+        self._parsed.update(p for p in load["parsed"] if p in theirs)
+        self.worker_files = len(theirs)
+
+    def _ask_worker_chase(self, unseen: list[bytes], star_words: set[bytes], fingerprint: str) -> set[str]:
+        """Have the worker judge its own files for this round of the chase; the paths it will answer for."""
+        if self.worker is None or not self.worker.alive or not self.worker_files:
+            return set()
+        self.worker.ask_chase(unseen, star_words, fingerprint)
+        return self.worker.paths
+
+    def _chase_file(self, sf: SourceFile, fingerprint: str, unseen: list[bytes], test: LineTest,
+                    star_words: set[bytes], hit: bool | None) -> bool:
+        """Parse ``sf`` (more) if a new word may be bound in it; ``hit``: the worker's verdict (None: judge here).
+
+        True if a summary changed.
+        """
+        path = sf.path
+        if path in self._partial:  # a new word bound after the cut: read it whole
+            if not unseen or hit is False:
+                return False
+            cached = self.cache.get(path, self._stamp(path) or (0, 0)) or {}
+            if fingerprint in (cached.get("valid") or ()):
+                return False
+            if hit is None:
+                data = self._partial[path]
+                if data is None:
+                    data = self._partial[path] = self._read(path) or b""
+                hit = chase_hits_rest(test, data[cached.get("cut") or self._cuts.get(path, 0):])
+            if hit:
+                self.full(sf.module)
+            return hit
+        if path not in self._unread or hit is False:
+            return False
+        data = self._unread[path]
+        if data is None:
+            cached = self.cache.get(path, self._stamp(path) or (0, 0)) or {}
+            if fingerprint in (cached.get("skip") or ()) or fingerprint in (cached.get("nobind") or ()):
+                return False  # a verdict for this very query
+            data = self._unread[path] = self._read(path) or b""
+        if hit is None:
+            hit = chase_hits_unread(test, unseen, star_words, data)
+        if not hit:
+            return False
+        del self._unread[path]
+        mod = self.modules[sf.module] = self._parse_partial(sf, data)
+        return mod.summary is not None
+
+    def _run(self) -> ScanResult:
         started = time.perf_counter()
         scope = list(self.source_files(self.package or None, self.exclusion))
         self.scope_modules = {sf.module for sf in scope}
         fingerprint = self.query.fingerprint()
         self._fingerprints.append(fingerprint)
         progress = self.progress
-        for i, sf in enumerate(scope):
-            self.modules[sf.module] = self._load(sf, fingerprint)
-            if progress is not None and not i & 127 and progress.due():
-                progress.update(f"{i}/{len(scope)} files scanned, {len(self._parsed)} parsed")
+        self._load_scope(scope, fingerprint)
         defs = self._match()
         # chase aliases: a file that binds a matched object under another name,
         # or re-exports an alias, contains one of these names
@@ -314,33 +415,16 @@ class StaticScanner(Resolver):
             # already: every file (and the rest of every partial one) was judged on it
             unseen = [w for w in words if not self._searched(w)]
             unseen_words = LineTest(self.query, exact=sorted(unseen), classes=False)
+            theirs = self._ask_worker_chase(unseen, star_words, fingerprint)
             for sf in scope:
-                if sf.path in self._partial:  # a new word bound after the cut: read it whole
-                    cached = self.cache.get(sf.path, self._stamp(sf.path) or (0, 0)) or {}
-                    if fingerprint in (cached.get("valid") or ()):
-                        continue
-                    data = self._partial[sf.path]
-                    if data is None:
-                        data = self._partial[sf.path] = self._read(sf.path) or b""
-                    rest = data[cached.get("cut") or self._cuts.get(sf.path, 0):]
-                    if unseen and _code_end(unseen_words, rest) is not None:  # the rest lexes on its own
-                        self.full(sf.module)
-                        reparsed = True
-                    continue
-                if sf.path not in self._unread:
-                    continue
-                data = self._unread[sf.path]
-                if data is None:
-                    cached = self.cache.get(sf.path, self._stamp(sf.path) or (0, 0)) or {}
-                    if fingerprint in (cached.get("skip") or ()) or fingerprint in (cached.get("nobind") or ()):
-                        continue  # a verdict for this very query
-                    data = self._read(sf.path) or b""
-                # no binding shape for the words before this round: only a new word can change that
-                if (any(w in data for w in unseen) and _code_end(unseen_words, data) is not None) or (
-                        b"import *" in data and (_RELATIVE_STAR.search(data) or any(w in data for w in star_words))):
-                    del self._unread[sf.path]
-                    mod = self.modules[sf.module] = self._parse_partial(sf, data)
-                    reparsed = reparsed or mod.summary is not None
+                if sf.path not in theirs:
+                    reparsed |= self._chase_file(sf, fingerprint, unseen, unseen_words, star_words, None)
+            if theirs:  # the worker judged its own files meanwhile
+                hits = self.worker.chased(fingerprint) if self.worker is not None else None
+                for sf in scope:
+                    if sf.path in theirs:
+                        hit = None if hits is None else sf.path in hits
+                        reparsed |= self._chase_file(sf, fingerprint, unseen, unseen_words, star_words, hit)
             if not reparsed:
                 break
             for mod in self.modules.values():
@@ -349,7 +433,8 @@ class StaticScanner(Resolver):
         importers = self._importers(scope) if self.importers_of else []
         for path in self.syntax.unchecked:  # the pyc may vouch for what was not parsed whole
             data = self._unread.get(path) or self._partial.get(path)
-            self.syntax.prove(path, data, self._stamp(path) or (0, 0), compile_it=False, cache=self.cache)
+            self.syntax.prove(path, data, self._stamp(path) or (0, 0), parse_it=False, cache=self.cache,
+                              read=self._read)
         self._record_skips()
         self.cache.save()
         self._needs_check()
@@ -386,7 +471,7 @@ class StaticScanner(Resolver):
 
         The chase's queries only grow, so a verdict for the last holds for every earlier one.
         """
-        if self.cache.path is None:
+        if not self.cache.records:
             return
         fps = list(dict.fromkeys(self._fingerprints))
         candidates = self.syntax.candidates
@@ -427,7 +512,7 @@ class StaticScanner(Resolver):
 
         Resolving a name a partial module lacks reads that module whole; its own
         names may then hold paths the pass already went by. So does a module a
-        finding goes through that does not compile (:meth:`_check_finding_files`).
+        finding goes through that is not proven to parse (:meth:`_check_finding_files`).
         """
         while True:
             upgrades = self._upgrades
@@ -447,7 +532,7 @@ class StaticScanner(Resolver):
 
         A full parse would have dropped all findings of a file with a syntax
         error past the cut. Such a file is proven to parse (cache, pyc,
-        ``compile``) or else read whole, which reports its error as the full
+        ``symtable``) or else read whole, which reports its error as the full
         parse did; the caller then matches again.
         """
         self._touched = touched = {module for module, _q in matched}
@@ -459,23 +544,42 @@ class StaticScanner(Resolver):
             self._definitions(matched)  # class kinds through bases, shims through delegation
         finally:
             self._touched = None
-        for name in touched:
-            self._prove_whole(name)
+        self._prove_whole(touched)
 
-    def _prove_whole(self, name: str) -> None:
-        """A partial module's file proven to parse, or read whole."""
-        mod = self.modules.get(name)
-        if mod is None or not mod.partial or mod.file.path in self.syntax.checked:
+    def _prove_whole(self, names: Iterable[str]) -> None:
+        """Partial modules' files proven to parse (cache, pyc, :func:`.parses`, on both cores), or read whole."""
+        todo: dict[str, str] = {}
+        for name in sorted(names):
+            mod = self.modules.get(name)
+            if mod is None or not mod.partial or mod.file.path in self.syntax.checked:
+                continue
+            path = mod.file.path
+            stamp = self._stamp(path) or (0, 0)
+            if self.syntax.known(path, self.cache.get(path, stamp)):
+                continue
+            if not self.syntax.prove(path, self._partial.get(path), stamp, parse_it=False, cache=self.cache,
+                                     read=self._read):
+                todo[path] = name
+        if not todo:
             return
-        path = mod.file.path
-        stamp = self._stamp(path) or (0, 0)
-        if self.syntax.known(path, self.cache.get(path, stamp)):
-            return
-        data = self._partial.get(path)
-        if data is None:
-            data = self._partial[path] = self._read(path) or b""
-        if not self.syntax.prove(path, data, stamp, compile_it=True, cache=self.cache):
-            self.full(name)
+        verdicts = self._parse_proofs(list(todo))
+        for path, name in todo.items():
+            if verdicts[path]:
+                self.syntax.proven(path, self._stamp(path) or (0, 0), self.cache)
+            else:
+                self.full(name)
+
+    def _parse_proofs(self, paths: list[str]) -> dict[str, bool]:
+        """Does each partial file parse whole? The worker's verdicts where it has them, the rest here."""
+        def here(path: str) -> bool:
+            data = self._partial.get(path)
+            if data is None:
+                data = self._partial[path] = self._read(path) or b""
+            return parses(data, path)
+
+        if self.worker is not None and self.worker.alive:
+            return self.worker.prove(paths, lambda p: self._stamp(p) or (0, 0), here)
+        return {path: here(path) for path in paths}
 
     def _match_once(self) -> dict[tuple[str, str], set[str]]:
         """(module, qualname) of every matched definition -> its paths in scope."""
@@ -598,15 +702,19 @@ class StaticScanner(Resolver):
         files = scope if not self.package else list(self.source_files(None, Exclusion(self.exclusion.globs)))
         sites = []
         fingerprint = self.query.fingerprint()
+        unproven = []
         for sf in files:
             mod = self.modules.get(sf.module)
             if mod is None:  # outside the scanned package; a file left unread holds no importer word
                 mod = self.modules[sf.module] = self._load(sf, fingerprint)
             found = self._sites(sf, mod)
             if found and mod.partial and mod.file.path not in self.syntax.checked:
-                self._prove_whole(sf.module)  # a file with an importer site must parse whole
-                found = self._sites(sf, self.modules[sf.module])
-            sites += found
+                unproven.append(sf)  # a file with an importer site must parse whole
+            else:
+                sites += found
+        self._prove_whole(sf.module for sf in unproven)
+        for sf in unproven:
+            sites += self._sites(sf, self.modules[sf.module])
         return sorted(sites, key=lambda s: (s.file, s.line))
 
     def _sites(self, sf: SourceFile, mod: ModuleSummary) -> list[ImportSite]:
@@ -649,6 +757,17 @@ def _code_end(test: LineTest, data: bytes, lowered: bytes | None = None) -> int 
     return test.last_line_end(masked, Layout(masked))
 
 
+def chase_hits_rest(test: LineTest, rest: bytes) -> bool:
+    """May the part of a partial file after its cut bind one of ``test``'s new words? (the rest lexes on its own)"""
+    return _code_end(test, rest) is not None
+
+
+def chase_hits_unread(test: LineTest, unseen: Sequence[bytes], star_words: set[bytes], data: bytes) -> bool:
+    """May a file with no binding shape for the earlier words bind a new one, or star-import a match?"""
+    return (any(w in data for w in unseen) and _code_end(test, data) is not None) or (
+        b"import *" in data and (_RELATIVE_STAR.search(data) is not None or any(w in data for w in star_words)))
+
+
 _BLOCK_CONTINUATIONS = (b"else", b"elif", b"except", b"finally", b"case")
 
 
@@ -686,6 +805,7 @@ def scan_static(
     exclude: Sequence[str] | None = None,
     progress: Progress | None = None,
     check_syntax: bool = False,
+    parallel: bool | None = None,
 ) -> ScanResult:
     """Scan ``package`` under ``root`` from source, importing nothing.
 
@@ -709,11 +829,16 @@ def scan_static(
     prefilter passed are syntax-checked only when a valid ``__pycache__`` entry
     vouches for them; ``result.syntax_unchecked`` counts the rest, whose parse
     errors a full parse would have listed. ``check_syntax=True`` checks every
-    such file (``compile``, then ``ast`` where that fails): ``parse_errors``
+    such file (``symtable``, then ``ast`` where that fails): ``parse_errors``
     are then exactly the full parse's; see :mod:`pytest_ssot.scan.static_syntax`.
+
+    ``parallel``: a second process loads half of a cold scan and proves files
+    parse beside this one (:mod:`pytest_ssot.scan.static_worker`); None (the
+    default) when at least 1,000 files are not in the cache and a second CPU is
+    there, False never. The result is the same either way.
     """
     scanner = StaticScanner(root, package, class_pattern, functions, importers_of, cache_dir, nested, python, classes,
-                            exclude, progress, check_syntax)
+                            exclude, progress, check_syntax, parallel)
     return scanner.run()
 
 

@@ -33,6 +33,7 @@ class SummaryCache:
         self.path = Path(cache_dir) / f"static-v{SUMMARY_VERSION}.json" if cache_dir else None
         self.entries: dict[str, dict[str, Any]] = {}
         self.dirty = False
+        self.records = self.path is not None  # keep skip verdicts (worth it only where they are kept)
         if self.path is not None:
             try:
                 data = json.loads(self.path.read_bytes())
@@ -40,6 +41,13 @@ class SummaryCache:
                     self.entries = data
             except (OSError, ValueError):
                 pass
+
+    @classmethod
+    def in_memory(cls) -> SummaryCache:
+        """A cache that records everything and is never written (a scan worker sends its entries instead)."""
+        cache = cls(None)
+        cache.records = True
+        return cache
 
     def has(self, path: str) -> bool:
         """Is anything cached for ``path``? (if not, a cold read needs no ``stat`` first)"""
