@@ -15,7 +15,14 @@ trees given as arguments, in one run:
   benchmark says grimp is unavailable and goes on;
 * ssot cold   - ``scan_static`` with an empty cache dir, writing it; timed in
   rounds alternating with grimp cold (best of 3 each), so a load spike on the
-  shared machine cannot favour either;
+  shared machine cannot favour either. By default a large cold scan puts a
+  second process to work (``pytest_ssot.scan.static_worker``); "one process" is
+  the same scan with ``parallel=False``;
+* proof floor - ``symtable`` of exactly the files the cold scan proved to parse
+  (every file a finding comes from, through its path): what an exact answer
+  must spend on a tree without ``__pycache__``, whatever else it skips. Half of
+  it is the least two cores can spend; the default's distance to that is the
+  design's overhead;
 * ssot cold --check-syntax - the same with ``check_syntax=True``: every file that
   names a searched word is proven to parse (``compile``) or parsed, so parse errors
   are exactly a full parse's. The default proves only the files findings come
@@ -205,14 +212,17 @@ def bench_tree(root: Path, grimp_path: str | None, truth=None, label: str | None
             grimp = GrimpChild(root, grimp_path)
         except (OSError, RuntimeError, ValueError) as exc:
             grimp_note = str(exc)
-    t_grimp = t_cold = t_checked = float("inf")
+    t_grimp = t_cold = t_checked = t_serial = float("inf")
     try:
-        for _ in range(3):  # rounds of grimp cold, ssot cold, ssot cold --check-syntax: best of 3 each
+        for _ in range(3):  # rounds of grimp cold, ssot cold (both ways), --check-syntax: best of 3 each
             if grimp is not None:
                 t_grimp = min(t_grimp, grimp.run())
             with tempfile.TemporaryDirectory() as cache:
                 t, cold = timed(lambda: scan_static(root, None, cache_dir=cache, exclude=()))
                 t_cold = min(t_cold, t)
+            with tempfile.TemporaryDirectory() as cache:
+                t, serial = timed(lambda: scan_static(root, None, cache_dir=cache, exclude=(), parallel=False))
+                t_serial = min(t_serial, t)
             with tempfile.TemporaryDirectory() as cache:
                 t, checked = timed(lambda: scan_static(root, None, cache_dir=cache, exclude=(), check_syntax=True))
                 t_checked = min(t_checked, t)
@@ -239,6 +249,15 @@ def bench_tree(root: Path, grimp_path: str | None, truth=None, label: str | None
           + f"  (goal <= 0.10x{', <= 1x grimp' if t_grimp else ''}; parsed {cold.files_parsed} files)")
     print(f"  syntax     {cold.syntax_unchecked} files that name a word but yield no finding left unchecked "
           f"({len(cold.parse_errors)} parse errors)")
+    print(f"ssot cold, one process {t_serial:8.3f}s  = {t_serial / t_parse:.3f}x parse floor"
+          + (f", {t_serial / t_grimp:.2f}x grimp cold" if t_grimp else "")
+          + f"  (parallel=False; the default above uses a second process when {os.cpu_count()} CPUs allow)")
+    proofs, t_proofs = proof_floor(root)
+    print(f"proof floor  {t_proofs:8.3f}s  = {t_proofs / t_parse:.3f}x parse floor"
+          + (f", {t_proofs / t_grimp:.2f}x grimp cold" if t_grimp else "")
+          + f"  (symtable of the {proofs} files findings come from, one core: what exactness costs without"
+          f" __pycache__; on two cores at best {t_proofs / 2 / t_parse:.3f}x"
+          + (f" = {t_proofs / 2 / t_grimp:.2f}x grimp" if t_grimp else "") + ")")
     print(f"ssot cold --check-syntax {t_checked:8.3f}s  = {t_checked / t_parse:.3f}x parse floor"
           + (f", {t_checked / t_grimp:.2f}x grimp cold" if t_grimp else "")
           + f"  (every candidate compiled or parsed; {checked.syntax_unchecked} unchecked, "
@@ -269,6 +288,26 @@ def bench_tree(root: Path, grimp_path: str | None, truth=None, label: str | None
         paths = sum(len(p) for _k, p in expected.values())
         print(f"exactness    {'static == generated truth' if exact else 'MISMATCH with the generated truth'}"
               f" ({len(expected)} definitions, {paths} paths, {len(truth.others)} other kinds)")
+
+
+def proof_floor(root: Path) -> tuple[int, float]:
+    """The files a cold scan proves parse whole (symtable), and the time to prove them again, in one process."""
+    from pytest_ssot.scan import static
+
+    proved: list[tuple[bytes, str]] = []
+    parses = static.parses
+
+    def recording(data: bytes, path: str) -> bool:
+        proved.append((data, path))
+        return parses(data, path)
+
+    static.parses = recording
+    try:
+        scan_static(root, None, cache_dir=None, exclude=(), parallel=False)
+    finally:
+        static.parses = parses
+    t, _ = timed(lambda: [parses(data, path) for data, path in proved], repeat=3)
+    return len(proved), t
 
 
 def bench_generated(modules: int, grimp_path: str | None) -> None:

@@ -295,6 +295,7 @@ class StaticScanner(Resolver):
             return self._run()
         finally:
             if self.worker is not None:
+                self.worker_note = self.worker_note or self.worker.failure
                 self.worker.close()
                 self.worker = None
 
@@ -385,6 +386,10 @@ class StaticScanner(Resolver):
         if not hit:
             return False
         del self._unread[path]
+        entry = self.cache.entries.get(path)
+        if entry is not None:  # "skip"/"nobind" verdicts (a worker's, for the first query) give way to the parse
+            entry.pop("skip", None)
+            entry.pop("nobind", None)
         mod = self.modules[sf.module] = self._parse_partial(sf, data)
         return mod.summary is not None
 

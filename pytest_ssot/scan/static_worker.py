@@ -32,6 +32,7 @@ import os
 import select
 import subprocess
 import sys
+import tempfile
 import time
 from typing import Any, Callable, Iterable, Sequence
 
@@ -51,7 +52,9 @@ def cpus() -> int:
 
 
 def worth_a_second_process(cold_files: int, parallel: bool | None) -> bool:
-    """``parallel`` True/False decides; None: a large cold load and a second CPU."""
+    """``parallel`` True/False decides; None: a large cold load and a second CPU (POSIX: ``select`` on pipes)."""
+    if os.name != "posix":
+        return False
     if parallel is not None:
         return parallel and cold_files > 0
     return cold_files >= MIN_COLD_FILES and cpus() >= 2
@@ -61,14 +64,19 @@ class ScanWorker:
     """The parent's handle on one child (see the module docstring); :meth:`close` it in a ``finally``."""
 
     def __init__(self, job: dict[str, Any]) -> None:
+        self._stderr = tempfile.TemporaryFile()  # a file, not a pipe: a chatty child can never block on it
         package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         code = ("import sys; sys.path.insert(0, sys.argv[1]); "
                 "from pytest_ssot.scan.static_child import child_main; child_main()")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-S", "-c", code, package_parent],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            preexec_fn=children.preexec_for_child(), bufsize=0,
-        )
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-S", "-c", code, package_parent],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
+                preexec_fn=children.preexec_for_child(), bufsize=0,
+            )
+        except BaseException:
+            self._stderr.close()
+            raise
         children.track(self.proc)
         for pipe in (self.proc.stdin, self.proc.stdout):  # the job and the load answer fit: no writer waits
             _widen(pipe)
@@ -88,16 +96,19 @@ class ScanWorker:
         try:
             self.proc.stdin.write(json.dumps(message, separators=(",", ":")).encode() + b"\n")  # type: ignore[union-attr]
         except (BrokenPipeError, OSError, ValueError):
-            self._died("it stopped reading")
+            try:
+                self._died(f"it exited with code {self.proc.wait(1)}")
+            except subprocess.TimeoutExpired:
+                self._died("it stopped reading")
 
     def _died(self, why: str) -> None:
         if self.alive:
             self.alive = False
             err = b""
             try:
-                if self.proc.poll() is not None and self.proc.stderr is not None:
-                    err = self.proc.stderr.read() or b""
-            except OSError:
+                self._stderr.seek(0)
+                err = self._stderr.read()[-4096:]
+            except (OSError, ValueError):
                 pass
             last = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
             self.failure = f"scan worker: {why}" + (f" ({last[0]})" if last[0] else "")
@@ -130,6 +141,9 @@ class ScanWorker:
 
     def _take(self, message: dict[str, Any]) -> dict[str, Any] | None:
         """File a proof verdict; return any other message."""
+        if type(message.get("load")) is dict and message["load"].get("mismatch"):
+            self._died("it built another query from the same job")
+            return None
         if "proved" in message:
             for path, ok, stamp in message["proved"]:
                 self.proofs[path] = (bool(ok), stamp)
@@ -167,9 +181,6 @@ class ScanWorker:
     def loaded(self, fingerprint: str) -> dict[str, Any] | None:
         """The child's load results (None: it failed, or answered another query; the parent loads its files)."""
         load = self._wait_for("load", fingerprint)
-        if load is not None and load.get("mismatch"):
-            self._died("it built another query from the same job")
-            return None
         if load is not None:
             self._queued[:0] = load.get("queue") or []  # the child proves its own partial files first
         return load
@@ -234,7 +245,7 @@ class ScanWorker:
             self.proc.wait(5)
         except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
             pass
-        for stream in (self.proc.stdout, self.proc.stderr):
+        for stream in (self.proc.stdout, self._stderr):
             if stream is not None:
                 stream.close()
         children.untrack(self.proc)
