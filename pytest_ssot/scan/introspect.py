@@ -25,7 +25,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from itertools import compress, repeat
-from operator import is_
+from operator import and_ as _AND, is_
 from types import BuiltinFunctionType, FunctionType, ModuleType
 from typing import Any, Collection, Mapping, Pattern, Sequence
 
@@ -233,8 +233,9 @@ def scan_modules(
     if walker.found:
         for modname, namespace in zip(names, namespaces):
             walker.collect_paths(modname, dict.copy(namespace))
-    files = dict(zip(names, map(dict.get, namespaces, repeat("__file__"))))
-    module_files = _module_files(modules, files)
+    file_types = list(map(type, map(dict.get, namespaces, repeat("__file__"))))
+    known_files = dict(zip(names, map(dict.get, namespaces, repeat("__file__")))) if walker.found else {}
+    module_files = _module_files(modules, known_files)
     classes, funcs = [], []
     for cand in walker.found.values():
         definition = _class_definition(cand, module_files) if cand.kind == CLASS else _function_definition(cand)
@@ -248,7 +249,7 @@ def scan_modules(
         classes=classes,
         functions=sort_definitions(funcs),
         other_classes=other_classes,
-        files_scanned=sum(map(is_, map(type, files.values()), repeat(str))),
+        files_scanned=file_types.count(str),
         modules_scanned=len(namespaces),
         seconds=time.perf_counter() - started,
         python=sys.version.split()[0],
@@ -263,23 +264,23 @@ def _namespaces(snapshot: list[tuple[str, object]], prefix: str) -> tuple[list[s
     Plain ``ModuleType`` instances (nearly all) are read in one C-level pass;
     anything else goes through :func:`module_dict` one at a time.
     """
-    names: list[str] = []
-    namespaces: list[dict[str, Any]] = []
-    keys = [name for name, _m in snapshot]
-    values = [module for _n, module in snapshot]
+    if not snapshot:
+        return [], []
+    keys, values = zip(*snapshot)
     plain = list(map(is_, map(type, values), repeat(ModuleType)))
     named = list(map(is_, map(type, keys), repeat(str)))
     if prefix:
         named = [ok and in_package(name, prefix) for ok, name in zip(named, keys)]
-    fast = list(map(bool.__and__, plain, named))
-    names.extend(compress(keys, fast))
-    namespaces.extend(map(MODULE_DICT.__get__, compress(values, fast)))
-    for name, module, is_plain, is_named in zip(keys, values, plain, named):
-        if is_named and not is_plain:
-            namespace = module_dict(module, copy=False)
-            if namespace is not None:
-                names.append(name)
-                namespaces.append(namespace)
+    fast = list(map(_AND, plain, named))
+    names = list(compress(keys, fast))
+    namespaces = list(map(MODULE_DICT.__get__, compress(values, fast)))
+    if fast.count(False) > named.count(False):  # a module subclass (or a stand-in) under a wanted name
+        for name, module, is_plain, is_named in zip(keys, values, plain, named):
+            if is_named and not is_plain:
+                namespace = module_dict(module, copy=False)
+                if namespace is not None:
+                    names.append(name)
+                    namespaces.append(namespace)
     return names, namespaces
 
 
