@@ -224,7 +224,7 @@ def scan_modules(
     """
     started = time.perf_counter()
     walker = _Walker(compile_class_pattern(class_pattern), functions, nested)
-    names, namespaces = _namespaces(snapshot_modules(modules), prefix)
+    names, namespaces = _namespaces(*_module_pairs(modules), prefix)
     skip = set(exclude_modules)
     if skip:
         kept = [i for i, name in enumerate(names) if name not in skip]
@@ -258,20 +258,33 @@ def scan_modules(
     )
 
 
-def _namespaces(snapshot: list[tuple[str, object]], prefix: str) -> tuple[list[str], list[dict[str, Any]]]:
+def _module_pairs(modules: Mapping[str, object] | None) -> tuple[list[Any], list[object]]:
+    """Names and modules of ``modules`` (``sys.modules``), frozen (imports during the scan can't break it).
+
+    A dict is copied in one C call and read as two lists: cheaper than a list of pairs.
+    """
+    source = sys.modules if modules is None else modules
+    if type(source) is dict:
+        frozen = dict.copy(source)
+        return list(frozen), list(frozen.values())
+    pairs = snapshot_modules(source)
+    return [name for name, _m in pairs], [module for _n, module in pairs]
+
+
+def _namespaces(keys: list[Any], values: list[object], prefix: str) -> tuple[list[str], list[dict[str, Any]]]:
     """Names and raw namespaces of the real modules under ``prefix``.
 
     Plain ``ModuleType`` instances (nearly all) are read in one C-level pass;
     anything else goes through :func:`module_dict` one at a time.
     """
-    if not snapshot:
-        return [], []
-    keys, values = zip(*snapshot)
     plain = list(map(is_, map(type, values), repeat(ModuleType)))
-    named = list(map(is_, map(type, keys), repeat(str)))
-    if prefix:
-        named = [ok and in_package(name, prefix) for ok, name in zip(named, keys)]
-    fast = list(map(_AND, plain, named))
+    if prefix or list(map(type, keys)).count(str) != len(keys):
+        named = list(map(is_, map(type, keys), repeat(str)))
+        if prefix:
+            named = [ok and in_package(name, prefix) for ok, name in zip(named, keys)]
+        fast = list(map(_AND, plain, named))
+    else:  # every name a str, none left out: the module's type alone decides
+        named, fast = [True] * len(keys), plain
     names = list(compress(keys, fast))
     namespaces = list(map(MODULE_DICT.__get__, compress(values, fast)))
     if fast.count(False) > named.count(False):  # a module subclass (or a stand-in) under a wanted name

@@ -20,8 +20,10 @@ such a cache would only ever speed up a benchmark that repeats it.
 
 from __future__ import annotations
 
+import functools
 import gc
 import operator
+import re
 from bisect import bisect_right
 from itertools import accumulate, chain, compress, count as _naturals, repeat
 from types import FunctionType, ModuleType
@@ -43,7 +45,12 @@ _DICT_VALUES = dict.values
 _OR = operator.or_
 _ADD = operator.add
 _NOT = operator.not_
-_STR_CONTAINS = str.__contains__
+
+
+@functools.lru_cache(maxsize=32)
+def _literals_of(source: str, flags: int) -> tuple[bytes, ...] | None:
+    """:func:`required_literals` of one pattern, parsed once per process (a scan may run many times)."""
+    return required_literals(re.compile(source, flags))
 
 
 class NameTest:
@@ -52,7 +59,7 @@ class NameTest:
     def __init__(self, pattern: Pattern[str], functions: Iterable[str]) -> None:
         self.pattern = pattern
         self.functions = frozenset(functions)
-        literals = required_literals(pattern)
+        literals = _literals_of(pattern.pattern, pattern.flags)
         self.words = tuple(w.decode() for w in literals) if literals else None
         # the word searched first in a bulk string: the longest, likely the rarest
         self.probe = max(self.words, key=len) if self.words else None
@@ -148,8 +155,8 @@ def bindings_may_hit(
             map(_CO_NAME, compress(values, map(_IS, map(type, values), repeat(FunctionType))))
         ):
             return True
-        if classes is not None and test.words is not None and not keys_may_match(test, namespaces) \
-                and not test.names_may_match(map(TYPE_NAME.__get__, classes)):
+        if classes is not None and test.words is not None \
+                and not keys_may_match(test, namespaces, map(TYPE_NAME.__get__, classes)):
             return False
         values = list(chain.from_iterable(map(_DICT_VALUES, namespaces)))  # in key order, for the keys
         is_class = list(map(issubclass, map(type, values), repeat(type)))  # exact `type` as 2nd arg: no user hook
@@ -174,15 +181,17 @@ def namespace_values(namespaces: Sequence[dict[str, Any]]) -> list[Any]:
     return gc.get_referents(*namespaces)
 
 
-def keys_may_match(test: NameTest, namespaces: Sequence[dict[str, Any]]) -> bool:
-    """Could any key of ``namespaces`` match the class pattern?
+def keys_may_match(test: NameTest, namespaces: Sequence[dict[str, Any]], class_names: Iterable[str] = ()) -> bool:
+    """Could any key of ``namespaces``, or any of ``class_names``, match the class pattern?
 
     Each namespace's keys are joined with no separator, the namespaces with a
     NUL, and the lowercased whole is searched for the longest required word:
     a namespace it is not found in holds no matching key (joining adds no
     character, so it can only add a false "maybe" where two keys meet). The
-    namespaces it is found in are judged key by key. A key cannot split a
+    namespaces it is found in are judged key by key. A key cannot shift a
     namespace's place in the string, so NULs inside keys cannot hide one.
+    ``class_names`` (``__name__``s of classes) follow, one per NUL: ``type``
+    refuses a ``__name__`` holding a NUL, so the NULs cut them exactly.
     """
     probe = test.probe
     try:
@@ -190,19 +199,29 @@ def keys_may_match(test: NameTest, namespaces: Sequence[dict[str, Any]]) -> bool
     except TypeError:  # a non-str key somewhere
         parts = None
     if parts is None:
-        return test.names_may_match(chain.from_iterable(namespaces))
-    joined = "\0".join(parts)
+        return test.names_may_match(chain.from_iterable(namespaces)) or test.names_may_match(class_names)
+    names = list(class_names)
+    joined = "\0".join(chain(parts, names))
     if not joined.isascii():  # lowering may change lengths, and "ſ" folds to "s" under IGNORECASE
         suspect = map(_OR, map(_CONTAINS, map(str.lower, parts), repeat(probe)), map(_NOT, map(str.isascii, parts)))
-        return any(map(test.names_may_match, compress(namespaces, suspect)))
+        return any(map(test.names_may_match, compress(namespaces, suspect))) or test.names_may_match(names)
     joined = joined.lower()
     ends = list(map(_ADD, accumulate(map(len, parts)), _naturals()))  # part i ends where its separator stands
+    keys_end = ends[-1] if ends else 0
     at = joined.find(probe)
     while at >= 0:
-        i = bisect_right(ends, at)
-        if test.names_may_match(namespaces[i]):
+        if at < keys_end:  # in the keys of namespace i
+            i = bisect_right(ends, at)
+            if test.names_may_match(namespaces[i]):
+                return True
+            at = joined.find(probe, ends[i])
+            continue
+        end = joined.find("\0", at)
+        end = len(joined) if end < 0 else end
+        name = joined[joined.rfind("\0", 0, at) + 1 : end]
+        if all(word in name for word in test.words):  # type: ignore[union-attr]
             return True
-        at = joined.find(probe, ends[i])
+        at = joined.find(probe, end)
     return False
 
 
@@ -248,25 +267,35 @@ def nested_may_hit(test: NameTest, classes: Sequence[type] | None = None) -> boo
     namespace in ``functions``, or a matching qualname tail of a class, is
     necessary. Both are read for every class alive at once, which costs far
     less than reading every value of every class namespace: one lookup per
-    namespace (each read, looked up and dropped in one C pass), and only the
-    qualnames with a dot (nested and local classes, a few dozen) are cut.
+    namespace (each read, looked up and dropped in one C pass), and one
+    string of every qualname, cut only at its dots (nested and local classes).
     """
     if classes is None:
         classes = all_classes()
     if test.functions and class_keys_in(test, classes):
         return True
-    qualnames = list(map(TYPE_QUALNAME.__get__, classes))  # str (or a subclass): the setter checks
-    dotted = compress(qualnames, map(_STR_CONTAINS, qualnames, repeat(".")))  # str's own test, not a subclass's
-    exact = map("".join, zip(dotted))  # a plain str copy of each: a subclass's methods are never asked
-    tails = [q[i + 1 :] for q in exact for i, ch in enumerate(q) if ch == "."]
+    joined = "\0".join(map(TYPE_QUALNAME.__get__, classes))  # str (or a subclass): the setter checks
+    if joined.count("\0") != len(classes) - 1:  # a NUL inside a qualname: cut them one by one
+        exact = map("".join, zip(map(TYPE_QUALNAME.__get__, classes)))  # plain str copies: no subclass asked
+        tails = [q[i + 1 :] for q in exact for i, ch in enumerate(q) if ch == "."]
+        return bool(tails) and test.names_may_match(tails)
+    tails = []
+    at = joined.find(".")
+    while at >= 0:  # one step per dot: only nested (and local) classes have dots
+        end = joined.find("\0", at)
+        tails.append(joined[at + 1 : len(joined) if end < 0 else end])
+        at = joined.find(".", at + 1)
     return bool(tails) and test.names_may_match(tails)
 
 
 def class_keys_in(test: NameTest, classes: Sequence[type]) -> bool:
     """Is a searched function name a key of the namespace of any of ``classes``?"""
-    if len(test.functions) > 1:  # read the namespaces once for all the names
-        return test.any_key_in(class_namespaces(classes))
-    return any(map(_CONTAINS, filter(None, map(TYPE_DICT.__get__, classes)), repeat(*test.functions)))
+    if len(test.functions) == 1:  # each namespace read, looked up and dropped in one C pass
+        try:
+            return any(map(_CONTAINS, map(TYPE_DICT.__get__, classes), repeat(*test.functions)))
+        except TypeError:  # a class whose namespace is not set up (None): read them all, leaving it out
+            pass
+    return test.any_key_in(class_namespaces(classes))
 
 
 def class_namespaces(classes: Sequence[type]) -> list[Any]:
