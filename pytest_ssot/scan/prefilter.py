@@ -190,8 +190,9 @@ def keys_may_match(test: NameTest, namespaces: Sequence[dict[str, Any]], class_n
     character, so it can only add a false "maybe" where two keys meet). The
     namespaces it is found in are judged key by key. A key cannot shift a
     namespace's place in the string, so NULs inside keys cannot hide one.
-    ``class_names`` (``__name__``s of classes) follow, one per NUL: ``type``
-    refuses a ``__name__`` holding a NUL, so the NULs cut them exactly.
+    ``class_names`` (``__name__``s of classes) follow, one per NUL; their NULs
+    are counted only if a name the word lands in fails (``type`` refuses a
+    ``__name__`` holding a NUL, so for them the count always agrees).
     """
     probe = test.probe
     try:
@@ -208,6 +209,7 @@ def keys_may_match(test: NameTest, namespaces: Sequence[dict[str, Any]], class_n
     joined = joined.lower()
     ends = list(map(_ADD, accumulate(map(len, parts)), _naturals()))  # part i ends where its separator stands
     keys_end = ends[-1] if ends else 0
+    name_failed = False
     at = joined.find(probe)
     while at >= 0:
         if at < keys_end:  # in the keys of namespace i
@@ -221,7 +223,10 @@ def keys_may_match(test: NameTest, namespaces: Sequence[dict[str, Any]], class_n
         name = joined[joined.rfind("\0", 0, at) + 1 : end]
         if all(word in name for word in test.words):  # type: ignore[union-attr]
             return True
+        name_failed = True
         at = joined.find(probe, end)
+    if name_failed and joined.count("\0", keys_end + 1 if parts else 0) != len(names) - 1:
+        return test.names_may_match(names)  # a NUL inside a name cut it: judge them one by one
     return False
 
 
