@@ -25,7 +25,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from itertools import compress, repeat
-from operator import is_
+from operator import and_ as _AND, is_
 from types import BuiltinFunctionType, FunctionType, ModuleType
 from typing import Any, Collection, Mapping, Pattern, Sequence
 
@@ -224,7 +224,7 @@ def scan_modules(
     """
     started = time.perf_counter()
     walker = _Walker(compile_class_pattern(class_pattern), functions, nested)
-    names, namespaces = _namespaces(snapshot_modules(modules), prefix)
+    names, namespaces = _namespaces(*_module_pairs(modules), prefix)
     skip = set(exclude_modules)
     if skip:
         kept = [i for i, name in enumerate(names) if name not in skip]
@@ -233,8 +233,9 @@ def scan_modules(
     if walker.found:
         for modname, namespace in zip(names, namespaces):
             walker.collect_paths(modname, dict.copy(namespace))
-    files = dict(zip(names, map(dict.get, namespaces, repeat("__file__"))))
-    module_files = _module_files(modules, files)
+    file_types = list(map(type, map(dict.get, namespaces, repeat("__file__"))))
+    known_files = dict(zip(names, map(dict.get, namespaces, repeat("__file__")))) if walker.found else {}
+    module_files = _module_files(modules, known_files)
     classes, funcs = [], []
     for cand in walker.found.values():
         definition = _class_definition(cand, module_files) if cand.kind == CLASS else _function_definition(cand)
@@ -248,7 +249,7 @@ def scan_modules(
         classes=classes,
         functions=sort_definitions(funcs),
         other_classes=other_classes,
-        files_scanned=sum(map(is_, map(type, files.values()), repeat(str))),
+        files_scanned=file_types.count(str),
         modules_scanned=len(namespaces),
         seconds=time.perf_counter() - started,
         python=sys.version.split()[0],
@@ -257,29 +258,42 @@ def scan_modules(
     )
 
 
-def _namespaces(snapshot: list[tuple[str, object]], prefix: str) -> tuple[list[str], list[dict[str, Any]]]:
+def _module_pairs(modules: Mapping[str, object] | None) -> tuple[list[Any], list[object]]:
+    """Names and modules of ``modules`` (``sys.modules``), frozen (imports during the scan can't break it).
+
+    A dict is copied in one C call and read as two lists: cheaper than a list of pairs.
+    """
+    source = sys.modules if modules is None else modules
+    if type(source) is dict:
+        frozen = dict.copy(source)
+        return list(frozen), list(frozen.values())
+    pairs = snapshot_modules(source)
+    return [name for name, _m in pairs], [module for _n, module in pairs]
+
+
+def _namespaces(keys: list[Any], values: list[object], prefix: str) -> tuple[list[str], list[dict[str, Any]]]:
     """Names and raw namespaces of the real modules under ``prefix``.
 
     Plain ``ModuleType`` instances (nearly all) are read in one C-level pass;
     anything else goes through :func:`module_dict` one at a time.
     """
-    names: list[str] = []
-    namespaces: list[dict[str, Any]] = []
-    keys = [name for name, _m in snapshot]
-    values = [module for _n, module in snapshot]
     plain = list(map(is_, map(type, values), repeat(ModuleType)))
-    named = list(map(is_, map(type, keys), repeat(str)))
-    if prefix:
-        named = [ok and in_package(name, prefix) for ok, name in zip(named, keys)]
-    fast = list(map(bool.__and__, plain, named))
-    names.extend(compress(keys, fast))
-    namespaces.extend(map(MODULE_DICT.__get__, compress(values, fast)))
-    for name, module, is_plain, is_named in zip(keys, values, plain, named):
-        if is_named and not is_plain:
-            namespace = module_dict(module, copy=False)
-            if namespace is not None:
-                names.append(name)
-                namespaces.append(namespace)
+    if prefix or list(map(type, keys)).count(str) != len(keys):
+        named = list(map(is_, map(type, keys), repeat(str)))
+        if prefix:
+            named = [ok and in_package(name, prefix) for ok, name in zip(named, keys)]
+        fast = list(map(_AND, plain, named))
+    else:  # every name a str, none left out: the module's type alone decides
+        named, fast = [True] * len(keys), plain
+    names = list(compress(keys, fast))
+    namespaces = list(map(MODULE_DICT.__get__, compress(values, fast)))
+    if fast.count(False) > named.count(False):  # a module subclass (or a stand-in) under a wanted name
+        for name, module, is_plain, is_named in zip(keys, values, plain, named):
+            if is_named and not is_plain:
+                namespace = module_dict(module, copy=False)
+                if namespace is not None:
+                    names.append(name)
+                    namespaces.append(namespace)
     return names, namespaces
 
 

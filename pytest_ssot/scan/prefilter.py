@@ -20,9 +20,12 @@ such a cache would only ever speed up a benchmark that repeats it.
 
 from __future__ import annotations
 
+import functools
 import gc
 import operator
-from itertools import chain, compress, repeat
+import re
+from bisect import bisect_right
+from itertools import accumulate, chain, compress, count as _naturals, repeat
 from types import FunctionType, ModuleType
 from typing import Any, Iterable, Pattern, Sequence
 
@@ -39,6 +42,15 @@ _IS = operator.is_
 _IS_NOT = operator.is_not
 _CONTAINS = operator.contains
 _DICT_VALUES = dict.values
+_OR = operator.or_
+_ADD = operator.add
+_NOT = operator.not_
+
+
+@functools.lru_cache(maxsize=32)
+def _literals_of(source: str, flags: int) -> tuple[bytes, ...] | None:
+    """:func:`required_literals` of one pattern, parsed once per process (a scan may run many times)."""
+    return required_literals(re.compile(source, flags))
 
 
 class NameTest:
@@ -47,8 +59,10 @@ class NameTest:
     def __init__(self, pattern: Pattern[str], functions: Iterable[str]) -> None:
         self.pattern = pattern
         self.functions = frozenset(functions)
-        literals = required_literals(pattern)
+        literals = _literals_of(pattern.pattern, pattern.flags)
         self.words = tuple(w.decode() for w in literals) if literals else None
+        # the word searched first in a bulk string: the longest, likely the rarest
+        self.probe = max(self.words, key=len) if self.words else None
         self._match_cache: dict[str, bool] = {}
 
     def class_name_matches(self, name: str) -> bool:
@@ -77,26 +91,46 @@ class NameTest:
             hit = None if joined is None else self.joined_may_match(joined, len(names))
             if hit is not None:
                 return hit
-        return any(type(n) is str and self.class_name_matches(n) for n in names)
+        return any(issubclass(type(n), str) and self.class_name_matches(n) for n in names)
 
     def joined_may_match(self, joined: str, count: int) -> bool | None:
-        """:meth:`names_may_match` for ``count`` names joined by NUL (None: a NUL in a name, cannot tell)."""
-        if self.words is None or joined.count("\0") != count - 1:
+        """:meth:`names_may_match` for ``count`` names joined by NUL (None: a NUL in a name, cannot tell).
+
+        The NULs are counted only when a found word's name fails: until then
+        no name was cut, so none can be cut wrongly.
+        """
+        if self.words is None:
             return None
         if not joined.isascii():  # "ſ" matches "s" under IGNORECASE, but lowers to itself
+            if joined.count("\0") != count - 1:
+                return None
             if any(self.class_name_matches(n) for n in joined.split("\0") if not n.isascii()):
                 return True
-        joined = joined.lower()
-        first, rest = self.words[0], self.words[1:]
-        at = joined.find(first)
-        while at >= 0:
-            end = joined.find("\0", at)
-            end = len(joined) if end < 0 else end
-            name = joined[joined.rfind("\0", 0, at) + 1 : end]
-            if all(word in name for word in rest):
-                return True
-            at = joined.find(first, end)
-        return False
+        hit = _segments_hold_words(self, joined.lower())
+        if hit is None:
+            return None if joined.count("\0") != count - 1 else False
+        return hit
+
+
+def _segments_hold_words(test: NameTest, lowered: str) -> bool | None:
+    """Does a NUL-separated name in ``lowered`` hold every required word?
+
+    True as soon as one does; False if the longest word is nowhere; None if it
+    was found only in names that fail (then a NUL inside a name could have cut
+    one, which only the caller's count can rule out).
+    """
+    probe, words = test.probe, test.words
+    failed = False
+    at = lowered.find(probe)
+    while at >= 0:
+        end = lowered.find("\0", at)
+        end = len(lowered) if end < 0 else end
+        name = lowered[lowered.rfind("\0", 0, at) + 1 : end]
+        if all(word in name for word in words):
+            return True
+        failed = True
+        at = lowered.find(probe, end)
+    return None if failed else False
 
 
 def bindings_may_hit(
@@ -121,8 +155,8 @@ def bindings_may_hit(
             map(_CO_NAME, compress(values, map(_IS, map(type, values), repeat(FunctionType))))
         ):
             return True
-        if classes is not None and test.words is not None and not keys_may_match(test, namespaces) \
-                and not test.names_may_match(map(TYPE_NAME.__get__, classes)):
+        if classes is not None and test.words is not None \
+                and not keys_may_match(test, namespaces, map(TYPE_NAME.__get__, classes)):
             return False
         values = list(chain.from_iterable(map(_DICT_VALUES, namespaces)))  # in key order, for the keys
         is_class = list(map(issubclass, map(type, values), repeat(type)))  # exact `type` as 2nd arg: no user hook
@@ -147,13 +181,53 @@ def namespace_values(namespaces: Sequence[dict[str, Any]]) -> list[Any]:
     return gc.get_referents(*namespaces)
 
 
-def keys_may_match(test: NameTest, namespaces: Sequence[dict[str, Any]]) -> bool:
-    """Could any key of ``namespaces`` match the class pattern? (one join per namespace, then one for all)"""
+def keys_may_match(test: NameTest, namespaces: Sequence[dict[str, Any]], class_names: Iterable[str] = ()) -> bool:
+    """Could any key of ``namespaces``, or any of ``class_names``, match the class pattern?
+
+    Each namespace's keys are joined with no separator, the namespaces with a
+    NUL, and the lowercased whole is searched for the longest required word:
+    a namespace it is not found in holds no matching key (joining adds no
+    character, so it can only add a false "maybe" where two keys meet). The
+    namespaces it is found in are judged key by key. A key cannot shift a
+    namespace's place in the string, so NULs inside keys cannot hide one.
+    ``class_names`` (``__name__``s of classes) follow, one per NUL; their NULs
+    are counted only if a name the word lands in fails (``type`` refuses a
+    ``__name__`` holding a NUL, so for them the count always agrees).
+    """
+    probe = test.probe
     try:
-        hit = test.joined_may_match("\0".join(map("\0".join, namespaces)), sum(map(len, namespaces)))
+        parts = list(map("".join, namespaces)) if probe is not None else None
     except TypeError:  # a non-str key somewhere
-        hit = None
-    return test.names_may_match(chain.from_iterable(namespaces)) if hit is None else hit
+        parts = None
+    if parts is None:
+        return test.names_may_match(chain.from_iterable(namespaces)) or test.names_may_match(class_names)
+    names = list(class_names)
+    joined = "\0".join(chain(parts, names))
+    if not joined.isascii():  # lowering may change lengths, and "ſ" folds to "s" under IGNORECASE
+        suspect = map(_OR, map(_CONTAINS, map(str.lower, parts), repeat(probe)), map(_NOT, map(str.isascii, parts)))
+        return any(map(test.names_may_match, compress(namespaces, suspect))) or test.names_may_match(names)
+    joined = joined.lower()
+    ends = list(map(_ADD, accumulate(map(len, parts)), _naturals()))  # part i ends where its separator stands
+    keys_end = ends[-1] if ends else 0
+    name_failed = False
+    at = joined.find(probe)
+    while at >= 0:
+        if at < keys_end:  # in the keys of namespace i
+            i = bisect_right(ends, at)
+            if test.names_may_match(namespaces[i]):
+                return True
+            at = joined.find(probe, ends[i])
+            continue
+        end = joined.find("\0", at)
+        end = len(joined) if end < 0 else end
+        name = joined[joined.rfind("\0", 0, at) + 1 : end]
+        if all(word in name for word in test.words):  # type: ignore[union-attr]
+            return True
+        name_failed = True
+        at = joined.find(probe, end)
+    if name_failed and joined.count("\0", keys_end + 1 if parts else 0) != len(names) - 1:
+        return test.names_may_match(names)  # a NUL inside a name cut it: judge them one by one
+    return False
 
 
 def all_classes() -> list[type]:
@@ -197,16 +271,18 @@ def nested_may_hit(test: NameTest, classes: Sequence[type] | None = None) -> boo
     key agrees with its qualname (``Outer.key``), so a key of a class
     namespace in ``functions``, or a matching qualname tail of a class, is
     necessary. Both are read for every class alive at once, which costs far
-    less than reading every value of every class namespace.
+    less than reading every value of every class namespace: one lookup per
+    namespace (each read, looked up and dropped in one C pass), and one
+    string of every qualname, cut only at its dots (nested and local classes).
     """
     if classes is None:
         classes = all_classes()
-    if test.functions and test.any_key_in(class_namespaces(classes)):
+    if test.functions and class_keys_in(test, classes):
         return True
-    qualnames = list(map(TYPE_QUALNAME.__get__, classes))  # str (or a subclass): the setter checks
-    joined = "\0".join(qualnames)
-    if joined.count("\0") != len(qualnames) - 1:  # a NUL inside a qualname: split them one by one
-        tails = [q[i + 1 :] for q in qualnames for i, ch in enumerate(q) if ch == "."]
+    joined = "\0".join(map(TYPE_QUALNAME.__get__, classes))  # str (or a subclass): the setter checks
+    if joined.count("\0") != len(classes) - 1:  # a NUL inside a qualname: cut them one by one
+        exact = map("".join, zip(map(TYPE_QUALNAME.__get__, classes)))  # plain str copies: no subclass asked
+        tails = [q[i + 1 :] for q in exact for i, ch in enumerate(q) if ch == "."]
         return bool(tails) and test.names_may_match(tails)
     tails = []
     at = joined.find(".")
@@ -215,6 +291,16 @@ def nested_may_hit(test: NameTest, classes: Sequence[type] | None = None) -> boo
         tails.append(joined[at + 1 : len(joined) if end < 0 else end])
         at = joined.find(".", at + 1)
     return bool(tails) and test.names_may_match(tails)
+
+
+def class_keys_in(test: NameTest, classes: Sequence[type]) -> bool:
+    """Is a searched function name a key of the namespace of any of ``classes``?"""
+    if len(test.functions) == 1:  # each namespace read, looked up and dropped in one C pass
+        try:
+            return any(map(_CONTAINS, map(TYPE_DICT.__get__, classes), repeat(*test.functions)))
+        except TypeError:  # a class whose namespace is not set up (None): read them all, leaving it out
+            pass
+    return test.any_key_in(class_namespaces(classes))
 
 
 def class_namespaces(classes: Sequence[type]) -> list[Any]:
