@@ -118,7 +118,7 @@ def whole(monkeypatch) -> None:
 
     monkeypatch.setattr(static.StaticScanner, "_parse_partial", parse_whole)
     # a scan worker is another interpreter, which this patch does not reach: the reference is serial
-    monkeypatch.setattr(static, "worth_a_second_process", lambda cold, parallel: False)
+    monkeypatch.setattr(static, "worth_a_second_process", lambda *args: False)
 
 
 def key(result) -> tuple:

@@ -21,7 +21,7 @@ import pytest
 
 from pytest_ssot.scan import static, static_worker
 from pytest_ssot.scan.static import StaticScanner
-from pytest_ssot.scan.static_worker import MIN_COLD_FILES, ScanWorker, worth_a_second_process
+from pytest_ssot.scan.static_worker import MIN_PROJECTED_SECONDS, ScanWorker, worth_a_second_process
 from tests.generated.realtree import FOREIGN, Words, generate
 
 REPO = Path(__file__).resolve().parents[1]
@@ -162,17 +162,32 @@ def test_a_worker_that_crashes_is_named_with_its_last_words(tmp_path, monkeypatc
     assert "error" in scanner.worker_note  # the child's last stderr line: re.error, missing ")"
 
 
-def test_small_or_warm_scans_start_no_worker(tmp_path, monkeypatch):
-    tree(tmp_path, Words())
-    scanner, _ = scan(tmp_path, Words(), parallel=None)  # auto: a few hundred files
+def test_a_worker_starts_by_itself_only_when_the_rest_of_the_load_is_projected_slow(tmp_path, monkeypatch):
+    tree(tmp_path, Words(), seed=6)
+    expected = answer(scan(tmp_path, Words(), parallel=False)[1])
+    scanner, _ = scan(tmp_path, Words(), parallel=None)  # a few hundred files: the sample is the whole load
     assert scanner.worker_files == 0 and scanner.worker_note is None
+    monkeypatch.setattr(static, "SAMPLE_FILES", 20)
     monkeypatch.setattr(static_worker, "cpus", lambda: 2)
-    assert worth_a_second_process(MIN_COLD_FILES, None)
-    assert not worth_a_second_process(MIN_COLD_FILES - 1, None)
-    assert not worth_a_second_process(10**6, False)
-    assert worth_a_second_process(1, True) and not worth_a_second_process(0, True)
+    monkeypatch.setattr(static_worker, "MIN_PROJECTED_SECONDS", 3600.0)  # the rest is never that slow here
+    scanner, result = scan(tmp_path, Words(), parallel=None)
+    assert scanner.worker_files == 0 and answer(result) == expected
+    monkeypatch.setattr(static_worker, "MIN_PROJECTED_SECONDS", 0.0)  # any rest is slow enough
+    scanner, result = scan(tmp_path, Words(), parallel=None)
+    assert scanner.worker_files > 0 and scanner.worker_note is None and answer(result) == expected
     monkeypatch.setattr(static_worker, "cpus", lambda: 1)
-    assert not worth_a_second_process(10**6, None)
+    scanner, _ = scan(tmp_path, Words(), parallel=None)
+    assert scanner.worker_files == 0
+
+
+def test_when_a_worker_is_worth_starting(monkeypatch):
+    monkeypatch.setattr(static_worker, "cpus", lambda: 2)
+    assert worth_a_second_process(1000, MIN_PROJECTED_SECONDS, None)
+    assert not worth_a_second_process(1000, MIN_PROJECTED_SECONDS / 2, None)
+    assert not worth_a_second_process(10**6, 100.0, False)
+    assert worth_a_second_process(2, 0.0, True) and not worth_a_second_process(1, 100.0, True)
+    monkeypatch.setattr(static_worker, "cpus", lambda: 1)
+    assert not worth_a_second_process(10**6, 100.0, None)
 
 
 CHILD_OF_A_KILLED_PARENT = textwrap.dedent("""

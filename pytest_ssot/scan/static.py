@@ -55,7 +55,7 @@ from pytest_ssot.scan.source_tree import SKIP_DIRS, SourceFile, iter_source_file
 from pytest_ssot.scan.static_query import _RELATIVE_STAR, Layout, LineTest, Query, mask
 from pytest_ssot.scan.static_resolve import ModuleSummary, Resolver
 from pytest_ssot.scan.static_syntax import SyntaxLedger, parses
-from pytest_ssot.scan.static_worker import ScanWorker, job_for, worth_a_second_process
+from pytest_ssot.scan.static_worker import SAMPLE_FILES, ScanWorker, job_for, worth_a_second_process
 from pytest_ssot.scan.file_summary import PY_VERSION, SUMMARY_VERSION, definition_lines, needs_python, summarize_source
 from pytest_ssot.scan.summary_cache import SummaryCache
 
@@ -300,32 +300,51 @@ class StaticScanner(Resolver):
                 self.worker = None
 
     def _load_scope(self, scope: list[SourceFile], fingerprint: str) -> None:
-        """Load every file in scope, half of a large cold load in a second process (:mod:`.static_worker`)."""
-        theirs: set[str] = set()
+        """Load every file in scope; half the rest of a slow cold load in a second process (:mod:`.static_worker`).
+
+        The first cold files are loaded here and timed: the rest is projected at
+        their pace, so a tree that barely names the words never starts a worker.
+        """
         cold = [sf for sf in scope if not self.cache.has(sf.path)]
-        if worth_a_second_process(len(cold), self.parallel):
-            try:
-                self.worker = ScanWorker(job_for(self, cold[1::2]))
-                theirs = {sf.path for sf in cold[1::2]}
-            except OSError as exc:
-                self.worker_note = f"scan worker: could not start ({exc})"
+        sample = 0 if self.parallel is True else min(SAMPLE_FILES, len(cold))
+        theirs: set[str] = set()
+        if sample < len(cold) and self.parallel is not False:
+            theirs = self._start_worker(cold, sample, fingerprint) if sample == 0 else set()
+        decide_at = cold[sample - 1].path if 0 < sample < len(cold) else None
         progress = self.progress
         by_path = {sf.path: sf for sf in scope}
         loaded: dict[str, ModuleSummary] = {}
+        started = time.perf_counter()
         for i, sf in enumerate(scope):
             if sf.path not in theirs:
                 loaded[sf.path] = self._load(sf, fingerprint)
+            if sf.path == decide_at and self.parallel is not False:
+                pace = (time.perf_counter() - started) / sample
+                theirs = self._start_worker(cold, sample, fingerprint, pace * (len(cold) - sample))
             if progress is not None and not i & 127 and progress.due():
                 progress.update(f"{i}/{len(scope)} files scanned, {len(self._parsed)} parsed")
         if theirs:  # done with ours: take back half of what the worker has not reached, then its results
             gave = self.worker.split(fingerprint) if self.worker is not None else None
             for path in gave or ():
                 theirs.discard(path)
-                sf = by_path[path]
-                loaded[path] = self._load(sf, fingerprint)
+                loaded[path] = self._load(by_path[path], fingerprint)
             self._take_worker_load(theirs, fingerprint)
         for sf in scope:  # in scope order, as a serial load
             self.modules[sf.module] = loaded[sf.path] if sf.path in loaded else self._load(sf, fingerprint)
+
+    def _start_worker(self, cold: list[SourceFile], done: int, fingerprint: str,
+                      projected: float = 0.0) -> set[str]:
+        """Hand every other cold file after the first ``done`` to a worker; the paths it took."""
+        rest = cold[done:]
+        if not worth_a_second_process(len(rest), projected, self.parallel):
+            return set()
+        theirs = rest[1::2]
+        try:
+            self.worker = ScanWorker(job_for(self, theirs))
+        except OSError as exc:
+            self.worker_note = f"scan worker: could not start ({exc})"
+            return set()
+        return {sf.path for sf in theirs}
 
     def _take_worker_load(self, theirs: set[str], fingerprint: str) -> None:
         """File the worker's cache entries, so its files load through the warm path (or here, if it failed)."""

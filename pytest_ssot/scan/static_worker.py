@@ -39,7 +39,8 @@ from typing import Any, Callable, Iterable, Sequence
 from pytest_ssot.core import children
 from pytest_ssot.scan.source_tree import SourceFile
 
-MIN_COLD_FILES = 1000  # below this, starting an interpreter (~60 ms here) costs more than half a load saves
+SAMPLE_FILES = 256  # cold files loaded here before the rest of the load is projected from them
+MIN_PROJECTED_SECONDS = 0.4  # a worker starts in ~0.1 s and costs this process a few ms: worth it above this
 _READ_LIMIT = 600.0  # seconds: a child that says nothing for this long is given up on
 
 
@@ -51,13 +52,15 @@ def cpus() -> int:
         return os.cpu_count() or 1
 
 
-def worth_a_second_process(cold_files: int, parallel: bool | None) -> bool:
-    """``parallel`` True/False decides; None: a large cold load and a second CPU (POSIX: ``select`` on pipes)."""
-    if os.name != "posix":
+def worth_a_second_process(remaining_files: int, projected_seconds: float, parallel: bool | None) -> bool:
+    """Start a worker for the rest of a cold load? ``parallel`` True/False decides; None: when the
+    rest is projected to take a while (the sample's pace; a tree that barely names the words loads in
+    a fraction of it) and a second CPU is there. POSIX only (``select`` on pipes)."""
+    if os.name != "posix" or remaining_files < 2:
         return False
     if parallel is not None:
-        return parallel and cold_files > 0
-    return cold_files >= MIN_COLD_FILES and cpus() >= 2
+        return parallel
+    return projected_seconds >= MIN_PROJECTED_SECONDS and cpus() >= 2
 
 
 class ScanWorker:
