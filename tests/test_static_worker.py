@@ -188,6 +188,8 @@ def test_when_a_worker_is_worth_starting(monkeypatch):
     assert worth_a_second_process(2, 0.0, True) and not worth_a_second_process(1, 100.0, True)
     monkeypatch.setattr(static_worker, "cpus", lambda: 1)
     assert not worth_a_second_process(10**6, 100.0, None)
+    monkeypatch.setattr(sys, "executable", "")
+    assert not worth_a_second_process(10**6, 100.0, True)
 
 
 CHILD_OF_A_KILLED_PARENT = textwrap.dedent("""

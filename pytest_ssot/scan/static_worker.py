@@ -55,8 +55,9 @@ def cpus() -> int:
 def worth_a_second_process(remaining_files: int, projected_seconds: float, parallel: bool | None) -> bool:
     """Start a worker for the rest of a cold load? ``parallel`` True/False decides; None: when the
     rest is projected to take a while (the sample's pace; a tree that barely names the words loads in
-    a fraction of it) and a second CPU is there. POSIX only (``select`` on pipes)."""
-    if os.name != "posix" or remaining_files < 2:
+    a fraction of it) and a second CPU is there. POSIX only (``select`` on pipes), and only where
+    this interpreter can be started again (an embedded one has no ``sys.executable``)."""
+    if os.name != "posix" or not sys.executable or remaining_files < 2:
         return False
     if parallel is not None:
         return parallel
