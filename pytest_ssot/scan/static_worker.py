@@ -124,13 +124,17 @@ class ScanWorker:
         fd = self.proc.stdout.fileno()  # type: ignore[union-attr]
         try:
             ready, _w, _x = select.select([fd], [], [], timeout)
-        except (OSError, ValueError):
-            ready = []
-        if not ready:
+            chunk = os.read(fd, 1 << 20) if ready else None
+        except (OSError, ValueError) as exc:  # our end of the pipe is unusable: no answer will come
+            self._died(f"its pipe failed ({exc})")
             return []
-        chunk = os.read(fd, 1 << 20)
+        if chunk is None:
+            return []
         if not chunk:
-            self._died(f"it exited with code {self.proc.wait()}")
+            try:
+                self._died(f"it exited with code {self.proc.wait(5)}")
+            except subprocess.TimeoutExpired:
+                self._died("it closed its output")
             return []
         self._buffer += chunk
         *lines, self._buffer = self._buffer.split(b"\n")
