@@ -12,9 +12,9 @@ parses or say that it did not check. Proofs, cheapest first:
   for hash-based pycs). A pyc is written only after the file compiled, and
   whatever compiles parses;
 * the parser with the symbol table pass and nothing more (``symtable``: about
-  0.6x ``ast.parse`` and 0.75x ``compile()`` on real-shaped files, measured on
-  the generated tree of ``benchmarks/scan_speed.py``: it neither builds the
-  Python AST objects nor generates code). Its success proves the parser
+  0.65-0.7x ``ast.parse`` and 0.75x ``compile()`` of the same files, as
+  ``benchmarks/scan_speed.py`` prints them on its generated tree: it neither
+  builds the Python AST objects nor generates code). Its success proves the parser
   accepted the file, so ``ast.parse`` does too. It rejects a little more than
   ``ast.parse`` does (``nonlocal`` at module level...), so a failure proves
   nothing: the caller then parses the file whole, as the full parse did.
