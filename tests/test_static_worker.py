@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from pytest_ssot.scan import static, static_worker
+from pytest_ssot.scan.json_lines import JsonLines, encode
 from pytest_ssot.scan.static import StaticScanner
 from pytest_ssot.scan.static_worker import MIN_PROJECTED_SECONDS, ScanWorker, worth_a_second_process
 from tests.generated.realtree import FOREIGN, Words, generate
@@ -81,21 +82,22 @@ def test_the_worker_gives_the_serial_answer_and_the_same_cache(tmp_path, words, 
 
 
 def test_a_parent_done_first_takes_back_half_of_what_is_left(tmp_path, monkeypatch):
-    truth = tree(tmp_path, FOREIGN, seed=1)
+    tree(tmp_path, FOREIGN, seed=1)
     expected = answer(scan(tmp_path, FOREIGN, parallel=False)[1])
-    gave: list[list[str]] = []
-    split = ScanWorker.split
+    start, split = ScanWorker.__init__, ScanWorker.split
+    asked: dict[str, object] = {}
 
-    def recording(self, fingerprint):
-        paths = split(self, fingerprint)
-        gave.append(paths)
-        return paths
+    def split_at_once(self, job):  # the split is asked before the child has read its job: it has loaded nothing
+        start(self, job)
+        asked["files"] = len(self.paths)
+        asked["gave"] = split(self, job["fingerprint"])
 
-    monkeypatch.setattr(ScanWorker, "split", recording)
+    monkeypatch.setattr(ScanWorker, "__init__", split_at_once)
+    monkeypatch.setattr(ScanWorker, "split", lambda self, fingerprint: asked["gave"])
     scanner, result = scan(tmp_path, FOREIGN, parallel=True)
     assert answer(result) == expected and scanner.worker_note is None
-    assert gave and gave[0] is not None
-    assert truth.files > 0
+    assert len(asked["gave"]) == asked["files"] // 2  # the second half of all it had
+    assert scanner.worker_files == asked["files"] - asked["files"] // 2
 
 
 def test_a_child_done_first_gives_nothing_back(tmp_path, monkeypatch):
@@ -137,7 +139,7 @@ def test_a_worker_that_dies_leaves_the_answer_unchanged_and_says_so(tmp_path, mo
     scanner, result = scan(tmp_path, FOREIGN, parallel=True)
     assert answer(result) == expected
     assert scanner.worker_note is not None and scanner.worker_note.startswith("scan worker: ")
-    assert scanner.worker_files == (0 if when == "before-load" else scanner.worker_files)
+    assert (scanner.worker_files == 0) == (when == "before-load")  # its load was filed unless it died first
     assert scanner.worker is None  # closed and reaped
 
 
@@ -238,3 +240,24 @@ def _alive(pid: int) -> bool:
             return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_json_lines_keeps_partial_lines_and_sees_the_end():
+    read, write = os.pipe()
+    inbox = JsonLines(read)
+    try:
+        assert not inbox.poll(0)  # nothing yet, and no wait
+        os.write(write, encode({"a": 1})[:4])
+        assert not inbox.poll(0)  # half a line is no message
+        os.write(write, encode({"a": 1})[4:] + encode({"b": 2}))
+        assert inbox.poll(0) and inbox.take() == [{"a": 1}, {"b": 2}]
+        os.write(write, b"not json\n")
+        with pytest.raises(ValueError):
+            inbox.poll(0)
+        os.close(write)
+        write = -1
+        assert inbox.poll(None) and inbox.closed and inbox.take() == []
+    finally:
+        os.close(read)
+        if write >= 0:
+            os.close(write)

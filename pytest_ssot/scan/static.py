@@ -306,11 +306,9 @@ class StaticScanner(Resolver):
         their pace, so a tree that barely names the words never starts a worker.
         """
         cold = [sf for sf in scope if not self.cache.has(sf.path)]
-        sample = 0 if self.parallel is True else min(SAMPLE_FILES, len(cold))
-        theirs: set[str] = set()
-        if sample < len(cold) and self.parallel is not False:
-            theirs = self._start_worker(cold, sample, fingerprint) if sample == 0 else set()
-        decide_at = cold[sample - 1].path if 0 < sample < len(cold) else None
+        theirs = self._start_worker(cold, 0, fingerprint) if self.parallel is True else set()
+        sample = min(SAMPLE_FILES, len(cold))
+        decide_at = cold[sample - 1].path if self.parallel is None and 0 < sample < len(cold) else None
         progress = self.progress
         by_path = {sf.path: sf for sf in scope}
         loaded: dict[str, ModuleSummary] = {}
@@ -318,7 +316,7 @@ class StaticScanner(Resolver):
         for i, sf in enumerate(scope):
             if sf.path not in theirs:
                 loaded[sf.path] = self._load(sf, fingerprint)
-            if sf.path == decide_at and self.parallel is not False:
+            if sf.path == decide_at:
                 pace = (time.perf_counter() - started) / sample
                 theirs = self._start_worker(cold, sample, fingerprint, pace * (len(cold) - sample))
             if progress is not None and not i & 127 and progress.due():

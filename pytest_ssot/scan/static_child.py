@@ -10,13 +10,11 @@ one ``{"proved": [[path, parses, stamp]]}`` out per file; ``{"chase": ...}`` in,
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import select
 import sys
 from typing import Any, BinaryIO
 
+from pytest_ssot.scan.json_lines import JsonLines, encode
 from pytest_ssot.scan.source_tree import SourceFile
 from pytest_ssot.scan.static import StaticScanner, chase_hits_rest, chase_hits_unread
 from pytest_ssot.scan.static_query import LineTest
@@ -24,43 +22,21 @@ from pytest_ssot.scan.static_syntax import parses
 from pytest_ssot.scan.summary_cache import SummaryCache
 
 
-class _Lines:
-    """JSON messages from a pipe, read with ``os.read`` only (a buffered reader could hold one back from ``select``)."""
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-        self.buffer = b""
-        self.ready: list[dict[str, Any]] = []
-        self.closed = False
-
-    def pending(self) -> bool:
-        """Is a message here or in the pipe? (never waits)"""
-        if self.ready or self.closed:
-            return True
-        return bool(select.select([self.fd], [], [], 0)[0])
-
-    def next(self) -> dict[str, Any] | None:
-        """The next message, waiting for it (None: the pipe closed)."""
-        while not self.ready:
-            chunk = os.read(self.fd, 1 << 20)
-            if not chunk:
-                self.closed = True
-                return None
-            self.buffer += chunk
-            *lines, self.buffer = self.buffer.split(b"\n")
-            self.ready.extend(json.loads(line) for line in lines if line)
-        return self.ready.pop(0)
-
-
 def _send(stdout: BinaryIO, message: dict[str, Any]) -> None:
-    stdout.write(json.dumps(message, separators=(",", ":")).encode() + b"\n")
+    stdout.write(encode(message))
     stdout.flush()
+
+
+def _next(inbox: JsonLines) -> dict[str, Any] | None:
+    """The next message, waiting for it (None: the parent closed the pipe, or is gone)."""
+    inbox.poll(None)
+    return inbox.queue.pop(0) if inbox.queue else None
 
 
 def child_main() -> None:
     """Load the files of the first message, send the cache entries, then answer until stdin closes."""
-    inbox, stdout = _Lines(sys.stdin.fileno()), sys.stdout.buffer
-    job = inbox.next()
+    inbox, stdout = JsonLines(sys.stdin.fileno()), sys.stdout.buffer
+    job = _next(inbox)
     if job is None:
         return
     pattern = re.compile(job["pattern"][0], job["pattern"][1])
@@ -75,8 +51,8 @@ def child_main() -> None:
     files, later = job["files"], []
     at = 0
     while at < len(files):
-        if inbox.pending():  # the parent is done with its share: give it half of what is left
-            message = inbox.next()
+        if inbox.poll(0):  # the parent is done with its share: give it half of what is left
+            message = _next(inbox)
             if message is None:
                 return
             later.extend(message.get("prove", ()))
@@ -94,13 +70,13 @@ def child_main() -> None:
     _answer(scanner, queue, inbox, stdout)
 
 
-def _answer(scanner: StaticScanner, queue: list[str], inbox: _Lines, stdout: BinaryIO) -> None:
+def _answer(scanner: StaticScanner, queue: list[str], inbox: JsonLines, stdout: BinaryIO) -> None:
     """Chase questions first, proofs in between, until the parent closes the pipe."""
     done: set[str] = set()
     at = 0
     while True:
-        if at >= len(queue) or inbox.pending():
-            message = inbox.next()
+        if at >= len(queue) or inbox.poll(0):
+            message = _next(inbox)
             if message is None:
                 return  # the parent closed the pipe, or is gone
             queue.extend(message.get("prove", ()))

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,7 @@ import time
 from typing import Any, Callable, Iterable, Sequence
 
 from pytest_ssot.core import children
+from pytest_ssot.scan.json_lines import JsonLines, encode
 from pytest_ssot.scan.source_tree import SourceFile
 
 SAMPLE_FILES = 256  # cold files loaded here before the rest of the load is projected from them
@@ -84,7 +84,7 @@ class ScanWorker:
         children.track(self.proc)
         for pipe in (self.proc.stdin, self.proc.stdout):  # the job and the load answer fit: no writer waits
             _widen(pipe)
-        self._buffer = b""
+        self._inbox_pipe = JsonLines(self.proc.stdout.fileno())  # type: ignore[union-attr]
         self.alive = True
         self.failure: str | None = None  # why the parent did the child's share itself
         self.proofs: dict[str, tuple[bool, list[int]]] = {}  # path -> (parses, stamp it was proven for)
@@ -98,7 +98,7 @@ class ScanWorker:
         if not self.alive:
             return
         try:
-            self.proc.stdin.write(json.dumps(message, separators=(",", ":")).encode() + b"\n")  # type: ignore[union-attr]
+            self.proc.stdin.write(encode(message))  # type: ignore[union-attr]
         except (BrokenPipeError, OSError, ValueError):
             try:
                 self._died(f"it exited with code {self.proc.wait(1)}")
@@ -121,31 +121,19 @@ class ScanWorker:
         """Messages that arrive within ``timeout`` seconds (0: only those already there)."""
         if not self.alive:
             return []
-        fd = self.proc.stdout.fileno()  # type: ignore[union-attr]
         try:
-            ready, _w, _x = select.select([fd], [], [], timeout)
-            chunk = os.read(fd, 1 << 20) if ready else None
+            self._inbox_pipe.poll(timeout)
+        except json.JSONDecodeError:
+            self._died("it wrote something that is not a message")
         except (OSError, ValueError) as exc:  # our end of the pipe is unusable: no answer will come
             self._died(f"its pipe failed ({exc})")
-            return []
-        if chunk is None:
-            return []
-        if not chunk:
+        messages = self._inbox_pipe.take()
+        if not messages and self._inbox_pipe.closed:
             try:
                 self._died(f"it exited with code {self.proc.wait(5)}")
             except subprocess.TimeoutExpired:
                 self._died("it closed its output")
-            return []
-        self._buffer += chunk
-        *lines, self._buffer = self._buffer.split(b"\n")
-        out = []
-        for line in lines:
-            try:
-                out.append(json.loads(line))
-            except ValueError:
-                self._died("it wrote something that is not a message")
-                return out
-        return out
+        return messages
 
     def _take(self, message: dict[str, Any]) -> dict[str, Any] | None:
         """File a proof verdict; return any other message."""
