@@ -856,8 +856,9 @@ def scan_static(
 
     ``parallel``: a second process loads half of a cold scan and proves files
     parse beside this one (:mod:`pytest_ssot.scan.static_worker`); None (the
-    default) when at least 1,000 files are not in the cache and a second CPU is
-    there, False never. The result is the same either way.
+    default) when the rest of a cold load, projected from its first 256 files,
+    would take 0.4 s or more and a second CPU is there; True always; False never.
+    The result is the same either way.
     """
     scanner = StaticScanner(root, package, class_pattern, functions, importers_of, cache_dir, nested, python, classes,
                             exclude, progress, check_syntax, parallel)
