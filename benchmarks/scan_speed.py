@@ -112,7 +112,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
-from pytest_ssot.scan.static import iter_source_files, scan_static  # noqa: E402
+from pytest_ssot.scan.findings import DEFAULT_FUNCTIONS  # noqa: E402
+from pytest_ssot.scan.static import StaticScanner, iter_source_files, scan_static  # noqa: E402
 from tests.generated.realtree import generate  # noqa: E402
 
 HEAVY = REPO / "tests" / "fixtures_scan" / "heavy_env.py"
@@ -275,14 +276,21 @@ def bench_tree(root: Path, grimp_path: str | None, truth=None, label: str | None
           f"({len(cold.parse_errors)} parse errors)")
     print(f"ssot cold, one process {t_serial:8.3f}s  = {t_serial / t_parse:.3f}x parse floor"
           + (f", {t_serial / t_grimp:.2f}x grimp cold" if t_grimp else "")
-          + f"  (parallel=False; the default above uses a second process when {os.cpu_count()} CPUs allow)")
+          + "  (parallel=False; the default above starts a second process when the rest of a cold load"
+          " is projected slow: see 'worker')")
+    with tempfile.TemporaryDirectory() as cache:  # what the default did with its second process
+        worker = StaticScanner(root, None, None, DEFAULT_FUNCTIONS, (), cache, True, None, exclude=(), parallel=None)
+        worker.run()
+    print(f"  worker     the default's second process loaded {worker.worker_files} of {len(files)} files"
+          + (" (none started: the rest of the load was projected quick)" if not worker.worker_files else "")
+          + (f"; {worker.worker_note}" if worker.worker_note else ""))
     proofs, t_proofs, t_ast, t_compile = proof_floor(root)
-    print(f"proof floor  {t_proofs:8.3f}s  = {t_proofs / t_parse:.3f}x parse floor"
-          + (f", {t_proofs / t_grimp:.2f}x grimp cold" if t_grimp else "")
-          + f"  (symtable of the {proofs} files findings come from, one core: what exactness costs without"
-          f" __pycache__; on two cores at best {t_proofs / 2 / t_parse:.3f}x"
-          + (f" = {t_proofs / 2 / t_grimp:.2f}x grimp" if t_grimp else "") + ")")
     if proofs:
+        print(f"proof floor  {t_proofs:8.3f}s  = {t_proofs / t_parse:.3f}x parse floor"
+              + (f", {t_proofs / t_grimp:.2f}x grimp cold" if t_grimp else "")
+              + f"  (symtable of the {proofs} files findings come from, one core: what exactness costs without"
+              f" __pycache__; on two cores at best {t_proofs / 2 / t_parse:.3f}x"
+              + (f" = {t_proofs / 2 / t_grimp:.2f}x grimp" if t_grimp else "") + ")")
         print(f"  proofs     symtable {t_proofs / t_ast:.2f}x ast.parse and {t_proofs / t_compile:.2f}x compile()"
               " of the same files (the cheapest whole-file parse CPython offers)")
     print(f"ssot cold --check-syntax {t_checked:8.3f}s  = {t_checked / t_parse:.3f}x parse floor"
