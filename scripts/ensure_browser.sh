@@ -45,8 +45,9 @@ for deb in "$APT"/archives/*.deb; do
   dpkg-deb -x "$deb" "$UNPACKED" || give_up "dpkg-deb -x $deb failed"
 done
 [ -x "$UNPACKED/usr/lib/chromium/chromium" ] || give_up "the chromium package held no usr/lib/chromium/chromium"
-libs="$UNPACKED/usr/lib/chromium:$UNPACKED/usr/lib/x86_64-linux-gnu:$UNPACKED/lib/x86_64-linux-gnu"
-libs="$libs:$UNPACKED/usr/lib/aarch64-linux-gnu:$UNPACKED/lib/aarch64-linux-gnu"
+# every folder the packages put a shared library in: their RUNPATHs name the system's folders
+# (libpulse finds libpulsecommon in .../pulseaudio that way), which are not there when unpacked
+libs="$(find "$UNPACKED" -type f -name 'lib*.so*' -printf '%h\n' | sort -u | paste -sd: -)"
 # the machine's fonts (if any) and the unpacked ones (fonts-liberation)
 cat > "$DEST/fonts.conf" <<EOF
 <?xml version="1.0"?>

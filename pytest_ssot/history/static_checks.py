@@ -254,8 +254,12 @@ class ScannedSnapshot:
         return self.list_submodules(package, pattern, allow)
 
 
-def checkout_snapshot(target: Target, root: str | Path | None = None) -> ScannedSnapshot:
-    """The target's tree on disk (``root`` instead of the target's own, e.g. a checkout), scanned without a cache."""
+def checkout_snapshot(target: Target, root: str | Path | None = None, parallel: bool | None = False) -> ScannedSnapshot:
+    """The target's tree on disk (``root`` instead of the target's own, e.g. a checkout), scanned without a cache.
+
+    ``parallel`` as in ``scan_static``: False (one process) is history's own way of scanning, None lets a
+    slow cold load take a second process, as the unit tier's scans do.
+    """
     from pytest_ssot.scan.probes import ProbeSetupError, find_submodules
     from pytest_ssot.scan.source_tree import module_file
     from pytest_ssot.scan.static import StaticScanner
@@ -264,9 +268,9 @@ def checkout_snapshot(target: Target, root: str | Path | None = None) -> Scanned
         target = dataclasses.replace(target, root=Path(root))
     here = str(target.root)
     package = StaticScanner(here, target.package, target.class_pattern, [target.function_name],
-                            target.deprecated_modules, None, True, None, exclude=target.exclude)
+                            target.deprecated_modules, None, True, None, exclude=target.exclude, parallel=parallel)
     codebase = StaticScanner(here, None, target.class_pattern, [target.function_name], (), None, True, None,
-                             exclude=target.exclude)
+                             exclude=target.exclude, parallel=parallel)
 
     def submodules(pkg: str, pattern: str, allow: tuple[str, ...]) -> list[str] | None:
         try:
