@@ -8,7 +8,9 @@ after one warm-up run each. Twice: with bytecode written (a developer's machine)
 and with PYTHONDONTWRITEBYTECODE=1 (many CI machines; pytest then compiles a
 plugin's modules afresh on every run). Prints both medians of each, wall time
 and CPU time (user + system of the child: what a busy shared machine disturbs
-least), and their ratios; the goal is a ratio <= 1.05. Then the plugin's own share,
+least), and their ratios; the goal is a ratio <= 1.05. Also the median of the
+ratios within a round (the two runs of a round are back to back, so noise they
+share cancels) and the ratio of the fastest runs (the least disturbed). Then the plugin's own share,
 which the machine's noise cannot hide: the median import time of its modules in an
 unconfigured run (``-X importtime``), in both modes.
 
@@ -71,6 +73,13 @@ def print_mode(mode: str, times: dict[str, list[tuple[float, float]]]) -> None:
     for what, ratio in (("CPU", ssot_cpu / base_cpu), ("wall", ssot_wall / base_wall)):
         print(f"   ratio {what:4s} (with pytest-ssot / only pytest): {ratio:.3f}  goal <= {GOAL}  "
               f"{'met' if ratio <= GOAL else 'NOT met'}")
+    # each round ran the two back to back: the ratio within a round cancels the noise both runs shared,
+    # and the fastest run of each is the one the machine disturbed least
+    base, ssot = times.values()
+    for k, what in ((1, "CPU"), (0, "wall")):
+        paired = statistics.median(s[k] / b[k] for b, s in zip(base, ssot))
+        fastest = min(s[k] for s in ssot) / min(b[k] for b in base)
+        print(f"   {what:4s} median of the ratios within a round: {paired:.3f}; fastest / fastest: {fastest:.3f}")
 
 
 def own_import_ms(python: Path, project: Path, env: dict[str, str], rounds: int) -> tuple[float, list[str]]:

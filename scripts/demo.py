@@ -205,10 +205,13 @@ def main() -> int:
           f"foreign target: {foreign_page.relative_to(ROOT)}")
     for line in write_screenshots({"dashboard-demo": page, "dashboard-foreign": foreign_page}):
         print(line)
+    from pytest_ssot.report.build import VERDICT_LABELS  # the tables' words, not the report's keys
+
     print("\nmain job summary")
     failed = False
     for target, (code, document) in results.items():
-        verdicts = ", ".join(f"#{n} {i['verdict']}" for n, i in document["issues"].items()) or "no issues"
+        verdicts = ", ".join(f"#{n} {VERDICT_LABELS.get(i['verdict'], i['verdict'])}"
+                             for n, i in document["issues"].items()) or "no issues"
         print(f"  {target:20s} exit {code}  {verdicts}")
         failed |= code != 0
     print(f"  {'foreign target rt':20s} exit {foreign_code}  (shown, not held to 0: its checks find what was planted)")

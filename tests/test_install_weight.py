@@ -4,8 +4,9 @@ Two venvs a user could have (tests/install_support/venvs.py): only pytest, and
 pytest with pytest-ssot's base install from a wheel of this checkout. The same
 8-test project runs in both; the outputs must be the same line for line, except
 pytest's own ``plugins:`` header line, which lists every installed pytest plugin
-and so necessarily names ssot. Startup time is measured by
-benchmarks/startup.py, not asserted here.
+and so necessarily names ssot. Startup is compared without a clock: the
+modules the run imports in each venv differ by exactly six small plugin
+modules. Its time is measured by benchmarks/startup.py, not asserted here.
 """
 
 from __future__ import annotations
@@ -214,3 +215,42 @@ def test_every_switching_option_is_known_to_the_cheap_check(pytester):
     dests = {option.dest for option in config._parser.getgroup("ssot").options}
     # --ssot-wait-for-threads only changes how a configured run ends; every other option switches the plugin on
     assert dests - {"ssot_wait_for_threads"} == set(OPTION_DESTS)
+
+
+# -- startup, compared without a clock: what an unrelated run imports in each venv
+
+IMPORTED_MODULES = ("import sys, pytest; pytest.main(['-q', '-p', 'no:cacheprovider']); "
+                    "print('modules:', ' '.join(sorted(sys.modules)))")
+
+# the whole price of an unconfigured run: these small modules and nothing they pull in
+# (benchmarks/startup.py times them: a median of about 4 ms)
+UNCONFIGURED_MODULES = ["pytest_ssot", "pytest_ssot.config", "pytest_ssot.config.activation", "pytest_ssot.fixtures",
+                        "pytest_ssot.hookspecs", "pytest_ssot.plugin"]
+
+
+def imported_by_a_run(python: Path, project: Path) -> set[str]:
+    done = subprocess.run([str(python), "-c", IMPORTED_MODULES], cwd=project, capture_output=True, text=True,
+                          timeout=120, env=clean_env())
+    lines = [line for line in done.stdout.splitlines() if line.startswith("modules: ")]
+    assert lines, done.stdout[-2000:] + done.stderr[-2000:]
+    return set(lines[-1].split()[1:])
+
+
+def test_an_unrelated_run_imports_what_pytest_alone_does_and_six_small_modules(venvs, tmp_path):
+    project = write_project(tmp_path / "tidewater")
+    alone = imported_by_a_run(venvs.only_pytest, project)
+    beside = imported_by_a_run(venvs.with_ssot, project)
+    assert "_pytest.main" in alone  # the probe saw pytest run at all
+    assert sorted(beside - alone) == UNCONFIGURED_MODULES
+    assert not alone - beside
+
+
+def test_the_import_comparison_sees_a_plugin_that_pulls_in_more(venvs, tmp_path):
+    # the same project, configured: the plugin's session, scanners and reports load, and the comparison says so
+    project = _configured_project(tmp_path / "books")
+    (project / "test_nothing.py").write_text("def test_nothing():\n    pass\n")
+    alone = imported_by_a_run(venvs.only_pytest, project)
+    beside = imported_by_a_run(venvs.with_ssot, project)
+    extra = sorted(beside - alone)
+    assert extra != UNCONFIGURED_MODULES
+    assert "pytest_ssot.session" in extra and "pytest_ssot.config.load" in extra, extra
