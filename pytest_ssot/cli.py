@@ -37,7 +37,7 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: {message}")
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
 # name -> (configure the sub-parser, run it)
@@ -288,7 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(prog="ssot", description="pytest-ssot command line")
     parser.add_argument("--version", action="version", version=f"ssot {__version__}")
-    subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
+                                       metavar="{" + ",".join(COMMANDS) + "}")
     for name, (configure, _run) in COMMANDS.items():
         sub = subparsers.add_parser(name, help=getattr(configure, "help", None), prog=f"ssot {name}")
         configure(sub)

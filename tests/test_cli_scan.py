@@ -142,6 +142,12 @@ def test_bad_arguments_exit_2_with_one_line(capsys, args, message):
     assert message in err and err.count("\n") == 1
 
 
+def test_no_command_is_one_line_naming_the_commands_and_help(capsys):
+    assert main([]) == 4
+    assert capsys.readouterr().err == (
+        "ssot: the following arguments are required: {scan,report,history} (see ssot --help)\n")
+
+
 def test_console_script_runs_without_pytest_loaded(tmp_path):
     code = (
         "import sys; from pytest_ssot.cli import main; rc = main(sys.argv[1:]);"
