@@ -88,7 +88,7 @@ def configure_scan(parser: argparse.ArgumentParser) -> None:
 
 @command("scan", help="list distinct classes/functions, aliases and shims in a package")
 def run_scan(args: argparse.Namespace) -> int:
-    from pytest_ssot.scan.probes import ChildError, ProbeSetupError, resolve_python
+    from pytest_ssot.scan.child import ChildError, ProbeSetupError, resolve_python
     from pytest_ssot.core.progress import Progress
     from pytest_ssot.scan.entry import scan_runtime, scan_static
 

@@ -36,7 +36,7 @@ def load_config(
 
 
 def _python_problem(python: str) -> str | None:
-    """:func:`pytest_ssot.scan.probes.python_problem`, imported only when a target names its ``python``."""
-    from pytest_ssot.scan.probes import python_problem
+    """:func:`pytest_ssot.scan.child.python_problem`, imported only when a target names its ``python``."""
+    from pytest_ssot.scan.child import python_problem
 
     return python_problem(python)

@@ -20,11 +20,11 @@ from pytest_ssot.scan.probes import (
     MODULE_NOT_FOUND,
     OTHER_ERROR,
     TIMEOUT,
-    ProbeSetupError,
-    find_submodules,
     probe_import,
     probe_import_paths,
 )
+from pytest_ssot.scan.child import ProbeSetupError
+from pytest_ssot.scan.submodules import find_submodules
 from pytest_ssot.scan.entry import scan_runtime
 from pytest_ssot.core.violation import SSOTViolation
 

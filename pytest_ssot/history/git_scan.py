@@ -35,7 +35,7 @@ from typing import Any, Iterator, Pattern, Sequence
 from pytest_ssot.config.exclude import Exclusion
 from pytest_ssot.scan.findings import ScanResult
 from pytest_ssot.history.git_objects import GITLINK, SYMLINK, ObjectReader
-from pytest_ssot.scan.probes import match_submodules
+from pytest_ssot.scan.submodules import match_submodules
 from pytest_ssot.scan.source_tree import SKIP_DIRS, SourceFile
 from pytest_ssot.scan.static import StaticScanner
 from pytest_ssot.scan.summary_cache import SummaryCache
@@ -252,7 +252,7 @@ class GitTree:
 
 
     def submodules(self, package: str, pattern: str, allow: tuple[str, ...]) -> list[str] | None:
-        """:func:`~pytest_ssot.scan.probes.find_submodules` (recursive) over this tree; None if the package is no folder."""
+        """:func:`~pytest_ssot.scan.submodules.find_submodules` (recursive) over this tree; None if the package is no folder."""
         key = (package, pattern, allow)
         if key not in self._submodules:
             base = package.replace(".", "/")

@@ -260,7 +260,8 @@ def checkout_snapshot(target: Target, root: str | Path | None = None, parallel: 
     ``parallel`` as in ``scan_static``: False (one process) is history's own way of scanning, None lets a
     slow cold load take a second process, as the unit tier's scans do.
     """
-    from pytest_ssot.scan.probes import ProbeSetupError, find_submodules
+    from pytest_ssot.scan.child import ProbeSetupError
+    from pytest_ssot.scan.submodules import find_submodules
     from pytest_ssot.scan.source_tree import module_file
     from pytest_ssot.scan.static import StaticScanner
 

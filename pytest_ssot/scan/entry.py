@@ -20,7 +20,7 @@ from pytest_ssot.config.exclude import Exclusion, resolve_exclude
 from pytest_ssot.scan.findings import DEFAULT_FUNCTIONS, ModuleImportError, ScanResult, compile_class_pattern
 from pytest_ssot.scan.introspect import scan_modules
 from pytest_ssot.core.progress import Progress
-from pytest_ssot.scan.probes import _CHILD_PRELUDE, _PACKAGE_DIR, ChildError, _check_root, run_child
+from pytest_ssot.scan.child import CHILD_PRELUDE, PACKAGE_DIR, ChildError, check_root, run_child
 from pytest_ssot.scan.source_tree import iter_source_files
 from pytest_ssot.scan.static import scan_static
 
@@ -35,7 +35,7 @@ class RuntimeScanError(ChildError):
 
 
 _SCAN_CHILD = (
-    _CHILD_PRELUDE
+    CHILD_PRELUDE
     + """
 root, package_dir, args = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 put_root_first(root)
@@ -99,7 +99,7 @@ def scan_runtime(
     ``progress`` (a :class:`~pytest_ssot.core.progress.Progress`) is told each module
     the child imports, as it imports it (shown only on a terminal, only when slow).
     """
-    root_path = _check_root(root)
+    root_path = check_root(root)
     pattern = compile_class_pattern(class_pattern)
     modules, excluded_modules, excluded = runtime_modules(root_path, package, exclude)
     failed: list[ModuleImportError] = []
@@ -121,7 +121,7 @@ def scan_runtime(
                 if line.startswith(b"@@imported "):
                     done[0] += 1
                     progress.update(f"{done[0]}/{total} modules imported ({line[11:].decode(errors='replace').strip()})")
-        run = run_child(_SCAN_CHILD, [root_path, _PACKAGE_DIR, json.dumps(args)],
+        run = run_child(_SCAN_CHILD, [root_path, PACKAGE_DIR, json.dumps(args)],
                         python=python, cwd=root_path, timeout=timeout, on_stderr_line=on_line)
         if progress is not None:
             progress.done()

@@ -21,7 +21,7 @@ from pytest_ssot.scan.assertions import (
 from pytest_ssot.evidence.components import assert_connection_states_independent
 from pytest_ssot.scan.deprecation import assert_module_removed, assert_name_removed
 from pytest_ssot.evidence.isolation import assert_isolated
-from pytest_ssot.scan.probes import find_submodules
+from pytest_ssot.scan.submodules import find_submodules
 from pytest_ssot.core.violation import check_each
 
 pytestmark = [pytest.mark.unit]
