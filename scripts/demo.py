@@ -140,6 +140,8 @@ def get_connection_manager(user_context):
 FOREIGN_URLS = ('urls = {issue = "https://tracker.example.com/realtime/issues/{issue}", '
                 'source = "https://code.example.com/realtime/blob/{commit}/{path}#L{line}"}\n')
 FOREIGN_ISSUES = "[tool.ssot.targets.rt.issues]\n824 = \"resolved\"\n889 = \"open\"\n960 = \"open\"\n1036 = \"open\"\n"
+# as the README's step 4 says: pytest-asyncio warns on every run until its loop scope is set
+FOREIGN_PYTEST = '\n[tool.pytest.ini_options]\nasyncio_default_fixture_loop_scope = "function"\n'
 
 
 def run_foreign_target() -> tuple[int, Path]:
@@ -155,7 +157,7 @@ def run_foreign_target() -> tuple[int, Path]:
 
     shutil.rmtree(FOREIGN, ignore_errors=True)
     pyproject = write_target(FOREIGN, factory=RACY_FACTORY, modules={"legacy_connections": LEGACY_CONNECTIONS},
-                             root_toml=FOREIGN_URLS, extra_toml=FOREIGN_ISSUES)
+                             root_toml=FOREIGN_URLS, extra_toml=FOREIGN_ISSUES + FOREIGN_PYTEST)
     # its factory refuses a call without a user context, and says so: a documented refusal, not a crash
     pyproject.write_text(pyproject.read_text().replace('function_name = "get_connection_manager"\n',
                                                        'function_name = "get_connection_manager"\n'
