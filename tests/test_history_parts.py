@@ -7,6 +7,7 @@ each static check must fail on a violating tree and pass on a clean one.
 
 from __future__ import annotations
 
+import itertools
 import os
 import pkgutil
 import sys
@@ -17,8 +18,8 @@ import pytest
 from history_support import commit, git, init_repo
 from pytest_ssot.config.target import Target, Thresholds
 from pytest_ssot.config.exclude import DEFAULT_EXCLUDE, Exclusion
-from pytest_ssot.history.git_objects import GitRepo, ObjectReader
-from pytest_ssot.history.git_scan import BlobCache, GitTree, GitTreeScanner, virtual_root
+from pytest_ssot.history.git_objects import GitRepo, ObjectReader, apply_changes
+from pytest_ssot.history.git_scan import BlobCache, BlobFacts, GitTree, GitTreeScanner, virtual_root
 from pytest_ssot.history.flags import claimed_issues, find_flags
 from pytest_ssot.scan.source_tree import iter_source_files, module_file
 from pytest_ssot.scan.static import StaticScanner
@@ -122,7 +123,8 @@ def test_a_scan_from_git_equals_the_scan_of_the_checkout_on_a_real_shaped_tree(t
     shas.append(commit(repo, "broken file", {f"{core}/broken.py": "class BrokenConnectionHub(:\n"}))
     pattern = words_pattern(FOREIGN).pattern
     git_repo = GitRepo(repo)
-    caches = (BlobCache(), BlobCache())
+    facts = BlobFacts()  # shared as ``ssot history`` shares them: proofs and chase verdicts cross scans
+    caches = (BlobCache(facts), BlobCache(facts))
     with ObjectReader(git_repo) as reader:
         listing: dict = {}
         for i, sha in enumerate(shas):
@@ -285,17 +287,23 @@ def test_claims_shown_unshown_and_unjudged():
     assert [(f.kind, f.issue) for f in none] == [("claim_unjudged", 889)] and "no static checks" in none[0].text
 
 
+POOLS = "src/ledgerkit/pools"
+
+
+def _pools_repo(repo: Path, more: dict[str, str]) -> str:
+    """A repository whose first commit holds one ledger pool and its factory, and ``more``; its sha."""
+    init_repo(repo)
+    return commit(repo, "first", {
+        "src/ledgerkit/__init__.py": "", f"{POOLS}/__init__.py": "",
+        f"{POOLS}/core.py": "class LedgerPool:\n    pass\n\n\ndef get_ledger_pool():\n    return LedgerPool()\n", **more})
+
+
 def test_a_narrowed_scan_that_loads_a_left_out_file_is_done_again(tmp_path):
     """The guard behind narrowing: a file left out but loaded to resolve a name sends the scan back over every file."""
     from pytest_ssot.history.incremental import scan_tree
 
-    repo = tmp_path / "repo"
-    init_repo(repo)
-    pkg = "src/ledgerkit/pools"
-    files = {"src/ledgerkit/__init__.py": "", f"{pkg}/__init__.py": "",
-             f"{pkg}/core.py": "class LedgerPool:\n    pass\n\n\ndef get_ledger_pool():\n    return LedgerPool()\n",
-             f"{pkg}/plain.py": "def helper():\n    return 1\n", f"{pkg}/user.py": "X = 1\n"}
-    first = commit(repo, "first", files)
+    repo, pkg = tmp_path / "repo", POOLS
+    first = _pools_repo(repo, {f"{pkg}/plain.py": "def helper():\n    return 1\n", f"{pkg}/user.py": "X = 1\n"})
     second = commit(repo, "user imports plain", {
         f"{pkg}/user.py": "from ledgerkit.pools.plain import helper\nfrom ledgerkit.pools.core import LedgerPool\n"})
     git_repo = GitRepo(repo)
@@ -318,3 +326,82 @@ def test_a_narrowed_scan_that_loads_a_left_out_file_is_done_again(tmp_path):
         again = GitTree(listing, reader, virtual_root(git_repo.toplevel, "src"))
         scanner, _r, _m = scan_tree(again, cache, *args, memory=_m, changed=changed)
         assert scanner.narrowed
+
+
+def test_the_diffs_of_many_tree_pairs_in_one_process_equal_one_diff_each(tmp_path):
+    """Added, deleted, modified, a mode change, a file turned symlink, a folder turned file, no change at all."""
+    repo = tmp_path / "repo"
+    init_repo(repo)
+    shas = [commit(repo, "first", {"src/a.py": "A = 1\n", "src/b.py": "B = 1\n", "src/d/x.py": "", "src/e.py": ""})]
+    shas.append(commit(repo, "edit, add, delete", {"src/a.py": "A = 2\n", "src/c.py": "", "src/b.py": None}))
+    (repo / "src/e.py").chmod(0o755)
+    git(repo, "add", "src/e.py")
+    shas.append(commit(repo, "mode", {}))
+    (repo / "src/a.py").unlink()
+    os.symlink("c.py", repo / "src/a.py")
+    git(repo, "add", "src/a.py")
+    shas.append(commit(repo, "a symlink now", {}))
+    shas.append(commit(repo, "a folder turned file", {"src/d/x.py": None, "src/d": "D = 1\n"}))
+    git_repo = GitRepo(repo)
+    with ObjectReader(git_repo) as reader:
+        trees = [reader.lookup(f"{sha}:src")[1] for sha in shas]
+    pairs = [*itertools.pairwise(trees), (trees[1], trees[1]), (trees[4], trees[0]), (trees[2], trees[2])]
+    batched = git_repo.diff_trees(pairs)
+    assert batched == [git_repo.diff_trees([pair])[0] for pair in pairs]
+    assert batched[-3] == batched[-1] == []
+    assert {status for changes in batched for status, *_ in changes} >= {"A", "D", "M", "T"}
+    for (old, new), changes in zip(pairs, batched):
+        listing = git_repo.ls_tree(old)
+        apply_changes(changes, listing)
+        assert listing == git_repo.ls_tree(new)
+
+
+def test_a_new_star_word_narrows_unless_a_left_out_file_star_imports(tmp_path):
+    """A new match's module name matters only to files with a star import: others stay left out, exactly."""
+    from pytest_ssot.history.incremental import scan_tree
+
+    repo, pkg = tmp_path / "repo", POOLS
+    shas = [_pools_repo(repo, {f"{pkg}/notes.py": "# the spare module will come\nX = 1\n"})]
+    spare = "def get_ledger_pool(x=1):\n    return x\n"
+    shas.append(commit(repo, "a second factory in spare.py", {f"{pkg}/spare.py": spare}))
+    shas.append(commit(repo, "a star import of it", {f"{pkg}/spare.py": None,
+                                                      f"{pkg}/user.py": "from ledgerkit.pools.spare import *\n"}))
+    shas.append(commit(repo, "spare.py back", {f"{pkg}/spare.py": spare}))
+    git_repo = GitRepo(repo)
+    args = ("ledgerkit.pools", "LedgerPool", ["get_ledger_pool"], (), None)
+    narrowed = []
+    with ObjectReader(git_repo) as reader:
+        trees = [reader.lookup(f"{sha}:src")[1] for sha in shas]
+        listing = git_repo.ls_tree(trees[0])
+        cache = BlobCache()
+        vroot = virtual_root(git_repo.toplevel, "src")
+        _s, _r, memory = scan_tree(GitTree(dict(listing), reader, vroot), cache, *args)
+        for old, new in itertools.pairwise(trees):
+            changed = set(apply_changes(git_repo.diff_trees([(old, new)])[0], listing)[0])
+            tree = GitTree(dict(listing), reader, vroot)
+            scanner, result, memory = scan_tree(tree, cache, *args, memory=memory, changed=changed)
+            narrowed.append(scanner.narrowed)
+            full = GitTreeScanner(tree, BlobCache(), *args).run()
+            assert _comparable(result, tree.vroot) == _comparable(full, tree.vroot)
+    # notes.py holds "spare" but no star import: left out; user.py star-imports spare: every file again
+    assert narrowed == [True, True, False]
+    assert [d.paths for d in result.functions if d.module.endswith("spare")] == [
+        ("ledgerkit.pools.spare.get_ledger_pool", "ledgerkit.pools.user.get_ledger_pool")]
+
+
+def test_a_proof_made_by_one_scan_holds_for_the_other(tmp_path):
+    """Both scans of a run share what holds of a blob whatever the query: that it parses."""
+    repo = tmp_path / "repo"
+    init_repo(repo)
+    sha = commit(repo, "one file", {"src/m.py": "X = 1\n"})
+    facts = BlobFacts()
+    mine, other, alone = BlobCache(facts), BlobCache(facts), BlobCache()
+    with ObjectReader(GitRepo(repo)) as reader:
+        tree = git_tree(repo, sha, reader)
+        path = tree.path("m.py")
+        for cache in (mine, other, alone):
+            cache.tree = tree
+            cache.put(path, (0, 0), summary=None, cut=3, valid=[])
+        mine.put(path, (0, 0), parses=True)
+        assert other.get(path, (0, 0))["parses"] is True
+        assert "parses" not in alone.get(path, (0, 0))

@@ -128,8 +128,9 @@ def install_signal_handlers(signals: Sequence[int] = (signal.SIGTERM, signal.SIG
             pass
 
 
-def wait_or_kill(proc: subprocess.Popen[bytes], timeout: float) -> tuple[bytes, bytes, bool]:
-    """``proc.communicate(timeout)``; on a timeout, or any exception, kill its group first.
+def wait_or_kill(proc: subprocess.Popen[bytes], timeout: float,
+                 input: bytes | None = None) -> tuple[bytes, bytes, bool]:
+    """``proc.communicate(input, timeout)``; on a timeout, or any exception, kill its group first.
 
     Returns (stdout, stderr, timed_out). Any other exception (a KeyboardInterrupt
     from Ctrl-C) is re-raised after the group is dead and reaped.
@@ -137,7 +138,7 @@ def wait_or_kill(proc: subprocess.Popen[bytes], timeout: float) -> tuple[bytes, 
     track(proc)
     try:
         try:
-            out, err = proc.communicate(timeout=timeout)
+            out, err = proc.communicate(input, timeout=timeout)
             return out, err, False
         except subprocess.TimeoutExpired:
             kill_group(proc)

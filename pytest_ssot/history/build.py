@@ -1,9 +1,10 @@
 """``ssot history``: the static checks over the commits of a git range, from git objects.
 
 For each selected commit the target's root is listed from git (``ls-tree`` for
-the first, ``diff-tree`` from the previous one after that) and scanned by the
-unit tier's scanner through :mod:`pytest_ssot.history.git_scan`; the blob cache makes a
-file whose blob was seen at any earlier commit cost a dictionary look-up, and a
+the first, ``diff-tree`` from the previous one after that, many commits' diffs
+in one process) and scanned by the unit tier's scanner through
+:mod:`pytest_ssot.history.git_scan`; the blob cache makes a file whose blob was
+seen at any earlier commit cost a dictionary look-up, and a
 commit whose root tree did not change reuses the previous results whole. The
 working tree and the index are never touched.
 
@@ -21,9 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_ssot.config.catalog import ISSUE_TITLES
-from pytest_ssot.history.git_objects import DEFAULT_TIMEOUT, GITLINK, SYMLINK, Commit, GitError, GitRepo, ObjectReader
+from pytest_ssot.history.git_objects import (DEFAULT_TIMEOUT, GITLINK, SYMLINK, Change, Commit, GitError, GitRepo,
+                                             ObjectReader, apply_changes)
 from pytest_ssot.history.incremental import ScanMemory, scan_tree, unseen_change
-from pytest_ssot.history.git_scan import BlobCache, GitTree, WalkMemo, virtual_root
+from pytest_ssot.history.git_scan import BlobCache, BlobFacts, GitTree, WalkMemo, virtual_root
 from pytest_ssot.history.flags import Flag, find_flags
 from pytest_ssot.core.progress import Progress
 from pytest_ssot.history.static_checks import CHECKS, CheckResult, ScannedSnapshot, issues_with_checks, run_checks
@@ -165,7 +167,8 @@ def scan_history(
         raise HistoryError(f"revision range {rev_range!r} holds no commits; give one such as HEAD~20..HEAD")
     configured = dict(target.issues) or {n: "open" for n in issues_with_checks()}
     # one cache per scan: their queries differ, and a partial summary's verdicts are kept per query
-    caches = (BlobCache(), BlobCache())
+    facts = BlobFacts()  # what holds of a blob for both scans
+    caches = (BlobCache(facts), BlobCache(facts))
     vroot = virtual_root(git.toplevel, root_rel)
     memo = WalkMemo()  # what the file walk learns about a path holds at every commit
     memories: list[ScanMemory | None] = [None, None]  # what the last scanned commit's two scans left
@@ -177,13 +180,13 @@ def scan_history(
     scans = 0
     try:
         with ObjectReader(git) as reader:
+            tree_ids = [_root_tree(reader, commit, root_rel) for commit in commits]
+            diffs = _diffs(git, tree_ids)
             listing: dict[str, tuple[str, str]] = {}
             previous_tree: str | None = None
-            for i, commit in enumerate(commits):
+            for i, (commit, tree_id) in enumerate(zip(commits, tree_ids)):
                 if progress is not None and progress.due():
                     progress.update(f"{i}/{len(commits)} commits, {reader.objects_read} blobs read")
-                found = reader.lookup(f"{commit.sha}:{root_rel}" if root_rel else f"{commit.sha}^{{tree}}")
-                tree_id = found[1] if found and found[0] == "tree" else None
                 if results and tree_id == previous_tree:
                     last = results[-1]
                     results.append(CommitResult(commit, tree_id, last.checks, reused=True, notes=list(last.notes)))
@@ -196,7 +199,7 @@ def scan_history(
                     reader.prefetch([oid for rel, (mode, oid) in listing.items()
                                      if rel.endswith(".py") and mode not in (SYMLINK, GITLINK)])
                 else:
-                    paths, moved = git.diff_tree(previous_tree, tree_id, listing)
+                    paths, moved = apply_changes(diffs[(previous_tree, tree_id)], listing)
                     changed = set(paths)
                 previous_tree = tree_id
                 # a symlink's bytes change with its target: never taken as unchanged
@@ -231,6 +234,36 @@ def scan_history(
              "seconds": round(time.perf_counter() - started, 3)}
     return History(target.name, git.toplevel, root_rel, target.package, rev_range, every, first_parent, configured,
                    results, flags, stats, commit_url)
+
+
+def _root_tree(reader: ObjectReader, commit: Commit, root_rel: str) -> str | None:
+    """The object id of the target's root at ``commit`` (None: absent, or not a folder)."""
+    found = reader.lookup(f"{commit.sha}:{root_rel}" if root_rel else f"{commit.sha}^{{tree}}")
+    return found[1] if found and found[0] == "tree" else None
+
+
+def _diffs(git: GitRepo, tree_ids: list[str | None], batch: int = 64
+           ) -> dict[tuple[str, str], list[Change]]:
+    """The changes of every step the run takes from one scanned root tree to the next, in few git processes.
+
+    The steps are those of :func:`scan_history`'s loop: a commit whose root is
+    the last one's is passed by, and after a commit without the root the next
+    tree is listed whole.
+    """
+    pairs: list[tuple[str, str]] = []
+    previous: str | None = None
+    for i, tree_id in enumerate(tree_ids):
+        if i and tree_id == previous:
+            continue
+        if previous is not None and tree_id is not None:
+            pairs.append((previous, tree_id))
+        previous = tree_id
+    pairs = list(dict.fromkeys(pairs))
+    diffs: dict[tuple[str, str], list[Change]] = {}
+    for start in range(0, len(pairs), batch):
+        chunk = pairs[start:start + batch]
+        diffs.update(zip(chunk, git.diff_trees(chunk)))
+    return diffs
 
 
 def _scan_commit(tree: GitTree, caches: tuple[BlobCache, BlobCache], target: Any, memories: list[ScanMemory | None],

@@ -72,12 +72,14 @@ class GitRepo:
         out = self.run(["rev-parse", "--show-toplevel"], what=f"{directory} is not inside a git working tree")
         self.toplevel = os.path.realpath(out.strip())
 
-    def run(self, args: list[str], *, what: str | None = None) -> str:
-        """``git ARGS`` in the repository; its stdout, or a :class:`GitError` naming what failed."""
-        proc = subprocess.Popen(["git", "-C", self.directory, *args], stdin=subprocess.DEVNULL,
+    def run(self, args: list[str], *, what: str | None = None, input: str | None = None) -> str:
+        """``git ARGS`` in the repository, ``input`` on its stdin; its stdout, or a :class:`GitError` (``what`` failed)."""
+        proc = subprocess.Popen(["git", "-C", self.directory, *args],
+                                stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(),
                                 start_new_session=True, preexec_fn=preexec_for_child())
-        out, err, timed_out = wait_or_kill(proc, self.timeout)
+        out, err, timed_out = wait_or_kill(
+            proc, self.timeout, None if input is None else input.encode("utf-8", "surrogateescape"))
         if timed_out:
             raise GitError(f"git {args[0]} took longer than {self.timeout:g}s (killed)")
         if proc.returncode != 0:
@@ -115,28 +117,74 @@ class GitRepo:
         return listing
 
     def diff_tree(self, old: str, new: str, listing: dict[str, tuple[str, str]]) -> tuple[list[str], bool]:
-        """Apply the changes from tree ``old`` to tree ``new`` to ``listing`` (in place).
+        """Apply the changes from tree ``old`` to tree ``new`` to ``listing`` (in place); see :func:`apply_changes`."""
+        return apply_changes(self.diff_trees([(old, new)])[0], listing)
 
-        Returns the paths changed, and whether a path was added or deleted (not only modified).
+    def diff_trees(self, pairs: list[tuple[str, str]]) -> list[list[Change]]:
+        """``git diff-tree -r`` of each (old, new) pair of trees: its changes, in git's order.
+
+        One process for all of them (``--stdin``, which echoes each pair before
+        its changes): a process per commit cost more than the diffs. Output that
+        does not read as expected is asked again a pair at a time.
         """
-        out = self.run(["diff-tree", "-r", "-z", "--no-renames", old, new])
-        fields = out.split("\0")
-        changed = []
-        moved = False
-        i = 0
-        while i + 1 < len(fields):
-            meta, path = fields[i], fields[i + 1]
-            i += 2
-            if not meta.startswith(":"):
-                continue
-            _old_mode, new_mode, _old_oid, new_oid, status = meta[1:].split()
-            if status == "D":
-                listing.pop(path, None)
-            else:
-                listing[path] = (new_mode, new_oid)
-            changed.append(path)
-            moved = moved or status in ("A", "D") or (status == "T")
-        return changed, moved
+        if not pairs:
+            return []
+        heads = [f"{old} {new}\n" for old, new in pairs]
+        args = ["diff-tree", "-r", "-z", "--no-renames"]
+        if len(pairs) > 1:
+            found = _parse_changes(self.run([*args, "--stdin"], input="".join(heads)), heads)
+            if found is not None:
+                return found
+        diffs = []
+        for old, new in pairs:
+            one = _parse_changes(self.run([*args, old, new]), [])
+            if one is None:
+                raise GitError(f"git diff-tree {old[:10]} {new[:10]}: output not understood")
+            diffs += one
+        return diffs
+
+
+# one changed path: (status, path, new mode, new object id)
+Change = tuple[str, str, str, str]
+
+
+def _parse_changes(out: str, heads: list[str]) -> list[list[Change]] | None:
+    """``diff-tree -r -z`` output, split at the echoed ``heads`` (none: one diff); None if it does not read so."""
+    fields = out.split("\0")
+    found: list[list[Change]] = [] if heads else [[]]
+    at = 0  # the next head expected
+    i = 0
+    while i < len(fields):
+        meta = fields[i]
+        while at < len(heads) and meta.startswith(heads[at]):
+            meta = meta[len(heads[at]):]
+            found.append([])
+            at += 1
+        if not meta and i == len(fields) - 1:
+            break
+        if not meta.startswith(":") or i + 1 >= len(fields) or not found:
+            return None
+        _old_mode, new_mode, _old_oid, new_oid, status = meta[1:].split()
+        found[-1].append((status, fields[i + 1], new_mode, new_oid))
+        i += 2
+    return found if len(found) == max(len(heads), 1) else None
+
+
+def apply_changes(changes: list[Change], listing: dict[str, tuple[str, str]]) -> tuple[list[str], bool]:
+    """Apply one diff's changes to ``listing`` (in place).
+
+    Returns the paths changed, and whether a path was added or deleted (not only modified).
+    """
+    changed = []
+    moved = False
+    for status, path, new_mode, new_oid in changes:
+        if status == "D":
+            listing.pop(path, None)
+        else:
+            listing[path] = (new_mode, new_oid)
+        changed.append(path)
+        moved = moved or status in ("A", "D", "T")
+    return changed, moved
 
 
 def _first_line(text: str) -> str:

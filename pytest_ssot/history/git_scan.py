@@ -10,7 +10,9 @@ objects equals the count from its checkout.
 
 :class:`BlobCache` is the scanner's summary cache keyed by blob id instead of
 path and mtime: a blob scanned at one commit (under any path) is never read or
-parsed again at another, and its skip verdicts carry over too.
+parsed again at another, and its skip verdicts carry over too. :class:`BlobFacts`
+holds what is true of a blob whatever the query (it parses; the alias chase's
+verdict for given words), shared by a run's two scans.
 
 The file walk follows :func:`pytest_ssot.scan.source_tree.iter_source_files`'s rules
 (same order, skipped folders, excluded globs, module names), and
@@ -30,14 +32,15 @@ import inspect
 import os
 import posixpath
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Pattern, Sequence
+from typing import Any, Callable, Iterator, Pattern, Sequence
 
 from pytest_ssot.config.exclude import Exclusion
-from pytest_ssot.scan.findings import ScanResult
+from pytest_ssot.scan.findings import ImportSite, ScanResult
 from pytest_ssot.history.git_objects import GITLINK, SYMLINK, ObjectReader
 from pytest_ssot.scan.submodules import match_submodules
 from pytest_ssot.scan.source_tree import SKIP_DIRS, SourceFile
 from pytest_ssot.scan.static import StaticScanner
+from pytest_ssot.scan.static_resolve import ModuleSummary
 from pytest_ssot.scan.summary_cache import SummaryCache
 
 
@@ -267,13 +270,40 @@ def _module_name(file_name: str) -> str | None:
     return inspect.getmodulename(file_name)
 
 
+@dataclass
+class BlobFacts:
+    """What holds of a blob whatever the query asked: shared by a run's caches (both scans, every commit).
+
+    ``parses``: blobs proven to parse whole. ``chase``: (blob, question) -> the
+    alias chase's verdict (may these words be bound in it?), the question being
+    the words judged and, for a partial file, where its parse stopped
+    (:meth:`~pytest_ssot.scan.static.StaticScanner._chase_verdict`): a later
+    commit whose query changed asks the same question of the same blobs.
+    ``stars``: does a blob hold a star import (:func:`~pytest_ssot.history.incremental.scan_tree` asks).
+    """
+
+    parses: set[str] = field(default_factory=set)
+    chase: dict[tuple[str, tuple[Any, ...]], bool] = field(default_factory=dict)
+    stars: dict[str, bool] = field(default_factory=dict)
+
+    def star_import(self, oid: str, read: Callable[[str], bytes | None]) -> bool:
+        """Do the bytes of blob ``oid`` hold ``import *``? (read once per run)"""
+        holds = self.stars.get(oid)
+        if holds is None:
+            holds = self.stars[oid] = b"import *" in (read(oid) or b"")
+        return holds
+
+
 class BlobCache(SummaryCache):
     """The scanner's summary cache, keyed by the blob a path holds at the current commit (in memory)."""
 
-    def __init__(self) -> None:
+    def __init__(self, facts: BlobFacts | None = None) -> None:
         super().__init__(None)
         self.records = True  # the scanner records its skip verdicts here too (kept in memory across commits)
         self.tree: GitTree | None = None
+        self.facts = facts if facts is not None else BlobFacts()
+        # (path, modules searched for importers) -> (the summary, its file, the sites found in it)
+        self.sites: dict[tuple[str, tuple[str, ...]], tuple[dict[str, Any], SourceFile, tuple[ImportSite, ...]]] = {}
 
     def _oid(self, path: str) -> str | None:
         return self.tree.oid_at(path) if self.tree is not None else None
@@ -284,12 +314,17 @@ class BlobCache(SummaryCache):
 
     def get(self, path: str, stamp: tuple[int, int]) -> dict[str, Any] | None:
         oid = self._oid(path)
-        return self.entries.get(oid) if oid is not None else None
+        entry = self.entries.get(oid) if oid is not None else None
+        if entry is not None and "parses" not in entry and oid in self.facts.parses:
+            entry["parses"] = True  # proven by the other scan
+        return entry
 
     def put(self, path: str, stamp: tuple[int, int], **values: Any) -> None:
         oid = self._oid(path)
         if oid is not None:
             self.entries.setdefault(oid, {}).update(values)
+            if values.get("parses") is True:
+                self.facts.parses.add(oid)
 
     def save(self) -> None:
         """Nothing to write: the cache lives as long as one ``ssot history`` run."""
@@ -319,6 +354,7 @@ class GitTreeScanner(StaticScanner):
         self.tree = tree
         cache.tree = tree
         self.cache = cache
+        self.facts = cache.facts
         self.skip = skip
         self._skip_paths = {tree.path(rel) for rel in skip}
         self.walked: int | None = None  # files in scope, the skipped ones included
@@ -348,6 +384,28 @@ class GitTreeScanner(StaticScanner):
 
     def _stamp(self, path: str) -> tuple[int, int] | None:
         return (0, 0) if self.tree.oid_at(path) is not None else None
+
+    def _sites(self, sf: SourceFile, mod: ModuleSummary) -> list[ImportSite]:
+        """The importer sites of a file, found once per summary (its imports do not change with the commit)."""
+        key = (sf.path, self.importers_of)
+        known = self.cache.sites.get(key)
+        if known is not None and known[0] is mod.summary and known[1] == sf:
+            return list(known[2])
+        sites = super()._sites(sf, mod)
+        if mod.summary is not None:
+            self.cache.sites[key] = (mod.summary, sf, tuple(sites))
+        return sites
+
+    def _chase_verdict(self, path: str, key: tuple[Any, ...], judge: Callable[[], bool]) -> bool:
+        oid = self.tree.oid_at(path)
+        if oid is None:
+            return judge()
+        memo = self.facts.chase
+        try:
+            return memo[(oid, key)]
+        except KeyError:
+            verdict = memo[(oid, key)] = judge()
+            return verdict
 
     def _read(self, path: str) -> bytes | None:
         return self.tree.read(path)

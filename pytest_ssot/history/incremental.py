@@ -17,23 +17,25 @@ from typing import Pattern, Sequence
 
 from pytest_ssot.scan.findings import ScanResult
 from pytest_ssot.history.git_objects import SYMLINK
-from pytest_ssot.history.git_scan import BlobCache, GitTree, GitTreeScanner
+from pytest_ssot.history.git_scan import BlobCache, BlobFacts, GitTree, GitTreeScanner
 from pytest_ssot.scan.static_query import Query
 
 
 @dataclass
 class ScanMemory:
-    """What one commit's scan leaves for the next: its queries, the alias words it chased, the files it never parsed."""
+    """What one commit's scan leaves for the next: its queries, the words it chased, the files it never parsed."""
 
     fingerprints: list[str]
-    words: frozenset[bytes]
+    words: frozenset[bytes]  # alias names
+    star_words: frozenset[bytes]  # modules a star import of which re-exports a match
     unread: set[str]
     query: Query  # the last query the scan asked, the widest
 
 
 def _memory(scanner: GitTreeScanner, unread: set[str]) -> ScanMemory:
     query = scanner.query
-    return ScanMemory(list(scanner._fingerprints), frozenset(query.extra_words | query.star_words), unread, query)
+    return ScanMemory(list(scanner._fingerprints), frozenset(query.extra_words), frozenset(query.star_words), unread,
+                      query)
 
 
 def unseen_change(tree: GitTree, changed: set[str], memories: Sequence[ScanMemory], caches: Sequence[BlobCache],
@@ -58,6 +60,25 @@ def unseen_change(tree: GitTree, changed: set[str], memories: Sequence[ScanMemor
     return True
 
 
+def _holds_any(tree: GitTree, facts: BlobFacts, rels: set[str], words: frozenset[bytes],
+               star_words: frozenset[bytes]) -> bool:
+    """Do the bytes of any of these files hold one of ``words``, or a star import and one of ``star_words``?
+
+    A star word matters only to a file with a star import (the bytes test and
+    the chase ask for ``import *`` first), so only those files are searched for
+    it; whether a blob holds one is asked once per run.
+    """
+    if not words and not star_words:
+        return False
+    oids = {tree.oid_at(tree.path(rel)) for rel in rels}
+    oids.discard(None)
+    read = tree.reader.read
+    if words and any(word in (read(oid) or b"") for oid in oids for word in words):  # type: ignore[arg-type]
+        return True
+    return bool(star_words) and any(word in (read(oid) or b"") for oid in oids if facts.star_import(oid, read)
+                                    for word in star_words)
+
+
 def scan_tree(
     tree: GitTree,
     cache: BlobCache,
@@ -76,7 +97,8 @@ def scan_tree(
     it would otherwise leave unread only for a searched word with a binding
     shape in it, and each word is judged on its own; so a left-out file stays
     unread as long as it holds none of the alias words this run chased that the
-    previous one did not (its own bytes are searched for them). That, and that
+    previous one did not, nor (if it star-imports) a new star word: its own
+    bytes are searched for them. That, and that
     the run never loaded a left-out file to resolve a name, are checked after
     the run; a run that fails either is done again over every file.
     """
@@ -86,11 +108,10 @@ def scan_tree(
         result = scanner.run()
         loaded = {tree.rel(m.file.path) for m in scanner.modules.values()}
         after = _memory(scanner, skip | scanner.unread())
-        new_words = after.words - memory.words
         # a run that chases where the previous did not parses every relative star import it left unread
         chased_anew = len(after.fingerprints) > 1 and len(memory.fingerprints) == 1
-        if not loaded & skip and not chased_anew and (not new_words or not any(
-                word in (tree.read(tree.path(rel)) or b"") for rel in skip for word in new_words)):
+        if not loaded & skip and not chased_anew and not _holds_any(
+                tree, cache.facts, skip, after.words - memory.words, after.star_words - memory.star_words):
             scanner.narrowed = True
             return scanner, result, after
     scanner = GitTreeScanner(tree, cache, package, class_pattern, functions, importers_of, exclude)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import builtins
 import os
 import time
-from typing import Any, Iterable, Iterator, Pattern, Sequence
+from typing import Any, Callable, Iterable, Iterator, Pattern, Sequence
 
 from pytest_ssot.scan.findings import (
     ALIAS,
@@ -383,10 +383,14 @@ class StaticScanner(Resolver):
             if fingerprint in (cached.get("valid") or ()):
                 return False
             if hit is None:
-                data = self._partial[path]
-                if data is None:
-                    data = self._partial[path] = self._read(path) or b""
-                hit = chase_hits_rest(test, data[cached.get("cut") or self._cuts.get(path, 0):])
+                cut = cached.get("cut") or self._cuts.get(path, 0)
+
+                def judge_rest() -> bool:
+                    data = self._partial[path]
+                    if data is None:
+                        data = self._partial[path] = self._read(path) or b""
+                    return chase_hits_rest(test, data[cut:])
+                hit = self._chase_verdict(path, ("rest", cut, test.key), judge_rest)
             if hit:
                 self.full(sf.module)
             return hit
@@ -399,7 +403,9 @@ class StaticScanner(Resolver):
                 return False  # a verdict for this very query
             data = self._unread[path] = self._read(path) or b""
         if hit is None:
-            hit = chase_hits_unread(test, unseen, star_words, data)
+            judged = data
+            hit = self._chase_verdict(path, ("unread", test.key, frozenset(star_words)),
+                                      lambda: chase_hits_unread(test, unseen, star_words, judged))
         if not hit:
             return False
         del self._unread[path]
@@ -409,6 +415,13 @@ class StaticScanner(Resolver):
             entry.pop("nobind", None)
         mod = self.modules[sf.module] = self._parse_partial(sf, data)
         return mod.summary is not None
+
+    def _chase_verdict(self, path: str, key: tuple[Any, ...], judge: Callable[[], bool]) -> bool:
+        """``judge()``: may this round's words be bound in ``path`` (``key`` names the question)?
+
+        A seam: ``ssot history`` keeps the verdicts per blob, for the commits after.
+        """
+        return judge()
 
     def _run(self) -> ScanResult:
         started = time.perf_counter()

@@ -133,6 +133,9 @@ class LineTest:
         self.exact = exact if exact is not None else [w for w, _low in query.exact_words()]
         self.classes = query.search_classes if classes is None else classes
         self.anywhere = frozenset(query.importer_words)
+        # what a verdict of this test depends on besides the bytes: its words, and which count anywhere
+        self.key = (tuple(self.exact), tuple(w for w in self.exact if w in self.anywhere), self.classes,
+                    (query.pattern.pattern, query.pattern.flags, query.class_words) if self.classes else None)
 
     def last_line_end(self, data: bytes, layout: Layout | None = None, lowered: bytes | None = None) -> int | None:
         """End offset of the last candidate line (None: none; -1: judge the file whole)."""
