@@ -409,7 +409,7 @@ class StaticScanner(Resolver):
         if not hit:
             return False
         del self._unread[path]
-        entry = self.cache.entries.get(path)
+        entry = self.cache.get(path, self._stamp(path) or (0, 0))  # by path or by blob, as the cache keys it
         if entry is not None:  # "skip"/"nobind" verdicts (a worker's, for the first query) give way to the parse
             entry.pop("skip", None)
             entry.pop("nobind", None)
