@@ -18,41 +18,37 @@ name bound after the cut is never missed. Its parts live beside it, one job each
 :mod:`~pytest_ssot.scan.summary_cache` (the on-disk cache),
 :mod:`~pytest_ssot.scan.static_query` (search terms and the bytes test),
 :mod:`~pytest_ssot.scan.static_resolve` (name resolution over summaries),
+:mod:`~pytest_ssot.scan.static_cut` (where a partial parse stops, what the chase reads),
+:mod:`~pytest_ssot.scan.static_definitions` (the kind of each matched definition),
+:mod:`~pytest_ssot.scan.static_syntax` (parse proofs),
+:mod:`~pytest_ssot.scan.static_worker` (a second process for a slow cold load),
 :mod:`~pytest_ssot.scan.source_tree` (files and module names). Their public names
 are importable from here too.
 """
 
 from __future__ import annotations
 
-import builtins
 import os
 import time
 from typing import Any, Callable, Iterable, Iterator, Pattern, Sequence
 
 from pytest_ssot.scan.findings import (
-    ALIAS,
     CLASS,
     DEFAULT_FUNCTIONS,
-    ENUM,
-    EXCEPTION,
-    IMPLEMENTATION,
-    PROTOCOL,
-    SHIM,
-    Definition,
     ImportSite,
     ParseError,
     ScanResult,
     compile_class_pattern,
     in_package,
-    sort_definitions,
     split_classes,
 )
 from pytest_ssot.config.exclude import Exclusion, resolve_exclude
-from pytest_ssot.scan.kinds import base_kind
 from pytest_ssot.core.progress import Progress
 from pytest_ssot.core.literals import required_literals
 from pytest_ssot.scan.source_tree import SKIP_DIRS, SourceFile, iter_source_files, module_file, resolve_relative
-from pytest_ssot.scan.static_query import _RELATIVE_STAR, Layout, LineTest, Query, mask
+from pytest_ssot.scan.static_cut import chase_hits_rest, chase_hits_unread, code_end, statement_boundary
+from pytest_ssot.scan.static_definitions import DefinitionKinds
+from pytest_ssot.scan.static_query import LineTest, Query
 from pytest_ssot.scan.static_resolve import ModuleSummary, Resolver
 from pytest_ssot.scan.static_syntax import SyntaxLedger, parses
 from pytest_ssot.scan.static_worker import SAMPLE_FILES, ScanWorker, job_for, worth_a_second_process
@@ -75,9 +71,6 @@ __all__ = [
     "scan_static",
     "summarize_source",
 ]
-
-
-_BUILTINS = vars(builtins)
 
 
 class StaticScanner(Resolver):
@@ -197,11 +190,11 @@ class StaticScanner(Resolver):
         if self.check_syntax and not self.syntax.prove(sf.path, data, stamp, parse_it=True, cache=self.cache):
             return ModuleSummary(sf, self._parse(sf, data))
         test = LineTest(self.query)
-        end = _code_end(test, data, lowered)
+        end = code_end(test, data, lowered)
         if end is None:  # the words are only in strings, comments and function bodies
             self._unread[sf.path] = data
             return ModuleSummary(sf, None)
-        cut = _statement_boundary(data, end) if end >= 0 else len(data)
+        cut = statement_boundary(data, end) if end >= 0 else len(data)
         if cut < len(data):
             try:
                 summary = summarize_source(data[:cut], sf.path)
@@ -475,7 +468,7 @@ class StaticScanner(Resolver):
         self._needs_check()
         if progress is not None:
             progress.done()
-        classes, functions = self._definitions(defs)
+        classes, functions = DefinitionKinds(self, self.query.functions).of(defs)
         classes, other_classes = split_classes(classes)
         return ScanResult(
             mode="static",
@@ -576,7 +569,7 @@ class StaticScanner(Resolver):
                 for path in paths:
                     module = self._scope_module(path)
                     self.resolve(module, path[len(module) + 1:].split(".")[0])
-            self._definitions(matched)  # class kinds through bases, shims through delegation
+            DefinitionKinds(self, self.query.functions).of(matched)  # kinds through bases, shims through delegation
         finally:
             self._touched = None
         self._prove_whole(touched)
@@ -669,70 +662,6 @@ class StaticScanner(Resolver):
             return self.query.search_classes and any(self.query.pattern.search(n) for n in names)
         return bool(names & self.query.functions)
 
-    def _definitions(self, matched: dict[tuple[str, str], set[str]]) -> tuple[list[Definition], list[Definition]]:
-        classes, functions = [], []
-        for (module, qualname), paths in matched.items():
-            mod = self.modules[module]
-            _q, kind, line, wraps = mod.def_info(qualname)[:4]  # type: ignore[index]
-            name = qualname.rsplit(".", 1)[-1]
-            common = dict(name=name, module=module, qualname=qualname, file=mod.file.path, line=line, paths=tuple(sorted(paths)))
-            if kind == CLASS:
-                classes.append(Definition(kind=self._class_kind(module, qualname), **common))  # type: ignore[arg-type]
-                continue
-            target = None
-            if wraps and self._delegates_to_function(module, wraps):
-                fkind = SHIM
-                target = self._final_target(module, qualname, wraps)
-            else:
-                fkind = IMPLEMENTATION if name in self.query.functions else ALIAS
-            functions.append(Definition(kind=fkind, wraps=target, **common))  # type: ignore[arg-type]
-        return sort_definitions(classes), sort_definitions(functions)
-
-    def _class_kind(self, module: str, qualname: str, depth: int = 0) -> str:
-        """CLASS, or PROTOCOL/ENUM/EXCEPTION by the rules of :mod:`pytest_ssot.scan.kinds`."""
-        info = self.modules[module].def_info(qualname) if module in self.modules else None
-        bases = (info[4] if info and len(info) > 4 else None) or []
-        resolved = [(base, self.resolve_dotted(module, base) if base != "?" else None) for base in bases]
-        if depth == 0 and any(b.rpartition(".")[2] == "Protocol" and not (t and t[0] == "def") for b, t in resolved):
-            return PROTOCOL
-        for base, target in resolved:
-            if target and target[0] == "def":
-                kind = self._class_kind(target[1], target[2], depth + 1) if depth < 30 else CLASS
-            else:
-                kind = base_kind(base) or CLASS
-            if kind in (ENUM, EXCEPTION):
-                return kind
-        return CLASS
-
-    def _delegates_to_function(self, module: str, wraps: str) -> bool:
-        """A delegation to a class (``return Manager(ctx)``) builds something: not a shim."""
-        target = self.resolve_dotted(module, wraps)
-        if target and target[0] == "def":
-            info = self.modules[target[1]].def_info(target[2])
-            return not (info and info[1] == CLASS)
-        head = wraps.split(".")[0]
-        if target is None and "." not in wraps and head in _BUILTINS:
-            return not isinstance(_BUILTINS[head], type)
-        return True  # outside the tree: delegation all the same
-
-    def _final_target(self, module: str, qualname: str, wraps: str) -> str | None:
-        """The function a delegation chain ends at (None if its first step leaves the tree)."""
-        seen = {(module, qualname)}
-        current = None
-        while True:
-            target = self.resolve_dotted(module, wraps)
-            if not target or target[0] != "def":
-                return current
-            info = self.modules[target[1]].def_info(target[2])
-            if info and info[1] == CLASS:
-                return current  # a constructor call ends the chain at the function making it
-            module, qualname = target[1], target[2]
-            current = f"{module}.{qualname}"
-            if (module, qualname) in seen or not info or not info[3]:
-                return current
-            seen.add((module, qualname))
-            wraps = info[3]
-
     def _importers(self, scope: list[SourceFile]) -> list[ImportSite]:
         files = scope if not self.package else list(self.source_files(None, Exclusion(self.exclusion.globs)))
         sites = []
@@ -775,55 +704,6 @@ class StaticScanner(Resolver):
         self.parse_errors = [
             ParseError(e.file, e.line, e.message, e.python, verdicts.get(e.file) or e.needs) for e in self.parse_errors
         ]
-
-
-def _code_end(test: LineTest, data: bytes, lowered: bytes | None = None) -> int | None:
-    """End of the last line where ``test`` finds a binding shape in code outside functions.
-
-    The raw bytes first (most files stop there: no shape at all); then the bytes
-    up to that line with strings and comments masked. Masking a prefix is
-    sound: where its lexing parts from the whole file's, everything up to the
-    end lies inside a string that crosses it, so it can only add lines.
-    """
-    end = test.last_line_end(data, lowered=lowered)
-    if end is None or end < 0:
-        return end
-    masked = mask(data[:end])
-    return test.last_line_end(masked, Layout(masked))
-
-
-def chase_hits_rest(test: LineTest, rest: bytes) -> bool:
-    """May the part of a partial file after its cut bind one of ``test``'s new words? (the rest lexes on its own)"""
-    return _code_end(test, rest) is not None
-
-
-def chase_hits_unread(test: LineTest, unseen: Sequence[bytes], star_words: set[bytes], data: bytes) -> bool:
-    """May a file with no binding shape for the earlier words bind a new one, or star-import a match?"""
-    return (any(w in data for w in unseen) and _code_end(test, data) is not None) or (
-        b"import *" in data and (_RELATIVE_STAR.search(data) is not None or any(w in data for w in star_words)))
-
-
-_BLOCK_CONTINUATIONS = (b"else", b"elif", b"except", b"finally", b"case")
-
-
-def _statement_boundary(data: bytes, end: int) -> int:
-    """The start of the first line at or after ``end`` that may begin a top-level statement.
-
-    A line at column 0 that is not a comment, a closing bracket or the next
-    clause of a compound statement; the parse of ``data[:cut]`` then proves it
-    (a cut inside a string or brackets does not parse, and the whole file is).
-    """
-    at = end
-    size = len(data)
-    while at < size:
-        first = data[at:at + 1]
-        if first not in b" \t\r\n#)]}\\\x0c" and not data.startswith(_BLOCK_CONTINUATIONS, at):
-            return at
-        nl = data.find(b"\n", at)
-        if nl < 0:
-            return size
-        at = nl + 1
-    return size
 
 
 def scan_static(

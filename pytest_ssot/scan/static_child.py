@@ -16,7 +16,8 @@ from typing import Any, BinaryIO
 
 from pytest_ssot.scan.json_lines import JsonLines, encode
 from pytest_ssot.scan.source_tree import SourceFile
-from pytest_ssot.scan.static import StaticScanner, chase_hits_rest, chase_hits_unread
+from pytest_ssot.scan.static import StaticScanner
+from pytest_ssot.scan.static_cut import chase_hits_rest, chase_hits_unread
 from pytest_ssot.scan.static_query import LineTest
 from pytest_ssot.scan.static_syntax import parses
 from pytest_ssot.scan.summary_cache import SummaryCache
