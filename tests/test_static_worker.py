@@ -182,6 +182,34 @@ def test_a_worker_starts_by_itself_only_when_the_rest_of_the_load_is_projected_s
     assert scanner.worker_files == 0
 
 
+def test_the_pace_is_sampled_across_the_tree_and_the_answer_is_the_serial_one(tmp_path, monkeypatch):
+    # the first files of a walk are often small top packages without the words: a sample of them
+    # projected a 4,000-file load at a quarter of its cost
+    tree(tmp_path, Words(), seed=6)
+    expected = answer(scan(tmp_path, Words(), parallel=False)[1])
+    monkeypatch.setattr(static, "SAMPLE_FILES", 20)
+    loads: list[str] = []
+    real_load = StaticScanner._load
+
+    def counting_load(self, sf, fingerprint, force=False):
+        loads.append(sf.path)
+        return real_load(self, sf, fingerprint, force)
+
+    decisions: list[tuple[int, int]] = []
+    monkeypatch.setattr(StaticScanner, "_load", counting_load)
+    monkeypatch.setattr(static, "worth_a_second_process",
+                        lambda rest, projected, parallel: decisions.append((len(loads), rest)) or False)
+    scanner, result = scan(tmp_path, Words(), parallel=None)
+    walk = [sf.path for sf in scanner.source_files(None, scanner.exclusion)]
+    (loaded_before, rest), = decisions
+    assert loaded_before == 20 and rest == len(walk) - 20
+    places = sorted(walk.index(path) for path in loads[:loaded_before])
+    assert places[0] == 0 and places[-1] == len(walk) - 1  # from the first file to the last
+    assert max(b - a for a, b in zip(places, places[1:])) <= len(walk) // 19 + 1  # evenly in between
+    assert sorted(loads[loaded_before:]) == sorted(set(walk) - set(loads[:loaded_before]))  # each file once
+    assert answer(result) == expected
+
+
 def test_when_a_worker_is_worth_starting(monkeypatch):
     monkeypatch.setattr(static_worker, "cpus", lambda: 2)
     assert worth_a_second_process(1000, MIN_PROJECTED_SECONDS, None)

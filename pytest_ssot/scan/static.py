@@ -295,23 +295,28 @@ class StaticScanner(Resolver):
     def _load_scope(self, scope: list[SourceFile], fingerprint: str) -> None:
         """Load every file in scope; half the rest of a slow cold load in a second process (:mod:`.static_worker`).
 
-        The first cold files are loaded here and timed: the rest is projected at
-        their pace, so a tree that barely names the words never starts a worker.
+        A sample of the cold files, spread evenly from the first to the last, is
+        loaded here first and timed (a tree's first packages need not be like the
+        rest); the rest is projected at its pace, so a tree that barely names the
+        words never starts a worker.
         """
         cold = [sf for sf in scope if not self.cache.has(sf.path)]
-        theirs = self._start_worker(cold, 0, fingerprint) if self.parallel is True else set()
-        sample = min(SAMPLE_FILES, len(cold))
-        decide_at = cold[sample - 1].path if self.parallel is None and 0 < sample < len(cold) else None
+        loaded: dict[str, ModuleSummary] = {}
+        theirs = self._start_worker(cold, fingerprint) if self.parallel is True else set()
+        if self.parallel is None and len(cold) > SAMPLE_FILES:
+            last = len(cold) - 1
+            sample = [cold[i * last // (SAMPLE_FILES - 1)] for i in range(SAMPLE_FILES)]  # the first to the last
+            started = time.perf_counter()
+            for sf in sample:
+                loaded[sf.path] = self._load(sf, fingerprint)
+            pace = (time.perf_counter() - started) / len(sample)
+            rest = [sf for sf in cold if sf.path not in loaded]
+            theirs = self._start_worker(rest, fingerprint, pace * len(rest))
         progress = self.progress
         by_path = {sf.path: sf for sf in scope}
-        loaded: dict[str, ModuleSummary] = {}
-        started = time.perf_counter()
         for i, sf in enumerate(scope):
-            if sf.path not in theirs:
+            if sf.path not in theirs and sf.path not in loaded:
                 loaded[sf.path] = self._load(sf, fingerprint)
-            if sf.path == decide_at:
-                pace = (time.perf_counter() - started) / sample
-                theirs = self._start_worker(cold, sample, fingerprint, pace * (len(cold) - sample))
             if progress is not None and not i & 127 and progress.due():
                 progress.update(f"{i}/{len(scope)} files scanned, {len(self._parsed)} parsed")
         if theirs:  # done with ours: take back half of what the worker has not reached, then its results
@@ -323,13 +328,11 @@ class StaticScanner(Resolver):
         for sf in scope:  # in scope order, as a serial load
             self.modules[sf.module] = loaded[sf.path] if sf.path in loaded else self._load(sf, fingerprint)
 
-    def _start_worker(self, cold: list[SourceFile], done: int, fingerprint: str,
-                      projected: float = 0.0) -> set[str]:
-        """Hand every other cold file after the first ``done`` to a worker; the paths it took."""
-        rest = cold[done:]
-        if not worth_a_second_process(len(rest), projected, self.parallel):
+    def _start_worker(self, files: list[SourceFile], fingerprint: str, projected: float = 0.0) -> set[str]:
+        """Hand every other one of ``files`` (cold, not loaded yet) to a worker; the paths it took."""
+        if not worth_a_second_process(len(files), projected, self.parallel):
             return set()
-        theirs = rest[1::2]
+        theirs = files[1::2]
         try:
             self.worker = ScanWorker(job_for(self, theirs))
         except OSError as exc:
@@ -749,8 +752,9 @@ def scan_static(
 
     ``parallel``: a second process loads half of a cold scan and proves files
     parse beside this one (:mod:`pytest_ssot.scan.static_worker`); None (the
-    default) when the rest of a cold load, projected from its first 256 files,
-    would take 0.4 s or more and a second CPU is there; True always; False never.
+    default) when the rest of a cold load, projected from 256 of its files spread
+    over the tree, would take 0.25 s or more and a second CPU is there; True
+    always; False never.
     The result is the same either way.
     """
     scanner = StaticScanner(root, package, class_pattern, functions, importers_of, cache_dir, nested, python, classes,
