@@ -368,12 +368,14 @@ class SSOTSession:
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_terminal_summary(self, terminalreporter: Any) -> Generator[None, None, None]:
         """Outside pytest's own summary: shared setup errors folded in it, the SSOT table after it (last)."""
-        from pytest_ssot.report.terminal import fold_shared_errors, write_summary
+        from pytest_ssot.report.terminal import fold_shared_errors, retell_looks_fixed, write_summary
 
         undo = fold_shared_errors(terminalreporter.stats)
+        undo_told = retell_looks_fixed(terminalreporter.stats, self.final if not self.is_worker else None)
         try:
             return (yield)
         finally:
+            undo_told()
             undo()
             if not self.is_worker:  # the report was built in sessionfinish, which the summary follows
                 write_summary(terminalreporter, self.final, update_mode=self.update_mode,

@@ -134,7 +134,7 @@ def test_the_table_and_the_chart_render(page, tmp_path):
         "suites/issue_889/test_889_unit.py::test_one_manager_per_user",
         *(f"suites/issue_960/test_960_integration.py::test_server_{n}" for n in range(3))]
     assert all(f["height"] > 10 for f in fragmented["failures"])
-    assert "the issue looks fixed: mark it resolved" in fragmented["failures"][0]["text"]
+    assert "issue 889 looks fixed: mark it resolved" in fragmented["failures"][0]["text"]
     assert fragmented["failureGroups"] == [3]
     # links: issue to tracker, the one finding with a path and line to its source line
     issue_links = [link for link in fragmented["links"] if link["kind"] == "link-issue"]

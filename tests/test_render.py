@@ -47,7 +47,8 @@ def test_markdown_lists_every_finding_of_open_issues_violations():
 def test_markdown_lists_every_failure_with_its_reason_and_groups_a_shared_one():
     text = render_markdown(fragmented())
     assert "**Failed or errored: 4 tests**" in text
-    assert "- failed `suites/issue_889/test_889_unit.py::test_one_manager_per_user` (#889): the issue looks fixed" in text
+    assert ("- failed `suites/issue_889/test_889_unit.py::test_one_manager_per_user` (#889): "
+            "\\[XPASS(strict)\\] issue 889 looks fixed: mark it resolved") in text
     assert "- error in 3 tests: ConnectionRefusedError: \\[Errno 111\\] Connect call failed" in text
     assert text.count("test_960_integration.py::test_server_") == 3
     assert "**Failed or errored: 1 test**" in render_markdown(consolidated())

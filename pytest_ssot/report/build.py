@@ -18,7 +18,16 @@ from _pytest.reports import TestReport
 from pytest_ssot.config.catalog import title_for
 from pytest_ssot.core.notes import notes_of
 from pytest_ssot.core.violation import clip
-from pytest_ssot.report.outcomes import CONFIRMED, LOOKS_FIXED, NEW_VIOLATION, NOW_CLEAN_EFFECT, REGRESSION, IssueMark
+from pytest_ssot.report.outcomes import (
+    CONFIRMED,
+    LOOKS_FIXED,
+    NEW_VIOLATION,
+    NOW_CLEAN_EFFECT,
+    REGRESSION,
+    IssueMark,
+    looks_fixed_text,
+    partly_fixed_text,
+)
 
 SCHEMA_VERSION = 2
 READABLE_SCHEMA_VERSIONS = (1, 2)  # version 1 records lack the ledger fields; they read as unrecorded
@@ -234,6 +243,7 @@ def build_report(
     issues: dict[str, Any] = {}
     for number in sorted(by_issue):
         tests = sorted(by_issue[number], key=lambda t: t["nodeid"])
+        tell_looks_fixed(number, tests)
         status = statuses.get(number)
         titles = [t["title"] for t in tests if t.get("title")]
         issues[str(number)] = {
@@ -255,6 +265,20 @@ def build_report(
         "ratchets": {name: {"count": len(items), "items": items} for name, items in measured["ratchets"].items()},
         **{key: value for key, value in (context or {}).items() if key in CONTEXT_KEYS and value},
     }
+
+
+def tell_looks_fixed(number: int, tests: list[dict[str, Any]]) -> None:
+    """Each "looks fixed" failure's reason, told with what the whole run shows (in place).
+
+    A clean check of an open issue fails with "looks fixed: mark it resolved";
+    while other checks of the issue still find violations, that advice is
+    wrong, and the reason says so instead. Recomputed from the records every
+    time, so a merge of several runs tells what all of them show.
+    """
+    still = sum(bool(t["violation"]) for t in tests if not t["guard"])
+    for t in tests:
+        if t["effect"] == LOOKS_FIXED and t["outcome"] == "failed":
+            t["reason"] = partly_fixed_text(number, still) if still else looks_fixed_text(number)
 
 
 def _without_issue(test: dict[str, Any]) -> dict[str, Any]:

@@ -126,10 +126,7 @@ def apply_fail_first(
             return NOW_CLEAN_EFFECT
         if state == UNRECORDED and not update or (state == CLEAN and issue_looks_fixed):
             report.outcome = "failed"
-            report.longrepr = (
-                f"[XPASS(strict)] issue {n} looks fixed: mark it resolved "
-                f"(set {n} = \"resolved\" in the target's [issues] table, or pass --ssot-issue {n}=resolved)"
-            )
+            report.longrepr = looks_fixed_text(n)
             return LOOKS_FIXED
         return None
     if status == "resolved" and report.failed and violation is not None:
@@ -137,6 +134,25 @@ def apply_fail_first(
         _fail(report, f"regression of SSOT issue {n}{title}: {violation}", None)
         return REGRESSION
     return None
+
+
+def looks_fixed_text(n: int) -> str:
+    """Why a clean check of open issue ``n`` fails (the fail-first table's cell)."""
+    return (f"[XPASS(strict)] issue {n} looks fixed: mark it resolved "
+            f"(set {n} = \"resolved\" in the target's [issues] table, or pass --ssot-issue {n}=resolved)")
+
+
+def partly_fixed_text(n: int, still: int) -> str:
+    """The same failure, told once the run shows ``still`` other checks of ``n`` finding violations.
+
+    A check judges only its own part of an issue: when other checks still find
+    violations, "mark it resolved" would turn them into regressions. Told at
+    the end of the run (terminal summary, report), when every check has spoken.
+    """
+    others = "1 other check of it still finds violations" if still == 1 else \
+        f"{still} other checks of it still find violations"
+    return (f"[XPASS(strict)] this check of issue {n} is clean, but {others}: not fixed yet; "
+            "record the progress (--ssot-baseline-update)")
 
 
 def _fail(report: TestReport, message: str, violation: str | None) -> None:

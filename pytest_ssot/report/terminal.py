@@ -9,6 +9,10 @@ When one exception fails the setup of many tests (a session fixture that
 raised), pytest would print it once per test. For the summary only, the
 duplicates are folded into the first report, which says how many tests share
 it; the counts line still counts every error.
+
+A clean check of an open issue fails as "looks fixed: mark it resolved" when
+it runs; the summary shows it with what the whole run tells
+(:func:`pytest_ssot.report.build.tell_looks_fixed`), the report's own words.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 from _pytest._code.code import TerminalRepr
 
 from pytest_ssot.report.build import ledger_lines, table_lines
+from pytest_ssot.report.outcomes import LOOKS_FIXED
 
 
 def summary_lines(document: Mapping[str, Any]) -> list[str]:
@@ -95,6 +100,33 @@ def error_signature(report: Any) -> tuple[Any, ...] | None:
     if crash is None:
         return None
     return (report.when, crash.path, crash.lineno, crash.message)
+
+
+def retell_looks_fixed(stats: dict[str, list[Any]], document: Mapping[str, Any] | None) -> Callable[[], None]:
+    """Show each "looks fixed" failure in ``stats`` with the reason the report tells; returns the undo.
+
+    For the summary only, like :func:`fold_shared_errors`: the reports
+    themselves (and junitxml, written as they came) keep the words the test
+    failed with when it ran.
+    """
+    told = {t["nodeid"]: t["reason"] for issue in (document or {}).get("issues", {}).values()
+            for t in issue["tests"] if t["effect"] == LOOKS_FIXED and t["outcome"] == "failed" and t.get("reason")}
+    original = stats.get("failed")
+    if not told or not original:
+        return lambda: None
+    shown = []
+    for report in original:
+        reason = told.get(report.nodeid) if getattr(report, "when", None) == "call" else None
+        if reason is not None and report.longrepr != reason:
+            report = copy.copy(report)
+            report.longrepr = reason
+        shown.append(report)
+    stats["failed"] = shown
+
+    def undo() -> None:
+        stats["failed"] = original
+
+    return undo
 
 
 def fold_shared_errors(stats: dict[str, list[Any]]) -> Callable[[], None]:
