@@ -288,6 +288,6 @@ def _scan_commit(tree: GitTree, caches: tuple[BlobCache, BlobCache], target: Any
     notes += [f"{rel}: a symlink or submodule git cannot read here; the scan left it out"
               for rel in sorted(tree.unreadable) if rel.endswith(".py")]
     loaded = {tree.rel(m.file.path) for scanner in (package, codebase) for m in scanner.modules.values()
-              if m.summary is not None or m.file.path not in scanner._unread}
+              if m.summary is not None or not scanner.left_unread(m.file.path)}
     inert = (memories[0].unread & memories[1].unread) - loaded  # type: ignore[union-attr]
     return checks, notes, inert

@@ -34,7 +34,7 @@ class ScanMemory:
 
 def _memory(scanner: GitTreeScanner, unread: set[str]) -> ScanMemory:
     query = scanner.query
-    return ScanMemory(list(scanner._fingerprints), frozenset(query.extra_words), frozenset(query.star_words), unread,
+    return ScanMemory(scanner.queries, frozenset(query.extra_words), frozenset(query.star_words), unread,
                       query)
 
 

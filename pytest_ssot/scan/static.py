@@ -283,6 +283,15 @@ class StaticScanner(Resolver):
         return mod
 
     # -- the run ---------------------------------------------------------
+    @property
+    def queries(self) -> list[str]:
+        """The fingerprint of every query this run asked, in order (the alias chase only widens it)."""
+        return list(self._fingerprints)
+
+    def left_unread(self, path: str) -> bool:
+        """Did the run leave ``path`` unread (no line of it may bind a searched name)?"""
+        return path in self._unread
+
     def run(self) -> ScanResult:
         try:
             return self._run()
