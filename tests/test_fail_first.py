@@ -292,3 +292,16 @@ def test_the_reason_is_told_again_from_the_records_of_a_merge():
     assert alone["issues"]["824"]["tests"][0]["reason"].startswith("[XPASS(strict)] issue 824 looks fixed")
     both = build_report("t", {824: "open"}, [dict(clean), record("b.py::test_v", "xfailed", "confirmed", "V")])
     assert [t["reason"] for t in both["issues"]["824"]["tests"]] == [PARTLY, None]
+
+
+def test_a_clean_check_beside_checks_that_could_not_judge_does_not_say_mark_it_resolved(pytester):
+    # a check whose setup is wrong (here: a plain error, no violation) leaves the issue unshown: never "resolve it"
+    source = PARTLY_FIXED.replace('raise SSOTViolation("SSOT VIOLATION: 2 factories")', 'raise LookupError("no scan")')
+    result = run(pytester, source, "--ssot-issue=824=open", "--ssot-report=ssot.json")
+    result.assert_outcomes(failed=3, passed=1)
+    told = ("[XPASS(strict)] this check of issue 824 is clean, but 1 other test of it failed or errored without a "
+            "verdict: the issue is not shown fixed; mend those first")
+    assert failures_section(result.stdout.str()).count(told) == 2 and "mark it resolved" not in result.stdout.str()
+    issue = json.loads((pytester.path / "ssot.json").read_text())["issues"]["824"]
+    assert issue["verdict"] == "broken"
+    assert sorted(t["reason"] for t in issue["tests"] if t["effect"] == "looks_fixed") == [told, told]

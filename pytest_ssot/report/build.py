@@ -271,14 +271,17 @@ def tell_looks_fixed(number: int, tests: list[dict[str, Any]]) -> None:
     """Each "looks fixed" failure's reason, told with what the whole run shows (in place).
 
     A clean check of an open issue fails with "looks fixed: mark it resolved";
-    while other checks of the issue still find violations, that advice is
-    wrong, and the reason says so instead. Recomputed from the records every
-    time, so a merge of several runs tells what all of them show.
+    while other checks of the issue still find violations, or other tests of it
+    failed or errored without a verdict (its evidence is incomplete), that
+    advice is wrong, and the reason says so instead. Recomputed from the
+    records every time, so a merge of several runs tells what all of them show.
     """
     still = sum(bool(t["violation"]) for t in tests if not t["guard"])
+    unjudged = sum(t["outcome"] in ("failed", "error") and not t["violation"] and t["effect"] != LOOKS_FIXED
+                   for t in tests)
     for t in tests:
         if t["effect"] == LOOKS_FIXED and t["outcome"] == "failed":
-            t["reason"] = partly_fixed_text(number, still) if still else looks_fixed_text(number)
+            t["reason"] = partly_fixed_text(number, still, unjudged) if still or unjudged else looks_fixed_text(number)
 
 
 def _without_issue(test: dict[str, Any]) -> dict[str, Any]:

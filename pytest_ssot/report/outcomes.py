@@ -142,17 +142,23 @@ def looks_fixed_text(n: int) -> str:
             f"(set {n} = \"resolved\" in the target's [issues] table, or pass --ssot-issue {n}=resolved)")
 
 
-def partly_fixed_text(n: int, still: int) -> str:
-    """The same failure, told once the run shows ``still`` other checks of ``n`` finding violations.
+def partly_fixed_text(n: int, still: int, unjudged: int = 0) -> str:
+    """The same failure, told once the run shows ``still`` other checks of ``n`` finding violations,
+    or ``unjudged`` other tests of it failing or erroring without a verdict.
 
     A check judges only its own part of an issue: when other checks still find
-    violations, "mark it resolved" would turn them into regressions. Told at
-    the end of the run (terminal summary, report), when every check has spoken.
+    violations, "mark it resolved" would turn them into regressions; when they
+    could not judge, nothing shows the issue fixed. Told at the end of the run
+    (terminal summary, report), when every check has spoken.
     """
-    others = "1 other check of it still finds violations" if still == 1 else \
-        f"{still} other checks of it still find violations"
-    return (f"[XPASS(strict)] this check of issue {n} is clean, but {others}: not fixed yet; "
-            "record the progress (--ssot-baseline-update)")
+    if still:
+        others = "1 other check of it still finds violations" if still == 1 else \
+            f"{still} other checks of it still find violations"
+        return (f"[XPASS(strict)] this check of issue {n} is clean, but {others}: not fixed yet; "
+                "record the progress (--ssot-baseline-update)")
+    others = "1 other test of it" if unjudged == 1 else f"{unjudged} other tests of it"
+    return (f"[XPASS(strict)] this check of issue {n} is clean, but {others} failed or errored without a "
+            "verdict: the issue is not shown fixed; mend those first")
 
 
 def _fail(report: TestReport, message: str, violation: str | None) -> None:
