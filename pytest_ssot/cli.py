@@ -57,9 +57,14 @@ def command(name: str, help: str) -> Callable[[Callable[[argparse.Namespace], in
 
 
 def configure_scan(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--root", required=True, help="import root of the target (also the static-scan root)")
-    parser.add_argument("--package", required=True, help="dotted package to scan, e.g. app.websocket_core")
-    parser.add_argument("--class-pattern", default=DEFAULT_CLASS_PATTERN,
+    parser.add_argument("--target", metavar="NAME",
+                        help="take root, package, class pattern, function name, excludes and python from "
+                             "[tool.ssot.targets.NAME] (the options below override them)")
+    parser.add_argument("--pyproject", metavar="FILE",
+                        help="with --target: the pyproject.toml holding it (default: the nearest one from here up)")
+    parser.add_argument("--root", help="import root of the target (also the static-scan root)")
+    parser.add_argument("--package", help="dotted package to scan, e.g. app.websocket_core")
+    parser.add_argument("--class-pattern",
                         help="regex for class names (default: contains 'websocket' and 'manager')")
     parser.add_argument("--function", dest="functions", action="append", metavar="NAME",
                         help=f"function name to look for, repeatable (default: {', '.join(DEFAULT_FUNCTIONS)})")
@@ -92,6 +97,10 @@ def run_scan(args: argparse.Namespace) -> int:
     from pytest_ssot.core.progress import Progress
     from pytest_ssot.scan.entry import scan_runtime, scan_static
 
+    _from_target(args)
+    if not args.root or not args.package:
+        raise UsageError("ssot scan: --root and --package are needed, or --target NAME to take them from "
+                         "pyproject.toml")
     root = os.path.abspath(args.root)
     if not os.path.isdir(root):
         raise UsageError(f"ssot scan: --root is not a directory: {args.root}")
@@ -104,7 +113,11 @@ def run_scan(args: argparse.Namespace) -> int:
     except re.error as exc:
         raise UsageError(f"ssot scan: --class-pattern is not a valid regex: {exc}") from None
     functions = args.functions or list(DEFAULT_FUNCTIONS)
-    exclude = ([] if args.no_default_exclude else list(DEFAULT_EXCLUDE)) + list(args.exclude)
+    for name in functions:
+        if not name.isidentifier():
+            raise UsageError(f"ssot scan: --function {name!r} is not a Python name")
+    base = DEFAULT_EXCLUDE if args.target_exclude is None else args.target_exclude  # the target's own may be empty
+    exclude = ([] if args.no_default_exclude else list(base)) + list(args.exclude)
     try:
         if args.python:
             resolve_python(args.python)
@@ -125,6 +138,27 @@ def run_scan(args: argparse.Namespace) -> int:
         return EXIT_SCAN_FAILED
     print(json.dumps(result.to_json(), indent=2) if args.json else render_table(result))
     return EXIT_OK
+
+
+def _from_target(args: argparse.Namespace) -> None:
+    """Fill what the command line left out from ``--target`` (in place); options given win."""
+    args.target_exclude = None
+    if args.target is None and args.pyproject is None:
+        args.class_pattern = args.class_pattern or DEFAULT_CLASS_PATTERN
+        return
+    from pytest_ssot.cli_target import TargetNotLoaded, load_target
+
+    try:
+        target = load_target(args.pyproject, args.target)
+    except TargetNotLoaded as exc:
+        raise UsageError(f"ssot scan: {exc}") from None
+    args.root = args.root or str(target.root)
+    args.package = args.package or target.package
+    args.class_pattern = args.class_pattern or target.class_pattern
+    args.functions = args.functions or [target.function_name]
+    args.target_exclude = list(target.exclude)
+    if args.python is None and target.python != sys.executable:
+        args.python = target.python
 
 
 def _scan_cache(root: str, home: str | None) -> str | None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
+
+from pytest_ssot.cli_target import TargetNotLoaded, load_target
 
 EXIT_BAD_INPUT = 4
 
@@ -60,7 +61,10 @@ def run_history(args: argparse.Namespace) -> int:
         raise HistoryUsageError(f"--every must be 1 or more, not {args.every}")
     if args.commit_url is not None:
         check_commit_url(args.commit_url)
-    target = load_target(args.pyproject, args.target)
+    try:
+        target = load_target(args.pyproject, args.target)
+    except TargetNotLoaded as exc:
+        raise HistoryUsageError(str(exc)) from None
     progress = None if args.json else Progress("ssot history")
     try:
         history = scan_history(target, args.rev_range, repo=args.repo, every=args.every,
@@ -101,37 +105,6 @@ def check_commit_url(template: str) -> None:
     if "{commit}" not in template and "{short}" not in template:
         raise HistoryUsageError(f"--commit-url {template!r} has no {{commit}} placeholder; "
                                 "give one like https://host/owner/repo/commit/{commit}")
-
-
-def find_pyproject(start: Path) -> Path | None:
-    """The nearest pyproject.toml from ``start`` upwards."""
-    for folder in (start, *start.parents):
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def load_target(pyproject: str | None, name: str | None) -> Any:
-    """The selected target of the [tool.ssot] configuration, or one line saying what is missing."""
-    from pytest_ssot.config.load import CliValues, ConfigError
-    from pytest_ssot.configure import load_config
-
-    path = Path(pyproject) if pyproject else find_pyproject(Path.cwd())
-    if path is None or not path.is_file():
-        raise HistoryUsageError(f"no pyproject.toml {'at ' + pyproject if pyproject else 'here or above'}; "
-                                "run from the project or pass --pyproject FILE")
-    try:
-        config = load_config(path, CliValues(target=name), os.environ, Path.cwd(), resolve_references=False)
-    except ConfigError as exc:
-        first = exc.problems[0] if exc.problems else str(exc)
-        raise HistoryUsageError(first.replace("--ssot-target (command line)", "--target")) from None
-    if config is None:
-        raise HistoryUsageError(f"{path} has no [tool.ssot] table; describe the target there first")
-    if config.target is None:
-        known = ", ".join(config.known_targets) or "none configured"
-        raise HistoryUsageError(f"no target selected (known targets: {known}); pass --target NAME")
-    return config.target
 
 
 def load_history(path: str) -> dict[str, Any]:

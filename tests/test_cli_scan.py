@@ -127,7 +127,10 @@ def test_importers_option(capsys):
     "args, message",
     [
         (["--root", "/nonexistent", "--package", "x"], "--root is not a directory"),
-        (["--root", str(FIXTURES / "frag")], "required: --package"),
+        (["--root", str(FIXTURES / "frag")], "--root and --package are needed, or --target NAME"),
+        (["--root", str(FIXTURES / "frag"), "--package", "fragpkg", "--function", "get-broker"],
+         "--function 'get-broker' is not a Python name"),
+        (["--target", "nosuch", "--pyproject", str(FIXTURES / "frag")], "no pyproject.toml at"),
         (["--root", str(FIXTURES / "frag"), "--package", "no.such"], "not found under"),
         (["--root", str(FIXTURES / "frag"), "--package", "bad name"], "not a dotted module name"),
         (["--root", str(FIXTURES / "frag"), "--package", "fragpkg", "--class-pattern", "("], "not a valid regex"),
@@ -140,6 +143,53 @@ def test_bad_arguments_exit_2_with_one_line(capsys, args, message):
     assert main(["scan", *args]) == 4
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+TARGET_PYPROJECT = """
+[tool.ssot]
+target = "tide"
+
+[tool.ssot.targets.tide]
+root = "src"
+package = "tidal.streams"
+class_pattern = "SubscriptionBroker$"
+function_name = "get_subscription_broker"
+exclude = []
+"""
+
+
+def _tidal(tmp_path: Path) -> Path:
+    streams = tmp_path / "src" / "tidal" / "streams"
+    streams.mkdir(parents=True)
+    (tmp_path / "src" / "tidal" / "__init__.py").write_text("")
+    (streams / "__init__.py").write_text("")
+    for name in ("broker", "legacy_broker", "test_broker"):  # the test file counts: this target excludes nothing
+        (streams / f"{name}.py").write_text("class SubscriptionBroker:\n    pass\n\n\n"
+                                            "def get_subscription_broker(ctx):\n    return SubscriptionBroker()\n")
+    (tmp_path / "pyproject.toml").write_text(TARGET_PYPROJECT)
+    return tmp_path
+
+
+def test_target_takes_the_names_and_paths_from_pyproject(capsys, tmp_path, monkeypatch):
+    project = _tidal(tmp_path)
+    monkeypatch.chdir(project / "src")  # the nearest pyproject.toml upwards
+    assert main(["scan", "--target", "tide", "--static", "--no-cache", "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert sorted(c["module"] for c in found["classes"]) == [
+        "tidal.streams.broker", "tidal.streams.legacy_broker", "tidal.streams.test_broker"]
+    assert len(found["functions"]) == 3
+    # an option given wins over the target's value; the default target needs no --target
+    assert main(["scan", "--pyproject", str(project / "pyproject.toml"), "--function", "nothing_here",
+                 "--exclude", "**/test_*.py", "--static", "--no-cache", "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found["functions"] == [] and len(found["classes"]) == 2
+
+
+def test_an_unknown_target_is_one_line(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(_tidal(tmp_path))
+    assert main(["scan", "--target", "tid"]) == 4
+    err = capsys.readouterr().err
+    assert err.startswith("ssot scan: ") and "'tid' is unknown (known targets: tide)" in err and err.count("\n") == 1
 
 
 def test_no_command_is_one_line_naming_the_commands_and_help(capsys):
