@@ -76,6 +76,11 @@ def test_server_bound_checks_skip_with_one_reason_line_and_no_error(pytester):
     assert len(re.findall(r"SKIPPED \[\d+\] .*staging tier: no staging URL", out)) == 1  # likewise
     result.stdout.fnmatch_lines([f"ssot: {len(integration)} tests skipped: {literal(APP_REASON)}",
                                  f"SKIPPED [[]{len(integration)}[]] *: {literal(APP_REASON)}"])
+    # shown where the key goes: the target's table in pyproject.toml, not the plugin's line that skipped
+    where = next(line for line in out.splitlines() if line.startswith("SKIPPED") and APP_REASON in line)
+    path, line = where.split("] ", 1)[1].split(":")[:2]
+    table = (pytester.path / "pyproject.toml").read_text().splitlines()
+    assert path.endswith("pyproject.toml") and table[int(line) - 1].startswith("[tool.ssot.targets.")
     staging = len([t for t in records if t["tier"] == "staging"])
     result.stdout.fnmatch_lines([f"ssot: {staging} tests skipped: staging tier: no staging URL; *"])
     # a skipped check is no evidence: the issues read inconclusive, never holds

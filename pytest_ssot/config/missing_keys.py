@@ -32,6 +32,7 @@ EXAMPLES = {
 }
 
 _reason_key = pytest.StashKey[str]()
+_where_key = pytest.StashKey["tuple[str, int]"]()
 
 
 class MissingSetting(SSOTSetupError):
@@ -52,6 +53,26 @@ def skip_reason(error: MissingTargetKey | MissingSetting, tier: str | None) -> s
             f"(add {error.key} = {example} to [tool.ssot.targets.{error.target}])")
 
 
+def where_to_fix(config: pytest.Config, target: str | None) -> tuple[str, int]:
+    """The pyproject.toml and the (1-based) line of ``[tool.ssot.targets.TARGET]``: where a missing key goes."""
+    from pytest_ssot.config.activation import pyproject_for
+
+    pyproject = pyproject_for(config.rootpath, config.inipath)
+    if pyproject is None:
+        return "pyproject.toml", 1
+    header = f"[tool.ssot.targets.{target}]" if target else "[tool.ssot]"
+    try:
+        lines = pyproject.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        lines = []
+    line = next((i for i, text in enumerate(lines, 1) if text.strip() == header), 1)
+    try:
+        shown = str(pyproject.relative_to(config.invocation_params.dir))
+    except ValueError:
+        shown = str(pyproject)
+    return shown, line
+
+
 def tier_of(item: pytest.Item) -> str | None:
     return next((t for t in TIERS if item.get_closest_marker(t)), None)
 
@@ -65,6 +86,7 @@ class MissingKeySkips:
     def _skip(self, item: pytest.Item, error: MissingTargetKey | MissingSetting) -> None:
         reason = skip_reason(error, tier_of(item))
         item.stash[_reason_key] = reason
+        item.stash[_where_key] = where_to_fix(item.config, getattr(error, "target", None))
         pytest.skip(reason)  # always this line: pytest folds skips by location and reason
 
     @pytest.hookimpl(wrapper=True)
@@ -87,6 +109,10 @@ class MissingKeySkips:
         reason = item.stash.get(_reason_key, None)
         if reason is not None and report.skipped and call.when != "teardown":
             report.ssot_missing_key = reason  # travels to the xdist controller with the report
+            if isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
+                # shown where the fix goes (the target's table), not the plugin's line that skipped
+                path, line = item.stash[_where_key]
+                report.longrepr = (path, line, report.longrepr[2])
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:

@@ -150,7 +150,8 @@ class FactoryContract:
         errors = [o for o in outcomes if isinstance(o, Exception)]
         if self.null_user_context == "reuse" and errors:
             raise ContractError(f"null_user_context = 'reuse', but the factory raised "
-                                f"{type(errors[0]).__name__}: {errors[0]}") from errors[0]
+                                f"{type(errors[0]).__name__}: {errors[0]}; set null_user_context = 'error' if "
+                                "refusing is the documented behaviour") from errors[0]
         if self.null_user_context == "error" and managers:
             raise ContractError(f"null_user_context = 'error', but the factory returned {_ident(managers[0])}; "
                                 "set null_user_context = 'reuse' if that is the documented behaviour")

@@ -79,8 +79,10 @@ def assert_single_function(result: ScanResult, name: str | None = None) -> Defin
     if len(found) == 1:
         return found[0]
     if not found:
+        searched = f" (the scan searched for {', '.join(result.searched_functions)})" \
+            if result.searched_functions else ""
         raise EmptyScanError(f"no {name} function found in {result.package or 'the scanned modules'}; "
-                             "check the target's package, root and function_name")
+                             f"check the name, and the target's package and root{searched}")
     _raise(f"SSOT VIOLATION: Multiple different {name} functions found:\n{_lines(found)}", found)
 
 

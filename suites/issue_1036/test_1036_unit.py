@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from pytest_ssot.config.catalog import target_words
 from pytest_ssot.scan.assertions import assert_max_implementations, assert_paths_resolve_to_one
 from pytest_ssot.evidence.components import (
     assert_events_delivered,
@@ -22,9 +23,9 @@ pytestmark = [pytest.mark.unit]
 
 
 @pytest.mark.ssot_issue(1036)
-def test_only_one_manager_implementation_exists(ssot_codebase_scan):
+def test_only_one_manager_implementation_exists(ssot_codebase_scan, ssot_target):
     """Seed: 6+ implementations before, exactly 1 after."""
-    assert_max_implementations(ssot_codebase_scan, 1)
+    assert_max_implementations(ssot_codebase_scan, 1, label=target_words(ssot_target)["manager"])
 
 
 @pytest.mark.ssot_issue(1036)
