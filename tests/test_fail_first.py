@@ -305,3 +305,20 @@ def test_a_clean_check_beside_checks_that_could_not_judge_does_not_say_mark_it_r
     issue = json.loads((pytester.path / "ssot.json").read_text())["issues"]["824"]
     assert issue["verdict"] == "broken"
     assert sorted(t["reason"] for t in issue["tests"] if t["effect"] == "looks_fixed") == [told, told]
+
+
+def test_beside_a_regressed_check_the_clean_one_says_mend_it_not_record_it():
+    # recording progress cannot mend a regression: the advice would change nothing on the next run
+    from pytest_ssot.report.build import build_report
+
+    def record(nodeid, outcome, effect, violation=None):
+        return {"nodeid": nodeid, "issue": 824, "title": None, "tier": "unit", "guard": False, "outcome": outcome,
+                "violation": violation, "effect": effect, "duration": 0.0}
+
+    for effect in ("regression", "new_violation"):
+        document = build_report("t", {824: "open"}, [record("a.py::test_clean", "failed", "looks_fixed"),
+                                                     record("b.py::test_back", "failed", effect, "V"),
+                                                     record("c.py::test_known", "xfailed", "confirmed", "K")])
+        reason = document["issues"]["824"]["tests"][0]["reason"]
+        assert reason == ("[XPASS(strict)] this check of issue 824 is clean, but 1 other check of it regressed (a new "
+                          "finding, or one recorded clean that found one): not fixed; mend those first"), effect

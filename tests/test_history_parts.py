@@ -346,7 +346,12 @@ def test_the_diffs_of_many_tree_pairs_in_one_process_equal_one_diff_each(tmp_pat
     with ObjectReader(git_repo) as reader:
         trees = [reader.lookup(f"{sha}:src")[1] for sha in shas]
     pairs = [*itertools.pairwise(trees), (trees[1], trees[1]), (trees[4], trees[0]), (trees[2], trees[2])]
+    calls = []
+    real_run = git_repo.run
+    git_repo.run = lambda args, **kw: calls.append((args, kw.get("timeout"))) or real_run(args, **kw)
     batched = git_repo.diff_trees(pairs)
+    # one process read them all (its output was understood: no pair was asked again), with a budget per diff
+    assert [(args[-1], timeout) for args, timeout in calls] == [("--stdin", git_repo.timeout * len(pairs))]
     assert batched == [git_repo.diff_trees([pair])[0] for pair in pairs]
     assert batched[-3] == batched[-1] == []
     assert {status for changes in batched for status, *_ in changes} >= {"A", "D", "M", "T"}

@@ -72,16 +72,21 @@ class GitRepo:
         out = self.run(["rev-parse", "--show-toplevel"], what=f"{directory} is not inside a git working tree")
         self.toplevel = os.path.realpath(out.strip())
 
-    def run(self, args: list[str], *, what: str | None = None, input: str | None = None) -> str:
-        """``git ARGS`` in the repository, ``input`` on its stdin; its stdout, or a :class:`GitError` (``what`` failed)."""
+    def run(self, args: list[str], *, what: str | None = None, input: str | None = None,
+            timeout: float | None = None) -> str:
+        """``git ARGS`` in the repository, ``input`` on its stdin; its stdout, or a :class:`GitError` (``what`` failed).
+
+        ``timeout``: for a command doing the work of several (default: the repository's timeout).
+        """
+        limit = self.timeout if timeout is None else timeout
         proc = subprocess.Popen(["git", "-C", self.directory, *args],
                                 stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(),
                                 start_new_session=True, preexec_fn=preexec_for_child())
         out, err, timed_out = wait_or_kill(
-            proc, self.timeout, None if input is None else input.encode("utf-8", "surrogateescape"))
+            proc, limit, None if input is None else input.encode("utf-8", "surrogateescape"))
         if timed_out:
-            raise GitError(f"git {args[0]} took longer than {self.timeout:g}s (killed)")
+            raise GitError(f"git {args[0]} took longer than {limit:g}s (killed)")
         if proc.returncode != 0:
             detail = _first_line(err.decode("utf-8", "replace"))
             raise GitError(f"{what}: {detail}" if what else f"git {args[0]} failed: {detail}")
@@ -132,7 +137,9 @@ class GitRepo:
         heads = [f"{old} {new}\n" for old, new in pairs]
         args = ["diff-tree", "-r", "-z", "--no-renames"]
         if len(pairs) > 1:
-            found = _parse_changes(self.run([*args, "--stdin"], input="".join(heads)), heads)
+            # each diff keeps the budget it had in a process of its own
+            found = _parse_changes(self.run([*args, "--stdin"], input="".join(heads),
+                                            timeout=self.timeout * len(pairs)), heads)
             if found is not None:
                 return found
         diffs = []

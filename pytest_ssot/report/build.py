@@ -276,12 +276,15 @@ def tell_looks_fixed(number: int, tests: list[dict[str, Any]]) -> None:
     advice is wrong, and the reason says so instead. Recomputed from the
     records every time, so a merge of several runs tells what all of them show.
     """
-    still = sum(bool(t["violation"]) for t in tests if not t["guard"])
+    checks = [t for t in tests if not t["guard"]]
+    regressed = sum(t["effect"] in (REGRESSION, NEW_VIOLATION) for t in checks)
+    still = sum(bool(t["violation"]) for t in checks) - regressed
     unjudged = sum(t["outcome"] in ("failed", "error") and not t["violation"] and t["effect"] != LOOKS_FIXED
                    for t in tests)
     for t in tests:
         if t["effect"] == LOOKS_FIXED and t["outcome"] == "failed":
-            t["reason"] = partly_fixed_text(number, still, unjudged) if still or unjudged else looks_fixed_text(number)
+            t["reason"] = partly_fixed_text(number, still, unjudged, regressed) if still or unjudged or regressed \
+                else looks_fixed_text(number)
 
 
 def _without_issue(test: dict[str, Any]) -> dict[str, Any]:

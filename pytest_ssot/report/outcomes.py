@@ -142,15 +142,21 @@ def looks_fixed_text(n: int) -> str:
             f"(set {n} = \"resolved\" in the target's [issues] table, or pass --ssot-issue {n}=resolved)")
 
 
-def partly_fixed_text(n: int, still: int, unjudged: int = 0) -> str:
-    """The same failure, told once the run shows ``still`` other checks of ``n`` finding violations,
-    or ``unjudged`` other tests of it failing or erroring without a verdict.
+def partly_fixed_text(n: int, still: int, unjudged: int = 0, regressed: int = 0) -> str:
+    """The same failure, told once the run shows other tests of ``n`` that keep it open: ``regressed``
+    checks (a new finding, or one the ledger held clean), ``still`` checks confirming known
+    violations, ``unjudged`` tests failing or erroring without a verdict (the first that applies).
 
     A check judges only its own part of an issue: when other checks still find
-    violations, "mark it resolved" would turn them into regressions; when they
-    could not judge, nothing shows the issue fixed. Told at the end of the run
-    (terminal summary, report), when every check has spoken.
+    violations, "mark it resolved" would turn them into regressions; recording
+    progress does not mend a regression; when tests could not judge, nothing
+    shows the issue fixed. Told at the end of the run (terminal summary,
+    report), when every check has spoken.
     """
+    if regressed:
+        others = "1 other check of it regressed" if regressed == 1 else f"{regressed} other checks of it regressed"
+        return (f"[XPASS(strict)] this check of issue {n} is clean, but {others} (a new finding, or one "
+                "recorded clean that found one): not fixed; mend those first")
     if still:
         others = "1 other check of it still finds violations" if still == 1 else \
             f"{still} other checks of it still find violations"

@@ -230,7 +230,10 @@ def interpreter_version(python: str | None) -> str:
     if exe == sys.executable:
         return sys.version.split()[0]
     if exe not in _VERSIONS:
-        out = subprocess.run([exe, "-E", "-c", "import sys; print(sys.version.split()[0])"],
-                             capture_output=True, text=True, timeout=30)
-        _VERSIONS[exe] = out.stdout.strip() or "?"
+        try:
+            out = subprocess.run([exe, "-E", "-c", "import sys; print(sys.version.split()[0])"], capture_output=True,
+                                 text=True, timeout=30, stdin=subprocess.DEVNULL, preexec_fn=preexec_for_child())
+            _VERSIONS[exe] = out.stdout.strip() or "?"
+        except (OSError, subprocess.TimeoutExpired):  # only a label for the report: never a failure of its own
+            _VERSIONS[exe] = "?"
     return _VERSIONS[exe]

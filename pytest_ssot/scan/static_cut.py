@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from pytest_ssot.scan.static_query import _RELATIVE_STAR, Layout, LineTest, mask
+from pytest_ssot.scan.static_query import RELATIVE_STAR, Layout, LineTest, mask
 
 
 def code_end(test: LineTest, data: bytes, lowered: bytes | None = None) -> int | None:
@@ -38,7 +38,7 @@ def chase_hits_rest(test: LineTest, rest: bytes) -> bool:
 def chase_hits_unread(test: LineTest, unseen: Sequence[bytes], star_words: set[bytes], data: bytes) -> bool:
     """May a file with no binding shape for the earlier words bind a new one, or star-import a match?"""
     return (any(w in data for w in unseen) and code_end(test, data) is not None) or (
-        b"import *" in data and (_RELATIVE_STAR.search(data) is not None or any(w in data for w in star_words)))
+        b"import *" in data and (RELATIVE_STAR.search(data) is not None or any(w in data for w in star_words)))
 
 
 BLOCK_CONTINUATIONS = (b"else", b"elif", b"except", b"finally", b"case")

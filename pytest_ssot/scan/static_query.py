@@ -19,7 +19,7 @@ from typing import Pattern
 from pytest_ssot.scan.file_summary import SUMMARY_VERSION
 
 _IDENT = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
-_RELATIVE_STAR = re.compile(rb"from\s+\.+\s+import\s+\*")
+RELATIVE_STAR = re.compile(rb"from\s+\.+\s+import\s+\*")
 
 
 @dataclass
@@ -56,7 +56,7 @@ class Query:
     def relevant(self, data: bytes, lowered: bytes | None = None) -> bool:
         """Could a file with these bytes hold a searched name? (never a false "no")"""
         if self.star_words and b"import *" in data:
-            if _RELATIVE_STAR.search(data) or any(word in data for word in self.star_words):
+            if RELATIVE_STAR.search(data) or any(word in data for word in self.star_words):
                 return True
         exact = self.exact_words()
         if not self.search_classes:

@@ -42,9 +42,9 @@ from pytest_ssot.scan.source_tree import SourceFile
 SAMPLE_FILES = 256  # cold files, spread over the tree, loaded and timed before the rest is projected from them
 # a worker starts in ~0.1 s. The load is only about a quarter of a cold scan that names the words (the
 # proofs and the alias chase, which the worker shares, come after it). Measured: a 4,000-file real-shaped
-# tree loads in 0.45 s of its 1.6 s in one process (1.0 s with a worker) and projects 0.41-0.49 s, at
-# the edge of the 0.4 s this once was; the stdlib, which barely names the words, projects 0.04 s (0.2 s
-# from a cold page cache).
+# tree loads in 0.45 s of its 1.6 s in one process (1.0 s with a worker) and projects 0.41-0.49 s from a
+# sample spread over it, 0.38-0.40 s from its first 256 files (the sample of then), under the 0.4 s this
+# once was; the stdlib, which barely names the words, projects 0.04 s (0.2 s from a cold page cache).
 MIN_PROJECTED_SECONDS = 0.25
 _READ_LIMIT = 600.0  # seconds: a child that says nothing for this long is given up on
 
