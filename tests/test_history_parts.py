@@ -410,3 +410,82 @@ def test_a_proof_made_by_one_scan_holds_for_the_other(tmp_path):
         mine.put(path, (0, 0), parses=True)
         assert other.get(path, (0, 0))["parses"] is True
         assert "parses" not in alone.get(path, (0, 0))
+
+
+# -- the chase's memo: a verdict on the rest of a partial file holds for its cut only ------------
+
+ALIAS = "from ledgerkit.pools.core import LedgerPool as {}\n"
+
+
+def test_a_chase_verdict_on_the_rest_of_a_file_is_kept_per_cut(tmp_path):
+    """The two scans of a commit cut one blob at two places; the second must not take the first's verdict.
+
+    The whole-root scan cuts user.py after its first line; the package scan after its import of the
+    deprecated module (its importer word makes that line a candidate). Between the cuts, user.py binds
+    the alias word ``Pool``, the only word both scans chase: the rest after the package scan's cut binds
+    nothing, the rest after the whole-root scan's cut binds it.
+    """
+    from pytest_ssot.history.incremental import scan_tree
+
+    repo = tmp_path / "repo"
+    sha = _pools_repo(repo, {f"{POOLS}/__init__.py": ALIAS.format("Pool"), f"{POOLS}/user.py": (
+        "from .core import LedgerPool\nfrom . import Pool\nfrom ledgerkit.legacy import pool_factory\nX = 1\n")})
+    checkout = tmp_path / "checkout"
+    git(repo, "worktree", "add", "-q", "--detach", str(checkout), sha)
+    facts = BlobFacts()  # shared by the two scans, in history's order: the package one first
+    with ObjectReader(GitRepo(repo)) as reader:
+        tree = git_tree(repo, sha, reader)
+        for package, importers in (("ledgerkit.pools", ("ledgerkit.legacy.pool_factory",)), (None, ())):
+            args = (package, "LedgerPool", ["get_ledger_pool"], importers)
+            _scanner, mine, _memory = scan_tree(tree, BlobCache(facts), *args, None)
+            disk = StaticScanner(checkout / "src", *args, None, True, None).run()
+            assert _comparable(mine, tree.vroot) == _comparable(disk, os.path.realpath(checkout / "src")), package
+            assert "ledgerkit.pools.user.Pool" in mine.classes[0].paths
+        user = tree.oid_at(tree.path("ledgerkit/pools/user.py"))
+    # the scene holds: one question about user.py's blob, asked at two cuts, answered no and yes
+    asked = {key[1:]: verdict for (oid, key), verdict in facts.chase.items() if oid == user and key[0] == "rest"}
+    assert len(asked) == 2 and len({words for _cut, words in asked}) == 1
+    assert sorted(asked.values()) == [False, True]
+
+
+def test_a_chase_verdict_the_whole_root_scan_left_does_not_answer_the_package_scan_later(tmp_path, monkeypatch):
+    """The same question at two cuts of an unchanged blob, a commit apart: history's checks equal the checkouts'.
+
+    user.py never changes. The package scan cuts it after its first line (the deprecated module's word).
+    The whole-root scan leaves it unread at first, reads it for the alias words Pool and Thing and cuts it
+    after its third line; its cache keeps that cut for the commits after, where it chases Pool alone and
+    the rest binds nothing. Then the package scan chases Pool too: the rest after its own cut binds it.
+    """
+    import dataclasses
+
+    from pytest_ssot.history.build import scan_history
+
+    repo = tmp_path / "repo"
+    user = ("from ledgerkit.legacy import pool_factory\nfrom ledgerkit.api import Pool\n"
+            "from ledgerkit.api import Thing\nX = 1\n")
+    shas = [_pools_repo(repo, {f"{POOLS}/user.py": user,
+                               "src/ledgerkit/api.py": ALIAS.format("Pool") + ALIAS.format("Thing")})]
+    shas.append(commit(repo, "one alias less", {"src/ledgerkit/api.py": ALIAS.format("Pool")}))
+    shas.append(commit(repo, "the alias in the package", {f"{POOLS}/__init__.py": ALIAS.format("Pool")}))
+    asked: list[tuple[str | None, tuple, bool]] = []  # (scan's package, question, verdict) about user.py
+    chase_verdict = GitTreeScanner._chase_verdict
+
+    def recording(self, path, key, judge):
+        verdict = chase_verdict(self, path, key, judge)
+        if path.endswith("/pools/user.py") and key[0] == "rest":
+            asked.append((self.package or None, key[1:], verdict))
+        return verdict
+    monkeypatch.setattr(GitTreeScanner, "_chase_verdict", recording)
+    target = _target(repo / "src", package="ledgerkit.pools", manager=("ledgerkit.pools.core:LedgerPool",),
+                     deprecated_modules=("ledgerkit.legacy.pool_factory",), deprecated_names=())
+    history = scan_history(target)
+    assert [c.commit.sha for c in history.commits] == shas
+    for i, sha in enumerate(shas):
+        checkout = tmp_path / f"checkout{i}"
+        git(repo, "worktree", "add", "-q", "--detach", str(checkout), sha)
+        local = dataclasses.replace(target, root=checkout / "src")
+        assert run_checks(checkout_snapshot(local), local) == history.commits[i].checks, i
+    assert "ledgerkit.pools.user.Pool" in history.commits[-1].checks["import_paths"].items
+    # the scene holds: the whole-root scan asked first, at its late cut (no); the package scan at its early one (yes)
+    (whole, (late, words), no), (package, (early, same), yes) = asked[:2]
+    assert (whole, package, no, yes, same) == (None, "ledgerkit.pools", False, True, words) and early < late
