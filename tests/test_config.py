@@ -20,6 +20,7 @@ root = "src"
 package = "app.core"
 manager = "app.core.manager:Manager"
 factory = "app.core.manager:get_manager"
+class_pattern = "Manager$"
 
 [tool.ssot.targets.demo.issues]
 824 = "open"
@@ -94,7 +95,7 @@ MISTAKES = [
      ["direct_instantiation = 'sometimes'", "'forbidden', 'allowed'"]),
     ('package = "app.core"', 'package = "app.core"\npython = "/no/such/python3"',
      ["python = '/no/such/python3'", "does not exist"]),
-    ('package = "app.core"', 'package = "app.core"\nclass_pattern = "(unclosed"',
+    ('class_pattern = "Manager$"', 'class_pattern = "(unclosed"',
      ["class_pattern", "not a valid regular expression"]),
     (OTHER, OTHER + '\n[tool.ssot.targets.other.thresholds]\nmax_redundant_implementations = "three"',
      ["max_redundant_implementations = 'three'", "whole number"]),
@@ -301,3 +302,17 @@ def test_exclude_defaults_to_test_files_and_may_be_emptied(tmp_path):
     assert load_config(make_project(tmp_path, toml), CliValues(), {}).target.exclude == ()
     toml = GOOD_TARGET.replace('package = "app.core"', 'package = "app.core"\nexclude = ["legacy/**"]', 1)
     assert load_config(make_project(tmp_path, toml), CliValues(), {}).target.exclude == ("legacy/**",)
+
+
+def test_a_class_pattern_that_misses_the_manager_class_is_a_mistake(tmp_path):
+    # left at the seeds' default on a codebase with other names, every class check would stop on an empty scan
+    default = problems_of(tmp_path, GOOD_TARGET.replace('class_pattern = "Manager$"\n', "", 1))
+    assert default == ["pyproject.toml [tool.ssot.targets.demo]: class_pattern (its default) = "
+                       "'(?i)^(?=.*websocket)(?=.*manager)': matches no manager class (Manager), so the class checks "
+                       "would never count them; fix: set class_pattern to match your manager classes, e.g. "
+                       'class_pattern = "Manager"']
+    explicit = problems_of(tmp_path, GOOD_TARGET.replace('"Manager$"', '"Coordinator$"', 1))
+    assert len(explicit) == 1 and explicit[0].startswith(
+        "pyproject.toml [tool.ssot.targets.demo]: class_pattern = 'Coordinator$': matches no manager class (Manager)")
+    assert load_config(make_project(tmp_path, GOOD_TARGET.replace('"Manager$"', '"(?i)manager"', 1)),
+                       CliValues(), {}).target.class_pattern == "(?i)manager"

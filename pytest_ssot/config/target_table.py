@@ -10,6 +10,7 @@ Whether the target's interpreter can run the probes is asked through
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ class TableChecks:
         self.base = pyproject.parent if pyproject is not None else Path.cwd()
         self.python_problem = python_problem  # why an interpreter cannot run the probes, or None
         self.problems: list[str] = []
+        self.faulty: set[tuple[str, str]] = set()  # (where, key) already reported: later checks leave them be
 
     # -- reporting
 
@@ -48,6 +50,7 @@ class TableChecks:
     def problem(self, where: str, key: str, value: Any, what: str, fix: str) -> None:
         shown = "" if value is MISSING else f" = {short(value)}"
         self.problems.append(f"{where}: {key}{shown}: {what}; fix: {fix}")
+        self.faulty.add((where, key))
 
     def _unknown_keys(self, table: str, data: Mapping[str, Any], known: Mapping[str, Key]) -> None:
         for key in data:
@@ -80,6 +83,7 @@ class TableChecks:
         if resolve and "root" in values:
             self._resolve_references(where, values)
         self._known_failures_under_package(where, values)
+        self._pattern_finds_the_manager(where, values)
         if any(key not in values for key in REQUIRED_TARGET_KEYS):
             return None
         return Target(name=name, **values)
@@ -123,6 +127,28 @@ class TableChecks:
             else:
                 statuses[int(str(number).lstrip("#"))] = status
         return statuses
+
+    def _pattern_finds_the_manager(self, where: str, values: dict[str, Any]) -> None:
+        """The class checks count classes ``class_pattern`` matches: one that misses the canonical manager is a mistake.
+
+        Left unset on a codebase with other names, the seeds' default matches
+        nothing, and every class check would stop on an empty scan.
+        """
+        if {(where, "manager"), (where, "class_pattern")} & self.faulty:
+            return  # one line per mistake: a manager that does not resolve, a pattern that does not compile
+        managers = [ref.rpartition(":")[2].rpartition(".")[2] for ref in values.get("manager") or ()]
+        pattern = values.get("class_pattern", TARGET_KEYS["class_pattern"].default)
+        if not managers or not isinstance(pattern, str):
+            return
+        try:
+            compiled = re.compile(pattern)
+        except re.error:
+            return
+        if not any(compiled.search(name) for name in managers):
+            shown = "class_pattern" if "class_pattern" in values else "class_pattern (its default)"
+            self.problem(where, shown, pattern, f"matches no manager class ({', '.join(managers)}), so the class "
+                         "checks would never count them",
+                         f'set class_pattern to match your manager classes, e.g. class_pattern = "{managers[0]}"')
 
     def _known_failures_under_package(self, where: str, values: dict[str, Any]) -> None:
         """Only the package's own submodules are imported by the scan, so only they can be known failures."""
