@@ -254,3 +254,22 @@ def test_the_import_comparison_sees_a_plugin_that_pulls_in_more(venvs, tmp_path)
     extra = sorted(beside - alone)
     assert extra != UNCONFIGURED_MODULES
     assert "pytest_ssot.session" in extra and "pytest_ssot.config.load" in extra, extra
+
+
+def test_a_rootdir_conftest_adapter_reaches_the_suites_run_with_pyargs(tmp_path):
+    # README "An adapter of your own": the hook in the project's conftest.py serves the installed suites too
+    project = _consolidated_project(tmp_path / "mine")
+    (project / "conftest.py").write_text(
+        "from pathlib import Path\n"
+        "from pytest_ssot import TargetAdapter\n\n\n"
+        "class CountingAdapter(TargetAdapter):\n"
+        "    def __init__(self, target):\n"
+        "        super().__init__(target)\n"
+        "        Path(__file__).with_name('adapter-used').write_text('yes')\n\n\n"
+        "def pytest_ssot_make_adapter(config, target):\n"
+        "    return CountingAdapter(target)\n")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "ssot", "--pyargs", "pytest_ssot.suites",
+                           "-m", "unit", "-k", "889", "-p", "no:cacheprovider", "-q"],
+                          cwd=project, capture_output=True, text=True, timeout=300, env=clean_env())
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert (project / "adapter-used").read_text() == "yes"
