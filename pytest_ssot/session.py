@@ -352,7 +352,11 @@ class SSOTSession:
         return document
 
     def _context(self) -> dict[str, Any]:
-        """What the report records about this run: environment, the target's event names, link templates."""
+        """What the report records about this run: environment, the target's event names, link templates.
+
+        The event names only when the run measured latencies, the one thing they title: a target
+        that never set ``events`` would otherwise carry the seeds' defaults into its report.
+        """
         from datetime import datetime, timezone
 
         from pytest_ssot.config.links import expand
@@ -363,7 +367,8 @@ class SSOTSession:
         run["url"] = expand(urls.get("run"), run, os.environ)  # the CI run's page: its id is in this environment
         run["time"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         target = self.settings.target
-        return {"run": run, "events": list(target.events) if target is not None else [], "urls": urls}
+        measured = any(self.metrics.samples.values())
+        return {"run": run, "events": list(target.events) if target is not None and measured else [], "urls": urls}
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_terminal_summary(self, terminalreporter: Any) -> Generator[None, None, None]:

@@ -110,3 +110,12 @@ def test_a_factory_that_cannot_take_no_context_is_one_line_not_a_traceback(pytes
             assert "set null_user_context = 'error'" in checks[check]["error"] or \
                 "null_user_context = 'reuse', but" in checks[check]["error"], checks[check]
     assert "Traceback" not in output and "coordinator.py:" not in output  # no frames of the target's code
+
+
+def test_a_target_without_events_reports_none_of_the_seeds_defaults(pytester):
+    # the unit tier measures no latency: the event names, the seeds' unless set, have nothing to title
+    config = "\n".join(line for line in CONFIG.splitlines() if not line.startswith("events ="))
+    write_foreign_target(pytester.path, interface=False, legacy=True, extra_toml=OPEN_ALL, config=config)
+    run_bundled(pytester, UNIT, "-m", "unit", "--ssot-report", "report.json")
+    text = (pytester.path / "report.json").read_text()
+    assert "events" not in json.loads(text) and "agent_" not in text and not seed_words_in(text)
