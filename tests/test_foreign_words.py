@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from foreign_target import CONFIG, SEED_WORDS, run_bundled, seed_words_in, write_foreign_target
+from foreign_target import CONFIG, SEED_WORDS, run_bundled, run_plugin, seed_words_in, write_foreign_target
 
 from pytest_ssot.cli import main as ssot_main
 
@@ -119,3 +119,25 @@ def test_a_target_without_events_reports_none_of_the_seeds_defaults(pytester):
     run_bundled(pytester, UNIT, "-m", "unit", "--ssot-report", "report.json")
     text = (pytester.path / "report.json").read_text()
     assert "events" not in json.loads(text) and "agent_" not in text and not seed_words_in(text)
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_a_run_that_measured_latencies_reports_the_targets_events(pytester, workers):
+    # the counterpart of the test above: with latencies, the names title them, the target's own
+    write_foreign_target(pytester.path, interface=False, extra_toml=OPEN_ALL)
+    pytester.makepyfile(test_latency="""
+import pytest
+from pytest_ssot.core.percentile import LATENCY_SAMPLES
+
+@pytest.mark.unit
+def test_measured(ssot_record):
+    ssot_record.add_samples(LATENCY_SAMPLES, [0.01, 0.02])
+
+@pytest.mark.unit
+def test_other():
+    pass
+""")
+    result = run_plugin(pytester, "test_latency.py", "--ssot-report", "report.json", *workers)
+    result.assert_outcomes(passed=2)
+    report = json.loads((pytester.path / "report.json").read_text())
+    assert report["events"] == ["replica_joined", "entries_synced", "ledger_closed"]
