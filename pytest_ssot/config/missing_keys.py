@@ -82,11 +82,15 @@ class MissingKeySkips:
 
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
+        self._where: dict[str | None, tuple[str, int]] = {}  # per target: the pyproject is read once a run
 
     def _skip(self, item: pytest.Item, error: MissingTargetKey | MissingSetting) -> None:
         reason = skip_reason(error, tier_of(item))
         item.stash[_reason_key] = reason
-        item.stash[_where_key] = where_to_fix(item.config, getattr(error, "target", None))
+        target = getattr(error, "target", None)
+        if target not in self._where:
+            self._where[target] = where_to_fix(item.config, target)
+        item.stash[_where_key] = self._where[target]
         pytest.skip(reason)  # always this line: pytest folds skips by location and reason
 
     @pytest.hookimpl(wrapper=True)
